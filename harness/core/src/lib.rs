@@ -1,0 +1,33 @@
+//! placement-core: a pure-Rust model of OpenStack Placement's allocation semantics.
+//!
+//! No IO, no async, no HTTP types. The same code is the engine of the
+//! embedded reference server, the oracle of differential tests against a real
+//! Placement, and the subject of the in-process fuzz targets (see [`fuzz`]).
+//!
+//! Modules, from the outside in:
+//! - [`ids`], [`names`], [`microversion`]: the syntax of identifiers, names and versions;
+//! - [`json`], [`body`]: request bodies of every write route, by microversion;
+//! - [`query`]: the query grammar of the list and search routes;
+//! - [`state`]: providers, inventories, consumers, allocations and their operations;
+//! - [`candidates`]: allocation candidates over the state;
+//! - [`error`], [`outcome`]: typed rejections and Placement's outcomes;
+//! - [`python`]: what real Placement's Python validation accepts, for prediction;
+//! - [`fuzz`]: the checks the fuzz targets run, also run by `cargo test`.
+
+pub mod body;
+pub mod candidates;
+pub mod error;
+pub mod fuzz;
+pub mod ids;
+pub mod json;
+pub mod microversion;
+pub mod names;
+pub mod outcome;
+pub mod python;
+pub mod query;
+pub mod state;
+
+pub use error::{Excerpt, FieldPath, Location, Problem, Rejection};
+pub use ids::Uuid;
+pub use microversion::Microversion;
+pub use outcome::{ErrorCode, Failure, Status};

@@ -1,0 +1,337 @@
+//! Names and external identifiers: resource classes, traits, consumer types,
+//! provider names, project and user ids.
+//!
+//! Placement checks these with anchored regular expressions evaluated by
+//! Python's `re.search`, where `$` also matches before a final newline, so
+//! `"CUSTOM_FOO\n"` passes its pattern. The core's rules are exact: a name is
+//! its characters and nothing else. [`placement_pattern_accepts`] predicts the
+//! real server's looser answer so the harness can tell the two apart.
+
+use std::fmt;
+
+use crate::python;
+
+/// The standard resource classes of os-resource-classes 1.1.0 (Placement 16.0.0).
+pub const STANDARD_RESOURCE_CLASSES: &[&str] = &[
+    "VCPU",
+    "MEMORY_MB",
+    "DISK_GB",
+    "PCI_DEVICE",
+    "SRIOV_NET_VF",
+    "NUMA_SOCKET",
+    "NUMA_CORE",
+    "NUMA_THREAD",
+    "NUMA_MEMORY_MB",
+    "IPV4_ADDRESS",
+    "VGPU",
+    "VGPU_DISPLAY_HEAD",
+    "NET_BW_EGR_KILOBIT_PER_SEC",
+    "NET_BW_IGR_KILOBIT_PER_SEC",
+    "PCPU",
+    "MEM_ENCRYPTION_CONTEXT",
+    "FPGA",
+    "PGPU",
+    "NET_PACKET_RATE_KILOPACKET_PER_SEC",
+    "NET_PACKET_RATE_EGR_KILOPACKET_PER_SEC",
+    "NET_PACKET_RATE_IGR_KILOPACKET_PER_SEC",
+];
+
+const STANDARD_TRAITS_TEXT: &str = include_str!("names/standard_traits.txt");
+
+/// The standard traits of os-traits 3.9.0 (Placement 16.0.0), sorted.
+pub fn standard_traits() -> impl Iterator<Item = &'static str> {
+    STANDARD_TRAITS_TEXT.lines()
+}
+
+/// Prefix that marks a user-defined resource class or trait.
+pub const CUSTOM_PREFIX: &str = "CUSTOM_";
+
+/// Longest resource class, trait, consumer type, project or user id, in characters.
+pub const NAME_MAX_CHARS: usize = 255;
+
+/// Longest resource provider name, in characters.
+pub const PROVIDER_NAME_MAX_CHARS: usize = 200;
+
+/// Why a string is not a valid name of its kind. Never quotes the input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, thiserror::Error)]
+pub enum NameError {
+    /// The empty string.
+    #[error("is empty")]
+    Empty,
+    /// Longer than the kind allows.
+    #[error("is longer than {0} characters")]
+    TooLong(usize),
+    /// Ends in a line break (which Python's `$` would have let through).
+    #[error("ends with a line break")]
+    TrailingNewline,
+    /// A character outside the kind's alphabet, at a 1-based position.
+    #[error("has a character other than A-Z, 0-9 and _ at position {0}")]
+    BadCharacter(usize),
+    /// A control character, at a 1-based position.
+    #[error("has a control character at position {0}")]
+    ControlCharacter(usize),
+    /// A user-defined name must start with `CUSTOM_` and have more after it.
+    #[error("must start with CUSTOM_ followed by A-Z, 0-9 or _")]
+    NotCustom,
+}
+
+/// Checks `text` against `^[A-Z0-9_]+$` exactly, with a length bound.
+fn check_upper_token(text: &str, max: usize) -> Result<(), NameError> {
+    if text.is_empty() {
+        return Err(NameError::Empty);
+    }
+    if text.chars().count() > max {
+        return Err(NameError::TooLong(max));
+    }
+    if text.ends_with('\n') {
+        return Err(NameError::TrailingNewline);
+    }
+    match text
+        .chars()
+        .position(|c| !(c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'))
+    {
+        Some(i) => Err(NameError::BadCharacter(i + 1)),
+        None => Ok(()),
+    }
+}
+
+fn check_custom(text: &str) -> Result<(), NameError> {
+    check_upper_token(text, NAME_MAX_CHARS)?;
+    match text.strip_prefix(CUSTOM_PREFIX) {
+        Some(rest) if !rest.is_empty() => Ok(()),
+        _ => Err(NameError::NotCustom),
+    }
+}
+
+/// Free text with a length range and no control characters.
+fn check_free_text(text: &str, min: usize, max: usize) -> Result<(), NameError> {
+    let len = text.chars().count();
+    if len < min {
+        return Err(NameError::Empty);
+    }
+    if len > max {
+        return Err(NameError::TooLong(max));
+    }
+    if text.ends_with('\n') {
+        return Err(NameError::TrailingNewline);
+    }
+    match text.chars().position(char::is_control) {
+        Some(i) => Err(NameError::ControlCharacter(i + 1)),
+        None => Ok(()),
+    }
+}
+
+macro_rules! name_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(String);
+
+        impl $name {
+            /// The name as text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({:?})", stringify!($name), self.0)
+            }
+        }
+    };
+}
+
+name_type!(
+    /// A resource class name: `^[A-Z0-9_]+$`, at most 255 characters.
+    /// Whether it exists is the state's business, not the syntax's.
+    ResourceClass
+);
+
+impl ResourceClass {
+    /// Parses any syntactically valid resource class name.
+    pub fn parse(text: &str) -> Result<Self, NameError> {
+        check_upper_token(text, NAME_MAX_CHARS)?;
+        Ok(ResourceClass(text.to_owned()))
+    }
+
+    /// Parses a name for a new user-defined class: `CUSTOM_` and more.
+    pub fn parse_custom(text: &str) -> Result<Self, NameError> {
+        check_custom(text)?;
+        Ok(ResourceClass(text.to_owned()))
+    }
+
+    /// Whether this is one of [`STANDARD_RESOURCE_CLASSES`].
+    pub fn is_standard(&self) -> bool {
+        STANDARD_RESOURCE_CLASSES.contains(&self.0.as_str())
+    }
+
+    /// Whether this is a user-defined (`CUSTOM_`) class.
+    pub fn is_custom(&self) -> bool {
+        self.0.starts_with(CUSTOM_PREFIX)
+    }
+}
+
+name_type!(
+    /// A trait name: `^[A-Z0-9_]+$`, at most 255 characters.
+    TraitName
+);
+
+impl TraitName {
+    /// Parses any syntactically valid trait name.
+    pub fn parse(text: &str) -> Result<Self, NameError> {
+        check_upper_token(text, NAME_MAX_CHARS)?;
+        Ok(TraitName(text.to_owned()))
+    }
+
+    /// Parses a name for a new user-defined trait: `CUSTOM_` and more.
+    pub fn parse_custom(text: &str) -> Result<Self, NameError> {
+        check_custom(text)?;
+        Ok(TraitName(text.to_owned()))
+    }
+
+    /// Whether this is one of [`standard_traits`].
+    pub fn is_standard(&self) -> bool {
+        STANDARD_TRAITS_TEXT.lines().any(|t| t == self.0)
+    }
+
+    /// Whether this is a user-defined (`CUSTOM_`) trait.
+    pub fn is_custom(&self) -> bool {
+        self.0.starts_with(CUSTOM_PREFIX)
+    }
+}
+
+name_type!(
+    /// A consumer type (microversion 1.38): `^[A-Z0-9_]+$`, at most 255 characters.
+    ConsumerType
+);
+
+impl ConsumerType {
+    /// Parses a consumer type.
+    pub fn parse(text: &str) -> Result<Self, NameError> {
+        check_upper_token(text, NAME_MAX_CHARS)?;
+        Ok(ConsumerType(text.to_owned()))
+    }
+}
+
+name_type!(
+    /// A project or user id as Keystone hands it to Placement: 1 to 255
+    /// characters. Placement takes any characters; the core refuses control
+    /// characters and a trailing newline, which no Keystone id contains.
+    ExternalId
+);
+
+impl ExternalId {
+    /// Parses a project or user id.
+    pub fn parse(text: &str) -> Result<Self, NameError> {
+        check_free_text(text, 1, NAME_MAX_CHARS)?;
+        Ok(ExternalId(text.to_owned()))
+    }
+}
+
+name_type!(
+    /// A resource provider name: at most 200 characters, unique.
+    /// Placement's schema sets no minimum; the core requires one character
+    /// and refuses control characters, which no operator means to send.
+    ProviderName
+);
+
+impl ProviderName {
+    /// Parses a provider name.
+    pub fn parse(text: &str) -> Result<Self, NameError> {
+        check_free_text(text, 1, PROVIDER_NAME_MAX_CHARS)?;
+        Ok(ProviderName(text.to_owned()))
+    }
+}
+
+/// The anchored patterns of Placement's schemas that take names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PlacementNamePattern {
+    /// `^[A-Z0-9_]+$`: resource classes in bodies and inventories, consumer types.
+    Token,
+    /// `^CUSTOM_[A-Z0-9_]+$`: new resource classes and traits.
+    Custom,
+}
+
+/// Whether real Placement's `re.search` on this pattern lets `text` through
+/// (ignoring length limits, which its schemas check separately).
+pub fn placement_pattern_accepts(pattern: PlacementNamePattern, text: &str) -> bool {
+    python::dollar_anchored(text, |t| match pattern {
+        PlacementNamePattern::Token => check_upper_token(t, usize::MAX).is_ok(),
+        PlacementNamePattern::Custom => check_custom(t).is_ok(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resource_classes() {
+        assert!(ResourceClass::parse("VCPU").unwrap().is_standard());
+        assert!(ResourceClass::parse("CUSTOM_GOLD").unwrap().is_custom());
+        assert_eq!(ResourceClass::parse(""), Err(NameError::Empty));
+        assert_eq!(
+            ResourceClass::parse("VCPU\n"),
+            Err(NameError::TrailingNewline)
+        );
+        assert_eq!(
+            ResourceClass::parse("vcpu"),
+            Err(NameError::BadCharacter(1))
+        );
+        assert_eq!(
+            ResourceClass::parse_custom("CUSTOM_"),
+            Err(NameError::NotCustom)
+        );
+        assert_eq!(
+            ResourceClass::parse_custom("GOLD"),
+            Err(NameError::NotCustom)
+        );
+        assert_eq!(
+            ResourceClass::parse(&"A".repeat(256)),
+            Err(NameError::TooLong(255))
+        );
+    }
+
+    #[test]
+    fn standard_traits_are_valid_names() {
+        let traits: Vec<_> = standard_traits().collect();
+        assert!(traits.len() > 300);
+        for t in traits {
+            assert!(TraitName::parse(t).unwrap().is_standard(), "{t}");
+        }
+        assert!(!TraitName::parse("CUSTOM_X").unwrap().is_standard());
+    }
+
+    #[test]
+    fn free_text_ids() {
+        assert!(ExternalId::parse("project-a").is_ok());
+        assert!(ExternalId::parse("été").is_ok());
+        assert_eq!(ExternalId::parse(""), Err(NameError::Empty));
+        assert_eq!(
+            ExternalId::parse("a\0b"),
+            Err(NameError::ControlCharacter(2))
+        );
+        assert_eq!(
+            ProviderName::parse(&"n".repeat(201)),
+            Err(NameError::TooLong(200))
+        );
+        assert!(ProviderName::parse(&"é".repeat(200)).is_ok());
+    }
+
+    #[test]
+    fn placement_patterns_let_a_trailing_newline_through() {
+        use PlacementNamePattern::*;
+        assert!(placement_pattern_accepts(Custom, "CUSTOM_FOO\n"));
+        assert!(ResourceClass::parse_custom("CUSTOM_FOO\n").is_err());
+        assert!(placement_pattern_accepts(Token, "VCPU\n"));
+        assert!(!placement_pattern_accepts(Token, "VCPU\n\n"));
+        assert!(!placement_pattern_accepts(Custom, "CUSTOM_"));
+    }
+}
