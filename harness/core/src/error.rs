@@ -25,8 +25,7 @@ impl Excerpt {
     /// Makes the excerpt of `input`.
     pub fn of(input: &str) -> Self {
         let mut out = String::new();
-        let mut taken = 0;
-        for c in input.chars() {
+        for (taken, c) in input.chars().enumerate() {
             if taken == EXCERPT_MAX_CHARS {
                 out.push_str("...");
                 break;
@@ -35,7 +34,6 @@ impl Excerpt {
                 ' '..='~' if !matches!(c, '<' | '>' | '&' | '"' | '\\') => out.push(c),
                 _ => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
             }
-            taken += 1;
         }
         Excerpt(out)
     }
