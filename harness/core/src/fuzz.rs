@@ -1,1 +1,297 @@
-//! (being written)
+//! The checks behind the fuzz targets, as ordinary library functions.
+//!
+//! Each cargo-fuzz target in `fuzz/fuzz_targets/` is a few lines that call one
+//! function here and panic on its `Err`. The same functions replay every file
+//! of `corpus/<target>/` (and its `regressions/`) under `cargo test`, so a
+//! crash found at night becomes an ordinary failing test in the morning.
+//!
+//! A function returns `Err` only for a broken property of the core; a
+//! rejected input is the expected answer to most fuzz inputs and is `Ok`.
+
+use std::fmt;
+
+use crate::ids::{self, PlacementUuidRule, Spelling};
+use crate::names::{self, PlacementNamePattern};
+
+/// A property of the core that an input broke.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OracleFailure {
+    /// The target whose check failed.
+    pub target: &'static str,
+    /// What property failed, with the values involved.
+    pub what: String,
+}
+
+impl fmt::Display for OracleFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.target, self.what)
+    }
+}
+
+impl std::error::Error for OracleFailure {}
+
+/// The outcome of one fuzz input.
+pub type Verdict = Result<(), OracleFailure>;
+
+/// A fuzz target: its name (also its corpus folder) and its check.
+pub struct Target {
+    /// The cargo-fuzz target name and `corpus/` folder name.
+    pub name: &'static str,
+    /// Runs one input.
+    pub run: fn(&[u8]) -> Verdict,
+}
+
+/// Every in-process target, in the order benchmarks print them.
+pub const TARGETS: &[Target] = &[
+    Target {
+        name: "empty",
+        run: empty,
+    },
+    Target {
+        name: "json_parse_only",
+        run: json_parse_only,
+    },
+    Target {
+        name: "uuid_parse",
+        run: uuid_parse,
+    },
+    Target {
+        name: "names_parse",
+        run: names_parse,
+    },
+];
+
+/// The target called `name`.
+pub fn target(name: &str) -> Option<&'static Target> {
+    TARGETS.iter().find(|t| t.name == name)
+}
+
+fn fail(target: &'static str, what: impl Into<String>) -> Verdict {
+    Err(OracleFailure {
+        target,
+        what: what.into(),
+    })
+}
+
+/// The longest rejection sentence any input may produce: a sentence names a
+/// place and a problem with at most a few excerpts, whatever the input size.
+pub const MAX_MESSAGE_CHARS: usize = 400;
+
+/// Checks a client-facing message: bounded, printable ASCII only (excerpts
+/// escape everything else), and free of the words that betray internals.
+pub fn check_message(target: &'static str, message: &str) -> Verdict {
+    if message.chars().count() > MAX_MESSAGE_CHARS {
+        return fail(
+            target,
+            format!("message of {} characters: {message:.80}...", message.len()),
+        );
+    }
+    if let Some(c) = message.chars().find(|c| !(' '..='~').contains(c)) {
+        return fail(
+            target,
+            format!("message has raw character {c:?}: {message}"),
+        );
+    }
+    // Excerpts are quoted, so text outside quotes is ours: it must not name
+    // Rust types or schemas.
+    let ours: String = message.split('\'').step_by(2).collect();
+    for word in [
+        "schema", "Value", "String", "Option", "serde", "panicked", "{", "}",
+    ] {
+        if ours.contains(word) {
+            return fail(target, format!("message mentions {word:?}: {message}"));
+        }
+    }
+    Ok(())
+}
+
+/// Baseline: does nothing, so benchmarks can state the fuzzer's own cost.
+pub fn empty(_data: &[u8]) -> Verdict {
+    Ok(())
+}
+
+/// Baseline: parses JSON and nothing more, so JSON targets can state their overhead.
+pub fn json_parse_only(data: &[u8]) -> Verdict {
+    let _ = std::hint::black_box(serde_json::from_slice::<serde_json::Value>(data));
+    Ok(())
+}
+
+/// UUID syntax: the core's parse, its canonical form, the known spellings and
+/// the predicted Placement rules agree with each other.
+pub fn uuid_parse(data: &[u8]) -> Verdict {
+    const T: &str = "uuid_parse";
+    let Ok(text) = std::str::from_utf8(data) else {
+        return Ok(());
+    };
+    let parsed = ids::parse_uuid(text);
+    let classified = ids::classify(text);
+    match parsed {
+        Ok(uuid) => {
+            let canonical = uuid.to_string();
+            if !canonical.eq_ignore_ascii_case(text) {
+                return fail(
+                    T,
+                    format!("{text:?} parsed to {canonical}, not the same digits"),
+                );
+            }
+            if ids::parse_uuid(&canonical) != Ok(uuid) {
+                return fail(T, format!("canonical form {canonical} does not parse back"));
+            }
+            match classified {
+                Some((u, Spelling::Canonical | Spelling::UpperCase | Spelling::MixedCase))
+                    if u == uuid => {}
+                other => return fail(T, format!("{text:?} parses but classifies as {other:?}")),
+            }
+            // Whatever the core takes, every one of Placement's checks takes too:
+            // the core is never the looser side.
+            for rule in PlacementUuidRule::ALL {
+                if !rule.accepts(text) {
+                    return fail(
+                        T,
+                        format!("{text:?} parses in the core but Placement's {rule:?} refuses it"),
+                    );
+                }
+            }
+            for spelling in Spelling::ALL {
+                let written = spelling.write(uuid);
+                if ids::classify(&written) != Some((uuid, spelling)) {
+                    return fail(
+                        T,
+                        format!("{spelling} spelling {written:?} does not classify back"),
+                    );
+                }
+            }
+        }
+        Err(err) => {
+            if let Some((u, spelling)) = classified {
+                let hyphenated = matches!(
+                    spelling,
+                    Spelling::Canonical | Spelling::UpperCase | Spelling::MixedCase
+                );
+                if hyphenated || err != ids::UuidSyntaxError::NonCanonical(spelling) {
+                    return fail(
+                        T,
+                        format!("{text:?} classifies as {spelling} {u} but parse says {err}"),
+                    );
+                }
+            }
+            check_message(T, &format!("uuid: {err}"))?;
+            for rule in PlacementUuidRule::ALL {
+                let _ = rule.accepts(text);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Name syntax: each kind's parse agrees with its alphabet and bounds, and the
+/// core never accepts a name that real Placement's pattern would refuse.
+pub fn names_parse(data: &[u8]) -> Verdict {
+    const T: &str = "names_parse";
+    let Some((&selector, rest)) = data.split_first() else {
+        return Ok(());
+    };
+    let Ok(text) = std::str::from_utf8(rest) else {
+        return Ok(());
+    };
+    let chars = text.chars().count();
+    let token_ok = |t: &str| {
+        !t.is_empty()
+            && t.bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+    };
+    let (kind, result, pattern) = match selector % 7 {
+        0 => (
+            "resource class",
+            names::ResourceClass::parse(text).map(|_| ()),
+            Some(PlacementNamePattern::Token),
+        ),
+        1 => (
+            "custom resource class",
+            names::ResourceClass::parse_custom(text).map(|_| ()),
+            Some(PlacementNamePattern::Custom),
+        ),
+        2 => (
+            "trait",
+            names::TraitName::parse(text).map(|_| ()),
+            Some(PlacementNamePattern::Token),
+        ),
+        3 => (
+            "custom trait",
+            names::TraitName::parse_custom(text).map(|_| ()),
+            Some(PlacementNamePattern::Custom),
+        ),
+        4 => (
+            "consumer type",
+            names::ConsumerType::parse(text).map(|_| ()),
+            Some(PlacementNamePattern::Token),
+        ),
+        5 => (
+            "project or user id",
+            names::ExternalId::parse(text).map(|_| ()),
+            None,
+        ),
+        _ => (
+            "provider name",
+            names::ProviderName::parse(text).map(|_| ()),
+            None,
+        ),
+    };
+    match result {
+        Ok(()) => {
+            if text.ends_with('\n') || text.chars().any(char::is_control) {
+                return fail(
+                    T,
+                    format!("{kind} {text:?} accepted with a control character"),
+                );
+            }
+            let max = if selector % 7 == 6 {
+                names::PROVIDER_NAME_MAX_CHARS
+            } else {
+                names::NAME_MAX_CHARS
+            };
+            if chars == 0 || chars > max {
+                return fail(T, format!("{kind} of {chars} characters accepted"));
+            }
+            if let Some(pattern) = pattern {
+                if !token_ok(text) {
+                    return fail(T, format!("{kind} {text:?} accepted outside A-Z, 0-9, _"));
+                }
+                if !names::placement_pattern_accepts(pattern, text) {
+                    return fail(
+                        T,
+                        format!(
+                            "{kind} {text:?} accepted by the core but not by Placement's pattern"
+                        ),
+                    );
+                }
+            }
+        }
+        Err(err) => check_message(T, &format!("{kind}: {err}"))?,
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_target_accepts_empty_and_junk_input() {
+        for t in TARGETS {
+            for input in [&b""[..], b"\0", b"\xff\xfe", b"{}", b"[[[[", b"\x01VCPU\n"] {
+                assert_eq!((t.run)(input), Ok(()), "{} on {input:?}", t.name);
+            }
+        }
+    }
+
+    #[test]
+    fn message_check_catches_leaks() {
+        assert!(check_message("t", "x: must be a UUID; got 'abc'").is_ok());
+        assert!(check_message("t", "x: got '{\"a\"'").is_ok());
+        assert!(check_message("t", "Failed validating in schema {'type': 'object'}").is_err());
+        assert!(check_message("t", "invalid type: Value::String").is_err());
+        assert!(check_message("t", "caf\u{e9}").is_err());
+        assert!(check_message("t", &"x".repeat(401)).is_err());
+    }
+}
