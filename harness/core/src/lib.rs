@@ -8,6 +8,7 @@
 //! - [`ids`], [`names`], [`microversion`]: the syntax of identifiers, names and versions;
 //! - [`json`], [`body`]: request bodies of every write route, by microversion;
 //! - [`query`]: the query grammar of the list and search routes;
+//! - [`inventory`]: one inventory record and the capacity rule;
 //! - [`state`]: providers, inventories, consumers, allocations and their operations;
 //! - [`candidates`]: allocation candidates over the state;
 //! - [`error`], [`outcome`]: typed rejections and Placement's outcomes;
@@ -19,6 +20,7 @@ pub mod candidates;
 pub mod error;
 pub mod fuzz;
 pub mod ids;
+pub mod inventory;
 pub mod json;
 pub mod microversion;
 pub mod names;
@@ -29,5 +31,6 @@ pub mod state;
 
 pub use error::{Excerpt, FieldPath, Location, Problem, Rejection};
 pub use ids::Uuid;
+pub use inventory::Inventory;
 pub use microversion::Microversion;
 pub use outcome::{ErrorCode, Failure, Status};
