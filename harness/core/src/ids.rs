@@ -274,6 +274,20 @@ mod tests {
     const CANON: &str = "6ba7b810-9dad-11d1-80b4-00c04fd430c8";
 
     #[test]
+    fn placement_rules_take_uuids_with_the_top_bit_set() {
+        // Half of all random UUIDs start with 8..f; an i128 intermediate
+        // once made every one of them look invalid to the BodyFormat rule.
+        for text in [
+            "c0ffee00-1234-4abc-8def-0123456789ab",
+            "ffffffff-ffff-ffff-ffff-ffffffffffff",
+            "{C0FFEE00-1234-4ABC-8DEF-0123456789AB}",
+        ] {
+            assert!(PlacementUuidRule::BodyFormat.accepts(text), "{text}");
+        }
+        assert!(PlacementUuidRule::QueryFormat.accepts("ffffffff-ffff-ffff-ffff-ffffffffffff"));
+    }
+
+    #[test]
     fn core_accepts_hyphenated_either_case_only() {
         let u = parse_uuid(CANON).unwrap();
         assert_eq!(u.to_string(), CANON);

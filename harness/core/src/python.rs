@@ -39,10 +39,28 @@ fn hex_digit(c: char) -> Option<u32> {
         .map(|&zero| cp - zero)
 }
 
+/// A Python integer of at most 128 bits of magnitude, with its sign kept
+/// apart so that all of `-(2^128-1)..=2^128-1` fits (UUIDs use the top bit).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PyInt {
+    /// Whether the text had a minus sign (`-0` is zero with the flag set).
+    pub negative: bool,
+    /// The absolute value.
+    pub magnitude: u128,
+}
+
+impl PyInt {
+    /// The value as an `i128`, if it fits; for tests and small numbers.
+    pub fn to_i128(self) -> Option<i128> {
+        let m = i128::try_from(self.magnitude).ok()?;
+        Some(if self.negative { -m } else { m })
+    }
+}
+
 /// `int(text, 16)` as Python 3.11 evaluates it: `None` where Python raises
-/// `ValueError`. Values above 128 bits also give `None`; callers only ask
+/// `ValueError`. Magnitudes above 128 bits also give `None`; callers only ask
 /// about 32-digit strings.
-pub fn int_base16(text: &str) -> Option<i128> {
+pub fn int_base16(text: &str) -> Option<PyInt> {
     let trimmed = text.trim_matches(is_python_space);
     let (negative, rest) = match trimmed.chars().next()? {
         '+' => (false, &trimmed[1..]),
@@ -55,7 +73,7 @@ pub fn int_base16(text: &str) -> Option<i128> {
         // After a base prefix Python allows one underscore before the digits.
         .map(|r| r.strip_prefix('_').unwrap_or(r))
         .unwrap_or(rest);
-    let mut value: i128 = 0;
+    let mut value: u128 = 0;
     let mut digits = 0usize;
     let mut last_was_underscore = false;
     for c in rest.chars() {
@@ -67,14 +85,17 @@ pub fn int_base16(text: &str) -> Option<i128> {
             continue;
         }
         let d = hex_digit(c)?;
-        value = value.checked_mul(16)?.checked_add(i128::from(d))?;
+        value = value.checked_mul(16)?.checked_add(u128::from(d))?;
         digits += 1;
         last_was_underscore = false;
     }
     if digits == 0 || last_was_underscore {
         return None;
     }
-    Some(if negative { -value } else { value })
+    Some(PyInt {
+        negative,
+        magnitude: value,
+    })
 }
 
 /// `uuid.UUID(text)` as Python 3.11 evaluates it: the 128-bit value, or
@@ -86,8 +107,11 @@ pub fn uuid_from_hex(text: &str) -> Option<u128> {
         return None;
     }
     let value = int_base16(&hex)?;
-    // UUID() rejects values outside 0..2^128 after int() succeeds.
-    u128::try_from(value).ok()
+    // UUID() rejects values outside 0..2^128 after int() succeeds; `-0` is 0.
+    if value.negative && value.magnitude != 0 {
+        return None;
+    }
+    Some(value.magnitude)
 }
 
 /// Whether Python's `re.search("^X$", text)` finds a match, given whether
@@ -102,13 +126,16 @@ mod tests {
 
     #[test]
     fn int_base16_follows_python() {
-        assert_eq!(int_base16("ff"), Some(255));
-        assert_eq!(int_base16(" ff\n"), Some(255));
-        assert_eq!(int_base16("0xff"), Some(255));
-        assert_eq!(int_base16("0x_ff"), Some(255));
-        assert_eq!(int_base16("f_f"), Some(255));
-        assert_eq!(int_base16("-1"), Some(-1));
-        assert_eq!(int_base16("\u{ff11}\u{ff10}"), Some(16)); // full-width "10"
+        assert_eq!(int_base16("ff").and_then(PyInt::to_i128), Some(255));
+        assert_eq!(int_base16(" ff\n").and_then(PyInt::to_i128), Some(255));
+        assert_eq!(int_base16("0xff").and_then(PyInt::to_i128), Some(255));
+        assert_eq!(int_base16("0x_ff").and_then(PyInt::to_i128), Some(255));
+        assert_eq!(int_base16("f_f").and_then(PyInt::to_i128), Some(255));
+        assert_eq!(int_base16("-1").and_then(PyInt::to_i128), Some(-1));
+        assert_eq!(
+            int_base16("\u{ff11}\u{ff10}").and_then(PyInt::to_i128),
+            Some(16)
+        ); // full-width "10"
         assert_eq!(int_base16("f__f"), None);
         assert_eq!(int_base16("_ff"), None);
         assert_eq!(int_base16("ff_"), None);
@@ -138,6 +165,12 @@ mod tests {
         assert_eq!(uuid_from_hex("------------------------------------"), None);
         assert_eq!(uuid_from_hex("12345678-9abc-def0-1234-56789abcdef"), None);
         assert_eq!(uuid_from_hex("-2345678-9abc-def0-1234-56789abcdef0"), None);
+        // The top bit is set in half of all UUIDs: the value must not overflow.
+        assert_eq!(uuid_from_hex(&"f".repeat(32)), Some(u128::MAX));
+        assert_eq!(
+            uuid_from_hex("c0ffee00-1234-4abc-8def-0123456789ab"),
+            Some(0xc0ffee00_1234_4abc_8def_0123456789ab)
+        );
     }
 
     #[test]

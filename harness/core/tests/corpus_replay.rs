@@ -1,0 +1,97 @@
+//! Replays every checked-in corpus file through its fuzz target's check.
+//!
+//! `corpus/<target>/` holds the seeds we wrote and `corpus/<target>/regressions/`
+//! the minimised inputs of crashes the fuzzer found; both must pass on every
+//! `cargo test`. A corpus folder with no target, or a target with no seeds, is
+//! a failure too: either would let a rename silently stop the replay.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use placement_core::fuzz;
+
+fn corpus_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpus")
+}
+
+/// The input files directly inside `dir`, sorted; `.gitkeep` and other dot
+/// files only keep empty folders in git.
+fn inputs(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_file())
+        .filter(|p| {
+            !p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with('.'))
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn every_corpus_folder_names_a_target() {
+    let mut unknown = Vec::new();
+    for entry in fs::read_dir(corpus_root()).expect("corpus/ exists at the repository root") {
+        let entry = entry.expect("corpus/ is readable");
+        if !entry.path().is_dir() {
+            continue;
+        }
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if fuzz::target(&name).is_none() {
+            unknown.push(name);
+        }
+    }
+    assert!(
+        unknown.is_empty(),
+        "corpus folders without a fuzz target: {unknown:?}"
+    );
+}
+
+#[test]
+fn every_target_has_seeds_and_a_regressions_folder() {
+    for target in fuzz::TARGETS {
+        let dir = corpus_root().join(target.name);
+        assert!(
+            !inputs(&dir).is_empty(),
+            "corpus/{} has no seed files",
+            target.name
+        );
+        assert!(
+            dir.join("regressions").is_dir(),
+            "corpus/{}/regressions/ is missing",
+            target.name
+        );
+    }
+}
+
+#[test]
+fn every_corpus_file_passes_its_target() {
+    let mut failures = Vec::new();
+    let mut replayed = 0;
+    for target in fuzz::TARGETS {
+        let dir = corpus_root().join(target.name);
+        for file in inputs(&dir)
+            .into_iter()
+            .chain(inputs(&dir.join("regressions")))
+        {
+            let data = fs::read(&file).expect("corpus file is readable");
+            replayed += 1;
+            if let Err(failure) = (target.run)(&data) {
+                failures.push(format!("{}: {failure}", file.display()));
+            }
+        }
+    }
+    assert!(replayed > 0, "no corpus file was replayed");
+    assert!(
+        failures.is_empty(),
+        "{} of {replayed} corpus files fail:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
