@@ -76,13 +76,27 @@ pub fn parse_uuid(text: &str) -> Result<Uuid, UuidSyntaxError> {
     if text.is_empty() {
         return Err(UuidSyntaxError::Empty);
     }
-    let bytes = text.as_bytes();
-    if bytes.len() != 36 || !text.is_ascii() {
-        if let Some((_, spelling)) = classify(text) {
-            return Err(UuidSyntaxError::NonCanonical(spelling));
-        }
-        return Err(UuidSyntaxError::WrongLength(text.chars().count()));
+    if text.len() == 36 && text.is_ascii() {
+        return parse_hyphenated(text);
     }
+    if let Some((_, spelling)) = classify(text) {
+        return Err(UuidSyntaxError::NonCanonical(spelling));
+    }
+    let chars = text.chars().count();
+    if chars == 36 {
+        // Right length in characters, but some are not ASCII (look-alike
+        // digits or dashes): point at the first one.
+        let position = text.chars().position(|c| !c.is_ascii()).unwrap_or(0);
+        return Err(UuidSyntaxError::NotHex(position + 1));
+    }
+    Err(UuidSyntaxError::WrongLength(chars))
+}
+
+/// The strict 8-4-4-4-12 parse of a 36-byte ASCII string. Never calls
+/// [`classify`], which calls it: the two used to recurse without end on
+/// 36-byte strings with non-ASCII characters.
+fn parse_hyphenated(text: &str) -> Result<Uuid, UuidSyntaxError> {
+    let bytes = text.as_bytes();
     let mut value: u128 = 0;
     for (i, &b) in bytes.iter().enumerate() {
         if DASH_POSITIONS.contains(&i) {
@@ -144,23 +158,33 @@ impl Spelling {
         Spelling::Urn,
     ];
 
-    /// Writes `uuid` in this spelling (mixed case alternates per digit).
+    /// Writes `uuid` in this spelling (mixed case alternates per letter; a
+    /// UUID with fewer than two letters cannot be written in mixed case, and
+    /// one with none has no case at all).
     pub fn write(self, uuid: Uuid) -> String {
         let canonical = uuid.to_string();
         match self {
             Spelling::Canonical => canonical,
             Spelling::UpperCase => canonical.to_ascii_uppercase(),
-            Spelling::MixedCase => canonical
-                .chars()
-                .enumerate()
-                .map(|(i, c)| {
-                    if i % 2 == 0 {
-                        c.to_ascii_uppercase()
-                    } else {
-                        c
-                    }
-                })
-                .collect(),
+            // Alternate per letter, not per character, so that any UUID
+            // with two letters or more comes out with both cases.
+            Spelling::MixedCase => {
+                let mut letters = 0usize;
+                canonical
+                    .chars()
+                    .map(|c| {
+                        if !c.is_ascii_alphabetic() {
+                            return c;
+                        }
+                        letters += 1;
+                        if letters % 2 == 1 {
+                            c.to_ascii_uppercase()
+                        } else {
+                            c
+                        }
+                    })
+                    .collect()
+            }
             Spelling::Dashless => canonical.replace('-', ""),
             Spelling::Braced => format!("{{{canonical}}}"),
             Spelling::Urn => format!("urn:uuid:{canonical}"),
@@ -195,10 +219,10 @@ pub fn classify(text: &str) -> Option<(Uuid, Spelling)> {
 }
 
 fn parse_hyphenated_any_case(text: &str) -> Result<Uuid, ()> {
-    if text.len() != 36 {
+    if text.len() != 36 || !text.is_ascii() {
         return Err(());
     }
-    parse_uuid(text).map_err(|_| ())
+    parse_hyphenated(text).map_err(|_| ())
 }
 
 fn parse_dashless(text: &str) -> Result<Uuid, ()> {
@@ -272,6 +296,23 @@ mod tests {
     use super::*;
 
     const CANON: &str = "6ba7b810-9dad-11d1-80b4-00c04fd430c8";
+
+    /// Found by `uuid_parse` (corpus/uuid_parse/regressions/
+    /// stack-overflow-36-bytes-non-ascii). `parse_uuid` sent every input that
+    /// was not 36 ASCII bytes to `classify`, and `classify` tried the strict
+    /// parse on any 36-byte input through `parse_uuid` again: a string of 36
+    /// bytes with a multi-byte character bounced between the two until the
+    /// stack ran out. The strict parse now lives in a function that never
+    /// classifies.
+    #[test]
+    fn thirty_six_bytes_with_non_ascii_is_refused_not_recursed() {
+        let text = "ffff\u{1}\0\u{202e}c0ffeefff-ffff-ffffffffffff";
+        assert_eq!(text.len(), 36);
+        assert_eq!(parse_uuid(text), Err(UuidSyntaxError::WrongLength(34)));
+        assert_eq!(classify(text), None);
+        let lookalike = CANON.replacen('6', "\u{ff16}", 1);
+        assert_eq!(parse_uuid(&lookalike), Err(UuidSyntaxError::NotHex(1)));
+    }
 
     #[test]
     fn placement_rules_take_uuids_with_the_top_bit_set() {

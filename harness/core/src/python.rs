@@ -101,6 +101,19 @@ pub fn int_base16(text: &str) -> Option<PyInt> {
 /// `uuid.UUID(text)` as Python 3.11 evaluates it: the 128-bit value, or
 /// `None` where Python raises `ValueError`.
 pub fn uuid_from_hex(text: &str) -> Option<u128> {
+    // Without a colon nothing is removed but braces at the ends and dashes,
+    // so the digit count is known without building the string: most inputs
+    // stop here, allocation-free.
+    if !text.contains(':') {
+        let digits = text
+            .trim_matches(|c| c == '{' || c == '}')
+            .chars()
+            .filter(|&c| c != '-')
+            .count();
+        if digits != 32 {
+            return None;
+        }
+    }
     let hex = text.replace("urn:", "").replace("uuid:", "");
     let hex = hex.trim_matches(|c| c == '{' || c == '}').replace('-', "");
     if hex.chars().count() != 32 {

@@ -17,6 +17,15 @@ fn main() -> ExitCode {
             println!("placement-harness {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
         }
+        Some("scan") => {
+            eprintln!(
+                "placement-harness: `scan` is not built yet: the scanner and the embedded \
+                 reference server land with issues 3 and 4. Today the repository offers the \
+                 allocation core, its fuzz targets (scripts/fuzz-smoke) and a real Placement \
+                 (scripts/placement-up); see README.md."
+            );
+            ExitCode::from(2)
+        }
         Some(other) => {
             eprintln!("placement-harness: unknown command '{other}' (see --help)");
             ExitCode::from(2)
