@@ -219,6 +219,15 @@ pub(crate) const CANONICAL_UUID: &str = "a canonical UUID (8-4-4-4-12 hex digits
 
 /// A UUID written as a string value.
 pub(crate) fn uuid(text: &str, at: &At) -> Result<Uuid, Rejection> {
+    // Fast path for the common case: at 36 characters the uuid crate reads
+    // only the hyphenated 8-4-4-4-12 form, which is exactly the core's
+    // syntax (a property test holds the two together); everything else,
+    // and every error, goes through the core's own parser.
+    if text.len() == 36 {
+        if let Ok(value) = uuid::Uuid::try_parse(text) {
+            return Ok(Uuid::from_u128(value.as_u128()));
+        }
+    }
     ids::parse_uuid(text).map_err(|_| {
         at.reject(Problem::Syntax {
             what: CANONICAL_UUID,
@@ -241,12 +250,19 @@ pub(crate) fn key_problem(what: &'static str, key: &str) -> Problem {
     }
 }
 
+/// Up to this many UUIDs are compared pairwise.
+const SMALL: usize = 8;
+
 /// A UUID that occurs twice, by value (the smallest such); sorting keeps large bodies
 /// linear-logarithmic where pairwise comparison would be quadratic.
 pub(crate) fn first_duplicate(uuids: impl Iterator<Item = Uuid>) -> Option<Uuid> {
     let mut seen: Vec<Uuid> = uuids.collect();
-    if seen.len() < 2 {
-        return None;
+    if seen.len() <= SMALL {
+        // Pairwise is cheaper than sorting for the usual handful.
+        return seen
+            .iter()
+            .enumerate()
+            .find_map(|(i, a)| seen.get(i + 1..)?.contains(a).then_some(*a));
     }
     seen.sort_unstable();
     seen.windows(2).find_map(|pair| match pair {
@@ -270,6 +286,33 @@ pub(crate) fn name_problem(error: NameError, what: &'static str, text: &str) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn fast_uuid_path_agrees_with_the_core_parser(
+            text in "[0-9a-fA-F{}:urn-]{30,40}",
+            canonical in "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}",
+        ) {
+            for t in [&text, &canonical] {
+                let fast = uuid(t, &At::ROOT).ok();
+                proptest::prop_assert_eq!(fast, ids::parse_uuid(t).ok(), "{}", t);
+            }
+        }
+    }
+
+    #[test]
+    fn duplicates_are_found_small_and_large() {
+        let ids = |n: u128, dup: Option<u128>| {
+            (0..n).map(Uuid::from_u128).chain(dup.map(Uuid::from_u128))
+        };
+        assert_eq!(first_duplicate(ids(3, None)), None);
+        assert_eq!(first_duplicate(ids(3, Some(1))), Some(Uuid::from_u128(1)));
+        assert_eq!(first_duplicate(ids(100, None)), None);
+        assert_eq!(
+            first_duplicate(ids(100, Some(42))),
+            Some(Uuid::from_u128(42))
+        );
+    }
 
     #[test]
     fn path_is_built_only_on_demand() {
