@@ -1027,6 +1027,22 @@ fn messages_never_echo_more_than_an_excerpt() {
 
 // ---- properties ---------------------------------------------------------
 
+#[test]
+fn fuzz_inputs_split_into_every_route_and_version() {
+    assert_eq!(split_fuzz_input(b""), None);
+    assert_eq!(split_fuzz_input(b"\x00"), None);
+    let (kind, version, body) = split_fuzz_input(b"\x05\x27{}").unwrap();
+    assert_eq!(
+        (kind, version, body),
+        (BodyKind::ReplaceConsumerAllocations, mv(39), &b"{}"[..])
+    );
+    for byte in 0..=255u8 {
+        let (kind, version, _) = split_fuzz_input(&[byte, byte]).unwrap();
+        assert_eq!(kind, BodyKind::ALL[usize::from(byte) % 12]);
+        assert!(version <= Microversion::MAX);
+    }
+}
+
 /// The words no client-facing sentence may contain outside quotes.
 fn message_is_clean(text: &str) -> Result<(), String> {
     if text.chars().count() > 400 {
@@ -1113,5 +1129,59 @@ proptest! {
         }
         let reread: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
         prop_assert_eq!(by_bytes, parse_value(kind, mv(minor), &reread));
+    }
+}
+
+#[test]
+fn the_longest_sentences_stay_within_400_characters() {
+    // Excerpts escape each non-ASCII character as up to ten characters, so
+    // the deepest paths with the widest excerpt are the worst cases.
+    let wide = "\u{10ffff}".repeat(30);
+    let consumer = |extra: serde_json::Value| {
+        let mut c = consumer_body(39, true);
+        for (k, v) in extra.as_object().unwrap() {
+            c[k] = v.clone();
+        }
+        c
+    };
+    let reshape = |inventories: serde_json::Value, allocations: serde_json::Value| json!({"inventories": inventories, "allocations": allocations});
+    let good_inventories = json!({RP: {"resource_provider_generation": 1, "inventories": {}}});
+    let worst = [
+        reshape(
+            good_inventories.clone(),
+            json!({CONSUMER: consumer(json!({"allocations": {RP: {"resources": {wide.clone(): 1}}}}))}),
+        ),
+        reshape(
+            good_inventories.clone(),
+            json!({CONSUMER: consumer(json!({"mappings": {wide.clone(): [RP]}}))}),
+        ),
+        reshape(
+            good_inventories.clone(),
+            json!({CONSUMER: consumer(json!({"mappings": {"a".repeat(64): [wide.clone()]}}))}),
+        ),
+        reshape(
+            good_inventories.clone(),
+            json!({CONSUMER: consumer(json!({"allocations": {RP: {"resources": {"VCPU": 1}, wide.clone(): 1}}}))}),
+        ),
+        reshape(
+            json!({RP: {"resource_provider_generation": 1,
+                        "inventories": {"A".repeat(255): {"total": 1, wide.clone(): 1}}}}),
+            json!({}),
+        ),
+        reshape(json!({wide.clone(): {}}), json!({})),
+        reshape(
+            good_inventories,
+            json!({CONSUMER: consumer(json!({"consumer_type": wide.clone()}))}),
+        ),
+    ];
+    for body in worst {
+        let e = err(BodyKind::Reshape, 39, body);
+        let text = e.to_string();
+        assert!(
+            text.chars().count() <= 400,
+            "{} characters: {text}",
+            text.len()
+        );
+        assert_eq!(message_is_clean(&text), Ok(()), "{text}");
     }
 }
