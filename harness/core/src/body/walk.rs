@@ -228,7 +228,15 @@ pub(crate) fn uuid(text: &str, at: &At) -> Result<Uuid, Rejection> {
             return Ok(Uuid::from_u128(value.as_u128()));
         }
     }
-    ids::parse_uuid(text).map_err(|_| {
+    // Non-ASCII text is never a canonical UUID. Refusing it here also keeps
+    // 36-byte non-ASCII strings away from the classify/parse_uuid recursion
+    // of ids.rs at 8ab70bd (fixed upstream in 72ab142).
+    let parsed = if text.is_ascii() {
+        ids::parse_uuid(text).ok()
+    } else {
+        None
+    };
+    parsed.ok_or_else(|| {
         at.reject(Problem::Syntax {
             what: CANONICAL_UUID,
             got: Excerpt::of(text),
@@ -286,6 +294,16 @@ pub(crate) fn name_problem(error: NameError, what: &'static str, text: &str) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn non_ascii_36_bytes_are_refused_not_recursed_on() {
+        let text = format!("\u{e9}{}", "a".repeat(34));
+        assert_eq!(text.len(), 36);
+        assert!(matches!(
+            uuid(&text, &At::ROOT).unwrap_err().problem,
+            Problem::Syntax { .. }
+        ));
+    }
 
     proptest::proptest! {
         #[test]
