@@ -61,7 +61,7 @@ fn list(value: &Value, at: &At) -> Result<Vec<Uuid>, Rejection> {
         let here = at.index(i);
         out.push(walk::uuid(walk::string(item, &here)?, &here)?);
     }
-    if let Some(uuid) = walk::first_duplicate(out.iter().copied()) {
+    if let Some(uuid) = walk::first_duplicate(&out, |u| *u) {
         return Err(at.reject(duplicate(uuid)));
     }
     Ok(out)

@@ -127,7 +127,7 @@ pub(crate) fn consumers(
         let here = at.client_key(key);
         out.push((uuid, consumer(mv, v, Route::Post, &here)?));
     }
-    if let Some(uuid) = walk::first_duplicate(out.iter().map(|(u, _)| *u)) {
+    if let Some(uuid) = walk::first_duplicate(&out, |(u, _)| *u) {
         return Err(at.reject(duplicate(uuid)));
     }
     Ok(out)
@@ -249,7 +249,7 @@ fn listed(items: &[Value], at: &At) -> Result<Vec<ProviderAllocation>, Rejection
             resources,
         });
     }
-    if let Some(uuid) = walk::first_duplicate(out.iter().map(|a| a.provider)) {
+    if let Some(uuid) = walk::first_duplicate(&out, |a| a.provider) {
         return Err(at.reject(duplicate(uuid)));
     }
     Ok(out)
@@ -278,7 +278,7 @@ fn by_provider(map: &Map<String, Value>, at: &At) -> Result<Vec<ProviderAllocati
             resources,
         });
     }
-    if let Some(uuid) = walk::first_duplicate(out.iter().map(|a| a.provider)) {
+    if let Some(uuid) = walk::first_duplicate(&out, |a| a.provider) {
         return Err(at.reject(duplicate(uuid)));
     }
     Ok(out)

@@ -41,7 +41,7 @@ pub(crate) fn reshape(mv: Microversion, value: &Value) -> Result<Reshape, Reject
         let replace = inventories::replace_at(mv, v, Capacity::Unchecked, &inv_at.client_key(key))?;
         inventories.push((provider, replace));
     }
-    if let Some(uuid) = walk::first_duplicate(inventories.iter().map(|(u, _)| *u)) {
+    if let Some(uuid) = walk::first_duplicate(&inventories, |(u, _)| *u) {
         return Err(inv_at.reject(duplicate(uuid)));
     }
     let alloc_at = at.key("allocations");

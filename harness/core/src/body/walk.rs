@@ -60,23 +60,19 @@ impl<'a> At<'a> {
         }
     }
 
-    /// The path as a [`FieldPath`].
+    /// The path as a [`FieldPath`]. Recursion is bounded by the nesting of
+    /// the bodies the walk descends into (a handful of levels).
     pub(crate) fn path(&self) -> FieldPath {
-        let mut steps = Vec::new();
-        let mut frame = Some(self);
-        while let Some(at) = frame {
-            steps.push(at.step);
-            frame = at.parent;
+        let base = match self.parent {
+            Some(parent) => parent.path(),
+            None => FieldPath::root(),
+        };
+        match self.step {
+            Step::Root => base,
+            Step::Key(k) => base.key(k),
+            Step::ClientKey(k) => base.client_key(k),
+            Step::Index(i) => base.index(i),
         }
-        steps
-            .iter()
-            .rev()
-            .fold(FieldPath::root(), |path, step| match step {
-                Step::Root => path,
-                Step::Key(k) => path.key(k),
-                Step::ClientKey(k) => path.client_key(k),
-                Step::Index(i) => path.index(*i),
-            })
     }
 
     /// A rejection here.
@@ -261,17 +257,21 @@ pub(crate) fn key_problem(what: &'static str, key: &str) -> Problem {
 /// Up to this many UUIDs are compared pairwise.
 const SMALL: usize = 8;
 
-/// A UUID that occurs twice, by value (the smallest such); sorting keeps large bodies
-/// linear-logarithmic where pairwise comparison would be quadratic.
-pub(crate) fn first_duplicate(uuids: impl Iterator<Item = Uuid>) -> Option<Uuid> {
-    let mut seen: Vec<Uuid> = uuids.collect();
-    if seen.len() <= SMALL {
-        // Pairwise is cheaper than sorting for the usual handful.
-        return seen
-            .iter()
-            .enumerate()
-            .find_map(|(i, a)| seen.get(i + 1..)?.contains(a).then_some(*a));
+/// A UUID that occurs twice among `items` (by value), if any. Pairwise for
+/// the usual handful, without allocating; sorted copies beyond that, so
+/// large bodies stay linear-logarithmic rather than quadratic.
+pub(crate) fn first_duplicate<T>(items: &[T], uuid_of: impl Fn(&T) -> Uuid) -> Option<Uuid> {
+    if items.len() <= SMALL {
+        return items.iter().enumerate().find_map(|(i, a)| {
+            let a = uuid_of(a);
+            items
+                .get(i + 1..)?
+                .iter()
+                .any(|b| uuid_of(b) == a)
+                .then_some(a)
+        });
     }
+    let mut seen: Vec<Uuid> = items.iter().map(uuid_of).collect();
     seen.sort_unstable();
     seen.windows(2).find_map(|pair| match pair {
         [a, b] if a == b => Some(*a),
@@ -320,16 +320,17 @@ mod tests {
 
     #[test]
     fn duplicates_are_found_small_and_large() {
-        let ids = |n: u128, dup: Option<u128>| {
-            (0..n).map(Uuid::from_u128).chain(dup.map(Uuid::from_u128))
+        let ids = |n: u128, dup: Option<u128>| -> Vec<Uuid> {
+            (0..n)
+                .map(Uuid::from_u128)
+                .chain(dup.map(Uuid::from_u128))
+                .collect()
         };
-        assert_eq!(first_duplicate(ids(3, None)), None);
-        assert_eq!(first_duplicate(ids(3, Some(1))), Some(Uuid::from_u128(1)));
-        assert_eq!(first_duplicate(ids(100, None)), None);
-        assert_eq!(
-            first_duplicate(ids(100, Some(42))),
-            Some(Uuid::from_u128(42))
-        );
+        let find = |v: Vec<Uuid>| first_duplicate(&v, |u| *u);
+        assert_eq!(find(ids(3, None)), None);
+        assert_eq!(find(ids(3, Some(1))), Some(Uuid::from_u128(1)));
+        assert_eq!(find(ids(100, None)), None);
+        assert_eq!(find(ids(100, Some(42))), Some(Uuid::from_u128(42)));
     }
 
     #[test]
