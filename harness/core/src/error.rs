@@ -31,7 +31,10 @@ impl Excerpt {
                 break;
             }
             match c {
-                ' '..='~' if !matches!(c, '<' | '>' | '&' | '"' | '\\') => out.push(c),
+                // The quote is escaped too: Display wraps the excerpt in
+                // quotes, and a bare one inside would let later text (an
+                // escape's braces) look as if it stood outside them.
+                ' '..='~' if !matches!(c, '<' | '>' | '&' | '"' | '\\' | '\'') => out.push(c),
                 _ => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
             }
         }
@@ -328,6 +331,7 @@ mod tests {
         assert_eq!(Excerpt::of("a\nb").as_str(), "a\\u{a}b");
         assert_eq!(Excerpt::of("<script>").as_str(), "\\u{3c}script\\u{3e}");
         assert_eq!(Excerpt::of("\u{202e}x").as_str(), "\\u{202e}x");
+        assert_eq!(Excerpt::of("'\u{e000}").as_str(), "\\u{27}\\u{e000}");
         let long = "x".repeat(10_000);
         assert_eq!(
             Excerpt::of(&long).as_str(),
