@@ -10,7 +10,10 @@
 
 use std::fmt;
 
+use crate::body::{self, BodyKind, ConsumerAllocations, ConsumerGeneration, WriteRequest};
 use crate::ids::{self, PlacementUuidRule, Spelling};
+use crate::inventory::MAX_INT;
+use crate::microversion::Microversion;
 use crate::names::{self, PlacementNamePattern};
 
 /// A property of the core that an input broke.
@@ -66,6 +69,16 @@ pub const TARGETS: &[Target] = &[
         name: "names_parse",
         run: names_parse,
         json_after: None,
+    },
+    Target {
+        name: "allocation_body",
+        run: allocation_body,
+        json_after: Some(1),
+    },
+    Target {
+        name: "write_body",
+        run: write_body,
+        json_after: Some(2),
     },
 ];
 
@@ -284,6 +297,136 @@ pub fn names_parse(data: &[u8]) -> Verdict {
             }
         }
         Err(err) => check_message(T, &format!("{kind}: {err}"))?,
+    }
+    Ok(())
+}
+
+/// Reads an `allocation_body` input: the first byte is `2 * minor + post`
+/// (modulo 80), so one byte picks `PUT /allocations/{uuid}` or `POST
+/// /allocations` and the microversion 1.0 to 1.39; the rest is the body.
+/// Seeds use the printable byte for each choice (see `corpus/allocation_body`).
+pub fn split_allocation_input(data: &[u8]) -> Option<(BodyKind, Microversion, &[u8])> {
+    let (&selector, body) = data.split_first()?;
+    let choice = selector % 80;
+    let kind = if choice % 2 == 1 {
+        BodyKind::ManageAllocations
+    } else {
+        BodyKind::ReplaceConsumerAllocations
+    };
+    Some((kind, Microversion::v1(u16::from(choice / 2)), body))
+}
+
+/// Allocation bodies, `PUT /allocations/{uuid}` and `POST /allocations` at
+/// every microversion: see [`check_body`].
+pub fn allocation_body(data: &[u8]) -> Verdict {
+    match split_allocation_input(data) {
+        Some((kind, mv, body)) => check_body("allocation_body", kind, mv, body),
+        None => Ok(()),
+    }
+}
+
+/// Every write route's body at every microversion, the route and version
+/// picked by the first two bytes ([`body::split_fuzz_input`]): see [`check_body`].
+pub fn write_body(data: &[u8]) -> Verdict {
+    match body::split_fuzz_input(data) {
+        Some((kind, mv, body)) => check_body("write_body", kind, mv, body),
+        None => Ok(()),
+    }
+}
+
+/// What must hold of any body the core parses: bytes that are not JSON are
+/// never accepted; a rejection is a clean sentence; an accepted request is
+/// of the route asked for, only uses fields its microversion has, and keeps
+/// every amount within Placement's 32-bit bounds.
+pub fn check_body(target: &'static str, kind: BodyKind, mv: Microversion, bytes: &[u8]) -> Verdict {
+    let request = match body::parse(kind, mv, bytes) {
+        Err(rejection) => {
+            if rejection.code != crate::ErrorCode::Undefined {
+                return fail(
+                    target,
+                    format!("body rejection with a query code: {rejection:?}"),
+                );
+            }
+            return check_message(target, &rejection.to_string());
+        }
+        Ok(request) => request,
+    };
+    if request.kind() != kind {
+        return fail(
+            target,
+            format!("{kind:?} body parsed as {:?}", request.kind()),
+        );
+    }
+    if !kind.reads_body(mv) {
+        return fail(
+            target,
+            format!("{kind:?} accepted a body at {mv}, where it reads none"),
+        );
+    }
+    if crate::json::parse_body(bytes).is_err() {
+        return fail(
+            target,
+            format!("{kind:?} at {mv} accepted bytes that are not JSON"),
+        );
+    }
+    match &request {
+        WriteRequest::ReplaceConsumerAllocations(consumer) => check_consumer(target, mv, consumer),
+        WriteRequest::ManageAllocations(manage) => manage
+            .consumers
+            .iter()
+            .try_for_each(|(_, consumer)| check_consumer(target, mv, consumer)),
+        WriteRequest::Reshape(reshape) => reshape
+            .allocations
+            .iter()
+            .try_for_each(|(_, consumer)| check_consumer(target, mv, consumer)),
+        _ => Ok(()),
+    }
+}
+
+/// The microversion gates and bounds of one consumer's allocations
+/// (schemas/allocation.py: 1.8 project and user, 1.28 consumer generation,
+/// 1.34 mappings, 1.38 consumer type).
+fn check_consumer(
+    target: &'static str,
+    mv: Microversion,
+    consumer: &ConsumerAllocations,
+) -> Verdict {
+    let gates = [
+        (consumer.project_id.is_some(), 8, "project_id"),
+        (consumer.user_id.is_some(), 8, "user_id"),
+        (
+            consumer.consumer_generation != ConsumerGeneration::NotSent,
+            28,
+            "consumer_generation",
+        ),
+        (!consumer.mappings.is_empty(), 34, "mappings"),
+        (consumer.consumer_type.is_some(), 38, "consumer_type"),
+    ];
+    for (present, since, field) in gates {
+        if present && !mv.at_least(Microversion::v1(since)) {
+            return fail(
+                target,
+                format!("{field} accepted at {mv}, before 1.{since}"),
+            );
+        }
+    }
+    for allocation in &consumer.allocations {
+        if allocation.resources.is_empty() {
+            return fail(
+                target,
+                format!("allocation on {} with no resources", allocation.provider),
+            );
+        }
+        if let Some((class, amount)) = allocation
+            .resources
+            .iter()
+            .find(|(_, amount)| *amount == 0 || *amount > MAX_INT)
+        {
+            return fail(
+                target,
+                format!("{} amount {amount} accepted", class.as_str()),
+            );
+        }
     }
     Ok(())
 }
