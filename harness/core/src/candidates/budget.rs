@@ -12,7 +12,7 @@
 
 /// Most combinations (of providers for classes, and of group matches) the
 /// engine examines for one request.
-pub const MAX_COMBINATIONS: u64 = 100_000;
+pub const MAX_COMBINATIONS: u64 = 10_000;
 
 /// Work left for one request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -12,7 +12,13 @@
 //!   "in the aggregate" means the provider or its root is
 //!   (`filter_by_rp_or_tree`), and "not in" means neither is.
 //!
-//! In both cases the tree's root must satisfy `root_required`.
+//! In both cases the anchor root must satisfy `root_required`.
+//!
+//! A sharing provider (trait `MISC_SHARES_VIA_AGGREGATE`) also serves the
+//! trees that share one of its aggregates: a suffixed group's match on it is
+//! repeated for each such anchor, and the unsuffixed group may take a class
+//! from it for any such anchor, unless `in_tree` is given (Placement skips
+//! sharing providers then, `get_trees_matching_all`).
 
 use std::collections::BTreeSet;
 
@@ -68,69 +74,87 @@ pub fn matches(
     let Ok(tree) = tree_restriction(group, filters.snapshot) else {
         return Vec::new();
     };
-    let in_scope =
-        |node: &Node| tree.is_none_or(|t| node.root == t) && (filters.admitted_roots)(node.root);
     if group.use_same_provider() || group.resources.is_empty() {
-        single_provider(group, filters.snapshot, &in_scope)
+        single_provider(group, filters, tree)
     } else {
-        spread_over_tree(group, filters.snapshot, &in_scope, budget)
+        spread_over_tree(group, filters, tree, budget)
     }
 }
 
+/// `_alloc_candidates_single_provider`: one provider with everything; a
+/// sharing provider also anchors the match to every tree it shares with.
 fn single_provider(
     group: &RequestGroup,
-    snapshot: &Snapshot,
-    in_scope: &dyn Fn(&Node) -> bool,
+    filters: &Filters<'_>,
+    tree: Option<usize>,
 ) -> Vec<GroupMatch> {
-    snapshot
-        .nodes
-        .iter()
-        .enumerate()
-        .filter(|(_, node)| {
-            in_scope(node)
-                && group
-                    .resources
-                    .iter()
-                    .all(|(class, &amount)| node.fits(class, u64::from(amount)))
-                && group.required.holds(&node.traits)
-                && member_of_holds(&group.member_of, node)
-        })
-        .map(|(index, node)| GroupMatch {
-            anchor: node.root,
-            allocations: group
+    let snapshot = filters.snapshot;
+    let mut out = Vec::new();
+    for (index, node) in snapshot.nodes.iter().enumerate() {
+        let fits = tree.is_none_or(|t| node.root == t)
+            && group
                 .resources
                 .iter()
-                .map(|(class, &amount)| (index, class.clone(), amount))
-                .collect(),
-            providers: BTreeSet::from([index]),
-        })
-        .collect()
+                .all(|(class, &amount)| node.fits(class, u64::from(amount)))
+            && group.required.holds(&node.traits)
+            && member_of_holds(&group.member_of, node);
+        if !fits {
+            continue;
+        }
+        let allocations: Vec<(usize, ResourceClass, u32)> = group
+            .resources
+            .iter()
+            .map(|(class, &amount)| (index, class.clone(), amount))
+            .collect();
+        let own = std::iter::once(node.root);
+        let shared = snapshot
+            .anchors_of_sharing(index)
+            .filter(|&a| a != node.root);
+        for anchor in own.chain(shared) {
+            if (filters.admitted_roots)(anchor) {
+                out.push(GroupMatch {
+                    anchor,
+                    allocations: allocations.clone(),
+                    providers: BTreeSet::from([index]),
+                });
+            }
+        }
+    }
+    out
 }
 
+/// `_alloc_candidates_multiple_providers`: per anchor tree, one provider per
+/// class from the tree or (without `in_tree`) from a sharing provider that
+/// shares with it.
 fn spread_over_tree(
     group: &RequestGroup,
-    snapshot: &Snapshot,
-    in_scope: &dyn Fn(&Node) -> bool,
+    filters: &Filters<'_>,
+    tree: Option<usize>,
     budget: &mut Budget,
 ) -> Vec<GroupMatch> {
+    let snapshot = filters.snapshot;
     let mut out = Vec::new();
     let roots: BTreeSet<usize> = snapshot
         .nodes
         .iter()
-        .filter(|n| in_scope(n))
         .map(|n| n.root)
+        .filter(|&r| tree.is_none_or(|t| r == t) && (filters.admitted_roots)(r))
         .collect();
     for root in roots {
         let Some(root_node) = snapshot.node(root) else {
             continue;
         };
+        // filter_by_rp_or_tree / filter_by_rp_nor_tree, with the anchor as "tree".
         let aggregates_ok = |node: &Node| {
             let filter = &group.member_of;
             (filter.required_hold(&node.aggregates) || filter.required_hold(&root_node.aggregates))
                 && filter.forbidden_hold(&node.aggregates)
                 && filter.forbidden_hold(&root_node.aggregates)
         };
-        // For each class, the providers of this tree that have room for it.
+        let eligible = |index: usize, node: &Node| {
+            node.root == root || (tree.is_none() && snapshot.shares_with(index, root))
+        };
+        // For each class, the providers that have room for it.
         let choices: Vec<(&ResourceClass, u32, Vec<usize>)> = group
             .resources
             .iter()
@@ -139,11 +163,8 @@ fn spread_over_tree(
                     .nodes
                     .iter()
                     .enumerate()
-                    .filter(|(_, n)| {
-                        n.root == root
-                            && in_scope(n)
-                            && n.fits(class, u64::from(amount))
-                            && aggregates_ok(n)
+                    .filter(|(i, n)| {
+                        eligible(*i, n) && n.fits(class, u64::from(amount)) && aggregates_ok(n)
                     })
                     .map(|(i, _)| i)
                     .collect();

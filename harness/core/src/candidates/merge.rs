@@ -7,11 +7,12 @@
 //! providers), each `same_subtree` set (the providers of the named groups
 //! all sit under one of them), and the final capacity check on the summed
 //! amounts (two groups may take the same class from the same provider).
-//! Before microversion 1.29 a candidate may use only one provider
+//! Before microversion 1.29 a candidate may use only one provider per tree
 //! (`exclude_nested_providers`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::ids::Uuid;
 use crate::names::ResourceClass;
 use crate::query::{CandidatesQuery, GroupPolicy, Suffix};
 
@@ -23,12 +24,16 @@ use super::snapshot::Snapshot;
 
 /// Every candidate of `query`, given each group's matches (in the order of
 /// `query.groups`), sorted and without duplicates.
+///
+/// Two candidates that differ only in their anchor are one candidate, as in
+/// Placement (`AllocationRequest.__eq__` compares resources and mappings);
+/// the core keeps the anchor with the smallest UUID.
 pub fn merge(
     query: &CandidatesQuery,
     matches: &[Vec<GroupMatch>],
     snapshot: &Snapshot,
     budget: &mut Budget,
-) -> BTreeSet<AllocationRequest> {
+) -> Vec<AllocationRequest> {
     let mut by_anchor: BTreeMap<usize, Vec<Vec<&GroupMatch>>> = BTreeMap::new();
     for (position, group_matches) in matches.iter().enumerate() {
         for m in group_matches {
@@ -40,7 +45,7 @@ pub fn merge(
             }
         }
     }
-    let mut out = BTreeSet::new();
+    let mut out: BTreeMap<(Allocations, Mappings), Uuid> = BTreeMap::new();
     for (anchor, slots) in by_anchor {
         let lengths: Vec<usize> = slots.iter().map(Vec::len).collect();
         for_each_combination(&lengths, budget, |choice| {
@@ -50,12 +55,22 @@ pub fn merge(
                 .filter_map(|(slot, &i)| slot.get(i).copied())
                 .collect();
             if let Some(request) = candidate(query, &picked, anchor, snapshot) {
-                out.insert(request);
+                out.entry((request.allocations, request.mappings))
+                    .or_insert(request.anchor);
             }
         });
     }
-    out
+    out.into_iter()
+        .map(|((allocations, mappings), anchor)| AllocationRequest {
+            allocations,
+            mappings,
+            anchor,
+        })
+        .collect()
 }
+
+type Allocations = BTreeMap<Uuid, BTreeMap<ResourceClass, u64>>;
+type Mappings = BTreeMap<Suffix, BTreeSet<Uuid>>;
 
 fn candidate(
     query: &CandidatesQuery,
@@ -107,9 +122,14 @@ fn candidate(
             return None;
         }
     }
-    if !query.nested_aware() {
+    if !query.nested_aware() && snapshot.has_trees() {
+        // exclude_nested_providers: at most one provider per tree.
         let used: BTreeSet<usize> = sums.keys().map(|(p, _)| *p).collect();
-        if used.len() > 1 {
+        let roots: BTreeSet<usize> = used
+            .iter()
+            .filter_map(|&p| snapshot.node(p).map(|n| n.root))
+            .collect();
+        if roots.len() != used.len() {
             return None;
         }
     }

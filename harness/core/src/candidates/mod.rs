@@ -8,14 +8,10 @@
 //! product goes through one [`Budget`], so the work per request is bounded
 //! ([`budget`] explains why Placement's is not).
 //!
-//! Sharing providers (`MISC_SHARES_VIA_AGGREGATE`) are not modelled yet.
-//! The types leave room for them: a [`GroupMatch`] and an
+//! Sharing providers (`MISC_SHARES_VIA_AGGREGATE`) serve the trees that
+//! share one of their aggregates: a [`GroupMatch`] and an
 //! [`AllocationRequest`] carry an `anchor` root separate from their
-//! providers' own roots, and [`ProviderView`] exposes traits and aggregates,
-//! so adding them means adding, in [`group_match`], (sharing provider,
-//! anchor) choices for each class a sharing provider in one of the anchor
-//! tree's aggregates has room for, and summarising sharing providers too.
-//! Until then a sharing provider only ever serves requests in its own tree.
+//! providers' own roots ([`group_match`] says how anchors are chosen).
 
 pub mod budget;
 pub mod group_match;
@@ -128,26 +124,32 @@ fn check_names_exist(view: &dyn ProviderView, query: &CandidatesQuery) -> Result
     Ok(())
 }
 
-/// Summaries of every provider in the trees the requests are anchored in
-/// (from 1.29), or of the providers the requests use (before 1.29, where
-/// Placement drops the others in `exclude_nested_providers`).
+/// Summaries of every provider in the trees of the providers the requests
+/// allocate from (from 1.29; `_merge_candidates` and `limit_results` keep
+/// summaries by root), or of the providers the requests use (before 1.29
+/// with nested trees, where `exclude_nested_providers` drops the others).
+/// A request served only by a sharing provider therefore does not
+/// summarise its anchor's tree, as in Placement.
 fn summarise(
     snapshot: &Snapshot,
     requests: &[AllocationRequest],
     nested_aware: bool,
 ) -> std::collections::BTreeMap<crate::ids::Uuid, ProviderSummary> {
-    let anchors: BTreeSet<_> = requests.iter().map(|r| r.anchor).collect();
     let used: BTreeSet<_> = requests
         .iter()
         .flat_map(|r| r.allocations.keys().copied())
+        .collect();
+    let used_roots: BTreeSet<usize> = used
+        .iter()
+        .filter_map(|u| snapshot.find(u))
+        .filter_map(|i| snapshot.node(i).map(|n| n.root))
         .collect();
     snapshot
         .nodes
         .iter()
         .filter(|node| {
-            let root = snapshot.node(node.root).map(|r| r.uuid);
             if nested_aware || !snapshot.has_trees() {
-                root.is_some_and(|r| anchors.contains(&r))
+                used_roots.contains(&node.root)
             } else {
                 used.contains(&node.uuid)
             }

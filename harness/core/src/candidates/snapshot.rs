@@ -42,12 +42,21 @@ impl Node {
     }
 }
 
+/// The trait that marks a provider whose inventory is shared with the trees
+/// in its aggregates.
+pub const SHARING_TRAIT: &str = "MISC_SHARES_VIA_AGGREGATE";
+
 /// Every provider of a view, by index.
 #[derive(Clone, Debug, Default)]
 pub struct Snapshot {
     /// Providers, sorted by UUID.
     pub nodes: Vec<Node>,
     index: BTreeMap<Uuid, usize>,
+    /// For each sharing provider, the roots it can anchor to: the roots of
+    /// every provider that shares an aggregate with it (Placement's
+    /// `anchors_for_sharing_providers`; its own root is among them as soon
+    /// as it is in any aggregate).
+    sharing_anchors: BTreeMap<usize, BTreeSet<usize>>,
 }
 
 impl Snapshot {
@@ -71,8 +80,41 @@ impl Snapshot {
                 traits: view.traits_of(uuid),
                 aggregates: view.aggregates_of(uuid),
             })
+            .collect::<Vec<Node>>();
+        let sharing_anchors = nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| n.traits.iter().any(|t| t.as_str() == SHARING_TRAIT))
+            .map(|(i, sharing)| {
+                let anchors = nodes
+                    .iter()
+                    .filter(|other| !other.aggregates.is_disjoint(&sharing.aggregates))
+                    .map(|other| other.root)
+                    .collect();
+                (i, anchors)
+            })
             .collect();
-        Snapshot { nodes, index }
+        Snapshot {
+            nodes,
+            index,
+            sharing_anchors,
+        }
+    }
+
+    /// The roots a sharing provider can anchor to (empty for any other provider).
+    pub fn anchors_of_sharing(&self, index: usize) -> impl Iterator<Item = usize> + '_ {
+        self.sharing_anchors
+            .get(&index)
+            .into_iter()
+            .flatten()
+            .copied()
+    }
+
+    /// Whether `index` is a sharing provider that can anchor to `root`.
+    pub fn shares_with(&self, index: usize, root: usize) -> bool {
+        self.sharing_anchors
+            .get(&index)
+            .is_some_and(|anchors| anchors.contains(&root))
     }
 
     /// The index of a provider.

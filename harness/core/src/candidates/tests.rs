@@ -380,27 +380,91 @@ fn work_is_bounded() {
     let t = table(providers);
     let raw =
         "resources1=VCPU:1&resources2=VCPU:1&resources3=VCPU:1&resources4=VCPU:1&group_policy=none";
-    let c = allocation_candidates_within(&t, &query(39, raw), Budget::new(10_000)).unwrap();
+    let c = allocation_candidates_within(&t, &query(39, raw), Budget::new(1_000)).unwrap();
     assert!(c.truncated);
     assert!(!c.allocation_requests.is_empty());
     let c = run(&t, 39, raw);
     assert!(c.truncated);
 }
 
+fn shared_storage_fixture() -> ProviderTable {
+    // gabbits/allocation-candidates.yaml, SharedStorageFixture: two compute
+    // nodes and a shared storage provider in one aggregate.
+    table(vec![
+        P::new(1).has("VCPU", 8).has("DISK_GB", 10).agg(100),
+        P::new(2).has("VCPU", 8).agg(100),
+        P::new(3)
+            .has("DISK_GB", 2000)
+            .traits(&["MISC_SHARES_VIA_AGGREGATE"])
+            .agg(100),
+        P::new(4).has("VCPU", 8),
+    ])
+}
+
+#[test]
+fn sharing_provider_serves_trees_in_its_aggregate() {
+    let t = shared_storage_fixture();
+    let c = run(&t, 29, "resources=VCPU:1,DISK_GB:100");
+    assert_eq!(
+        flat(&c),
+        vec![
+            v(&[(1, "VCPU", 1), (3, "DISK_GB", 100)]),
+            v(&[(2, "VCPU", 1), (3, "DISK_GB", 100)]),
+        ]
+    );
+    // Only the trees of providers allocated from are summarised.
+    assert_eq!(
+        c.provider_summaries.keys().copied().collect::<Vec<_>>(),
+        vec![u(1), u(2), u(3)]
+    );
+    // Disk alone: one candidate, not one per anchor (__eq__ ignores anchors).
+    let c = run(&t, 29, "resources=DISK_GB:100");
+    assert_eq!(flat(&c), vec![v(&[(3, "DISK_GB", 100)])]);
+    // Before 1.29 (no nested trees here) sharing works the same way.
+    assert_eq!(
+        run(&t, 28, "resources=VCPU:1,DISK_GB:100")
+            .allocation_requests
+            .len(),
+        2
+    );
+    // A granular disk group on the sharing provider combines with either node.
+    let c = run(
+        &t,
+        33,
+        "resources_D=DISK_GB:100&resources_C=VCPU:1&group_policy=none",
+    );
+    assert_eq!(
+        flat(&c),
+        vec![
+            v(&[(1, "VCPU", 1), (3, "DISK_GB", 100)]),
+            v(&[(2, "VCPU", 1), (3, "DISK_GB", 100)]),
+        ]
+    );
+    // in_tree keeps sharing providers out of the unsuffixed group.
+    let cn1 = "00000000-0000-0000-0000-000000000001";
+    let c = run(
+        &t,
+        31,
+        &format!("resources=VCPU:1,DISK_GB:100&in_tree={cn1}"),
+    );
+    assert!(c.allocation_requests.is_empty());
+}
+
 // ---- properties ----
 
 const CLASSES: [&str; 2] = ["VCPU", "DISK_GB"];
-const TRAITS: [&str; 2] = ["CUSTOM_A", "CUSTOM_B"];
+const TRAITS: [&str; 3] = ["CUSTOM_A", "CUSTOM_B", "MISC_SHARES_VIA_AGGREGATE"];
 
 fn arb_table() -> impl Strategy<Value = ProviderTable> {
     let provider = (
         proptest::option::of(0usize..6),
         proptest::collection::vec((0usize..2, 1u32..6, 0u64..4, 1u32..4, 1u32..3), 0..3),
-        proptest::collection::btree_set(0usize..2, 0..3),
+        proptest::collection::btree_set(0usize..3, 0..3),
+        proptest::collection::btree_set(100u128..102, 0..2),
     );
     proptest::collection::vec(provider, 1..7).prop_map(|specs| {
         let mut t = ProviderTable::default();
-        for (i, (parent, invs, traits)) in specs.into_iter().enumerate() {
+        for (i, (parent, invs, traits, aggregates)) in specs.into_iter().enumerate() {
             let mut p = ProviderInfo::new(u(i as u128 + 1));
             // Parents only point backwards, so the generated trees are acyclic.
             p.parent = parent.filter(|&pi| pi < i).map(|pi| u(pi as u128 + 1));
@@ -410,9 +474,10 @@ fn arb_table() -> impl Strategy<Value = ProviderTable> {
                     .insert(rc(CLASSES[class]), InventoryUse { inventory, used });
             }
             p.traits = traits.into_iter().map(|t| tr(TRAITS[t])).collect();
+            p.aggregates = aggregates.into_iter().map(u).collect();
             t.insert(p);
         }
-        t.custom_traits.extend(TRAITS.iter().map(|n| tr(n)));
+        t.custom_traits.extend(TRAITS.iter().take(2).map(|n| tr(n)));
         t
     })
 }
@@ -433,7 +498,7 @@ fn arb_query() -> impl Strategy<Value = String> {
             let mut push =
                 |suffix: String, (class, amount, trait_): (usize, u32, Option<(bool, usize)>)| {
                     parts.push(format!("resources{suffix}={}:{amount}", CLASSES[class]));
-                    if let Some((forbid, t)) = trait_ {
+                    if let Some((forbid, t)) = trait_.filter(|(_, t)| *t < 2) {
                         let bang = if forbid { "!" } else { "" };
                         parts.push(format!("required{suffix}={bang}{}", TRAITS[t]));
                     }
@@ -485,9 +550,15 @@ proptest! {
                 let distinct: BTreeSet<_> = granular_providers.iter().collect();
                 prop_assert_eq!(distinct.len(), granular_providers.len());
             }
-            // Every provider of a candidate is in the anchor's tree.
+            // Every provider of a candidate is in the anchor's tree or
+            // shares an aggregate with a provider of that tree.
             for p in r.allocations.keys() {
-                prop_assert_eq!(t.root_of(*p), Some(r.anchor));
+                let info = &t.providers[p];
+                let shares = info.traits.contains(&tr("MISC_SHARES_VIA_AGGREGATE"))
+                    && t.providers.values().any(|o| {
+                        t.root_of(o.uuid) == Some(r.anchor) && !o.aggregates.is_disjoint(&info.aggregates)
+                    });
+                prop_assert!(t.root_of(*p) == Some(r.anchor) || shares);
             }
         }
         let summarised: BTreeMap<_, _> = c.provider_summaries.iter().collect();
