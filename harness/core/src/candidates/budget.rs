@@ -3,7 +3,8 @@
 //! Placement explores the full Cartesian product of every group's matches
 //! per tree (`objects/allocation_candidate.py` `_merge_candidates`, and the
 //! product over resource classes in `_alloc_candidates_multiple_providers`)
-//! with no bound by default (`max_allocation_candidates = -1`), so a few
+//! with no bound by default (`max_allocation_candidates = -1`,
+//! `conf/placement.py:67`; it only stops collecting results), so a few
 //! wide trees and a handful of granular groups make one request run for
 //! minutes: a denial of service any user with `GET /allocation_candidates`
 //! can cause. The core counts every combination it looks at and stops at

@@ -89,6 +89,17 @@ fn single_provider(
     tree: Option<usize>,
 ) -> Vec<GroupMatch> {
     let snapshot = filters.snapshot;
+    if group.resources.is_empty()
+        && group.required.all_of.is_empty()
+        && group.member_of.any_of.is_empty()
+    {
+        // research_context.py get_provider_ids_matching: with no resources
+        // and no positive trait or aggregate filter, the "no filtering"
+        // empty set is intersected with nothing and matches no provider.
+        // A resourceless group of only forbidden traits, forbidden
+        // aggregates or in_tree therefore finds nothing in Placement.
+        return Vec::new();
+    }
     let mut out = Vec::new();
     for (index, node) in snapshot.nodes.iter().enumerate() {
         let fits = tree.is_none_or(|t| node.root == t)

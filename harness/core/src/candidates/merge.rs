@@ -7,6 +7,13 @@
 //! providers), each `same_subtree` set (the providers of the named groups
 //! all sit under one of them), and the final capacity check on the summed
 //! amounts (two groups may take the same class from the same provider).
+//! Sums are built fresh for every combination. Placement sums into the
+//! first group's `AllocationRequestResource` in place unless
+//! `group_policy=none` (`research_context.py:342`,
+//! `allocation_candidate.py:688`), so with the policy omitted or `isolate`
+//! and one class asked by the unsuffixed group and a granular group on one
+//! provider, later combinations can start from an already increased amount;
+//! the core does not reproduce that.
 //! Before microversion 1.29 a candidate may use only one provider per tree
 //! (`exclude_nested_providers`).
 

@@ -335,6 +335,19 @@ fn same_subtree_keeps_groups_under_one_provider() {
     assert_eq!(flat(&c), vec![v(&[(111, "SRIOV_NET_VF", 1)])]);
 }
 
+// research_context.py get_provider_ids_matching: a resourceless group with
+// only negative filters matches nothing in Placement, and so in the core.
+#[test]
+fn resourceless_group_needs_a_positive_filter() {
+    let t = nested_fixture();
+    let c = run(
+        &t,
+        36,
+        "resources_NET=SRIOV_NET_VF:1&required_X=!CUSTOM_PHYSNET_A&same_subtree=_NET,_X&group_policy=none",
+    );
+    assert!(c.allocation_requests.is_empty());
+}
+
 // Two groups asking the same class of one provider are rechecked together.
 #[test]
 fn summed_amounts_rechecked() {

@@ -16,6 +16,8 @@
 //!   *after validating only the last one*: `limit=abc&limit=1` is a 500
 //!   (`lib.py` `int(limit[0])`) and `group_policy=bogus&group_policy=none`
 //!   is accepted with policy `bogus`;
+//! - `limit=1%0A` is refused; Placement's pattern `^[1-9][0-9]*$` (under
+//!   `re.search`) and `int()` both let the line break through;
 //! - a `limit` of more than 4300 digits is refused (Placement's `int()`
 //!   raises past Python's digit limit: a 500); larger values are clamped to
 //!   `u32::MAX`, which limits nothing;

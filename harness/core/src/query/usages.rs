@@ -8,7 +8,7 @@
 //! That pattern's second branch lacks its `$`: Placement's schema takes any
 //! value that *starts* with `all` (`allfoo`, `all\n`, `all<script>`) and
 //! the usage query then filters on a consumer type nobody can create
-//! (`schemas/common.py:27`). The core takes exactly `all`, `unknown` or a
+//! (`schemas/common.py:24`). The core takes exactly `all`, `unknown` or a
 //! consumer type name. A repeated parameter, which Placement reads as its
 //! last value, is refused.
 
