@@ -12,8 +12,10 @@
 //! `group_policy=none` (`research_context.py:342`,
 //! `allocation_candidate.py:688`), so with the policy omitted or `isolate`
 //! and one class asked by the unsuffixed group and a granular group on one
-//! provider, later combinations can start from an already increased amount;
-//! the core does not reproduce that.
+//! provider, later combinations start from an already increased amount
+//! (confirmed by calling Placement 16.0.0's `_consolidate_allocation_requests`
+//! three times on the same pair: it answers 2, 3, then 4). The core does
+//! not reproduce that.
 //! Before microversion 1.29 a candidate may use only one provider per tree
 //! (`exclude_nested_providers`).
 

@@ -530,6 +530,22 @@ fn arb_query() -> impl Strategy<Value = String> {
         })
 }
 
+// The query generator must mostly make queries the parser accepts, or the
+// property below tests nothing.
+#[test]
+fn query_generator_makes_accepted_queries() {
+    use proptest::strategy::ValueTree;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let strategy = arb_query();
+    let accepted = (0..200)
+        .filter(|_| {
+            let raw = strategy.new_tree(&mut runner).unwrap().current();
+            CandidatesQuery::parse(Microversion::MAX, &raw).is_ok()
+        })
+        .count();
+    assert!(accepted >= 100, "only {accepted} of 200 accepted");
+}
+
 proptest! {
     #[test]
     fn candidates_respect_every_rule(t in arb_table(), raw in arb_query()) {

@@ -608,10 +608,63 @@ mod tests {
         assert!(q.groups[1].in_tree.is_some());
     }
 
+    const KEYS: [&str; 12] = [
+        "resources",
+        "resources1",
+        "resources_X",
+        "required",
+        "required1",
+        "required_X",
+        "member_of",
+        "member_of1",
+        "in_tree",
+        "group_policy",
+        "limit",
+        "same_subtree",
+    ];
+    const VALUES: [&str; 12] = [
+        "VCPU:1",
+        "DISK_GB:10 ",
+        "CUSTOM_A",
+        "!CUSTOM_B",
+        "in:CUSTOM_A,CUSTOM_B",
+        "11111111-1111-1111-1111-111111111111",
+        "isolate",
+        "none",
+        "1",
+        "1,_X",
+        "VCPU:0",
+        "",
+    ];
+
     proptest::proptest! {
         #[test]
         fn never_panics(raw in "[a-z_0-9=&:,!%A-F;+-]{0,80}", minor in 0u16..=39) {
             let _ = parse(minor, &raw);
+        }
+
+        // Whatever the parser accepts keeps the invariants the engine relies on.
+        #[test]
+        fn accepted_queries_are_well_formed(
+            pairs in proptest::collection::vec((0usize..12, 0usize..12), 0..6),
+            minor in 10u16..=39,
+        ) {
+            let raw = pairs
+                .iter()
+                .map(|&(k, v)| format!("{}={}", KEYS[k], VALUES[v]))
+                .collect::<Vec<_>>()
+                .join("&");
+            if let Ok(q) = parse(minor, &raw) {
+                let suffixes: Vec<&Suffix> = q.groups.iter().map(|g| &g.suffix).collect();
+                proptest::prop_assert!(suffixes.windows(2).all(|w| w[0] < w[1]));
+                proptest::prop_assert!(q.groups.iter().any(|g| !g.resources.is_empty()));
+                for g in &q.groups {
+                    proptest::prop_assert!(g.resources.values().all(|&a| a >= 1));
+                    proptest::prop_assert!(g.required.conflict().is_none());
+                }
+                proptest::prop_assert!(q.granular_count() <= 1 || q.group_policy.is_some());
+                proptest::prop_assert!(q.limit != Some(0));
+            }
         }
     }
 }
