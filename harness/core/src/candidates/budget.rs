@@ -11,8 +11,9 @@
 //! [`MAX_COMBINATIONS`], reporting the answer as truncated, so a fuzzer can
 //! never hang the engine.
 
-/// Most combinations (of providers for classes, and of group matches) the
-/// engine examines for one request.
+/// Most steps the engine takes for one request: combinations of providers
+/// for classes, combinations of group matches, and single-provider matches
+/// (which a sharing provider multiplies by its anchors).
 pub const MAX_COMBINATIONS: u64 = 10_000;
 
 /// Work left for one request.

@@ -75,7 +75,7 @@ pub fn matches(
         return Vec::new();
     };
     if group.use_same_provider() || group.resources.is_empty() {
-        single_provider(group, filters, tree)
+        single_provider(group, filters, tree, budget)
     } else {
         spread_over_tree(group, filters, tree, budget)
     }
@@ -87,6 +87,7 @@ fn single_provider(
     group: &RequestGroup,
     filters: &Filters<'_>,
     tree: Option<usize>,
+    budget: &mut Budget,
 ) -> Vec<GroupMatch> {
     let snapshot = filters.snapshot;
     if group.resources.is_empty()
@@ -122,7 +123,8 @@ fn single_provider(
             .anchors_of_sharing(index)
             .filter(|&a| a != node.root);
         for anchor in own.chain(shared) {
-            if (filters.admitted_roots)(anchor) {
+            // A sharing provider multiplies matches by its anchors: count them.
+            if (filters.admitted_roots)(anchor) && budget.spend() {
                 out.push(GroupMatch {
                     anchor,
                     allocations: allocations.clone(),
