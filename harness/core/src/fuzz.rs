@@ -11,10 +11,13 @@
 use std::fmt;
 
 use crate::body::{self, BodyKind, ConsumerAllocations, ConsumerGeneration, WriteRequest};
+use crate::candidates::{self, InventoryUse, ProviderInfo, ProviderTable};
+use crate::ids::Uuid;
 use crate::ids::{self, PlacementUuidRule, Spelling};
-use crate::inventory::MAX_INT;
+use crate::inventory::{Inventory, MAX_INT};
 use crate::microversion::Microversion;
 use crate::names::{self, PlacementNamePattern};
+use crate::query::CandidatesQuery;
 
 /// A property of the core that an input broke.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -79,6 +82,11 @@ pub const TARGETS: &[Target] = &[
         name: "write_body",
         run: write_body,
         json_after: Some(2),
+    },
+    Target {
+        name: "candidates_query",
+        run: candidates_query,
+        json_after: None,
     },
 ];
 
@@ -429,6 +437,119 @@ fn check_consumer(
         }
     }
     Ok(())
+}
+
+/// Reads a `candidates_query` input: the first byte picks the microversion
+/// (1.0 to 1.39, modulo 40), the rest is the raw query string. Bytes that
+/// are not UTF-8 are replaced, as a web framework that hands the handler a
+/// string would.
+pub fn split_query_input(data: &[u8]) -> Option<(Microversion, String)> {
+    let (&selector, rest) = data.split_first()?;
+    let minor = u16::from(selector) % (Microversion::MAX.minor + 1);
+    Some((
+        Microversion::v1(minor),
+        String::from_utf8_lossy(rest).into_owned(),
+    ))
+}
+
+/// `GET /allocation_candidates`: the query grammar at every microversion,
+/// then the engine over a fixed store of nested trees and a sharing
+/// provider. A rejection is a clean sentence with a query code or none; an
+/// accepted query yields the same answer twice, and the answer keeps every
+/// rule of [`candidates::verify`].
+pub fn candidates_query(data: &[u8]) -> Verdict {
+    const T: &str = "candidates_query";
+    let Some((mv, raw)) = split_query_input(data) else {
+        return Ok(());
+    };
+    let query = match CandidatesQuery::parse(mv, &raw) {
+        Ok(query) => query,
+        Err(rejection) => return check_message(T, &rejection.to_string()),
+    };
+    let Some(store) = candidates_store() else {
+        return fail(T, "the fixed provider store does not build");
+    };
+    match candidates::allocation_candidates(store, &query) {
+        Err(failure) => {
+            if failure.status != crate::Status::BadRequest {
+                return fail(T, format!("engine failed with {failure:?}"));
+            }
+            check_message(T, &failure.detail)
+        }
+        Ok(answer) => {
+            candidates::verify(store, &query, &answer).or_else(|broken| fail(T, broken))?;
+            match candidates::allocation_candidates(store, &query) {
+                Ok(again) if again == answer => Ok(()),
+                other => fail(T, format!("a second run answered differently: {other:?}")),
+            }
+        }
+    }
+}
+
+/// The store `candidates_query` searches: two compute trees (a root with
+/// NUMA children and PF grandchildren, partly used; a flat root), a sharing
+/// storage provider in the first tree's aggregate, standard and custom
+/// classes and traits, and units that make step and max checks matter.
+fn candidates_store() -> Option<&'static ProviderTable> {
+    static STORE: std::sync::OnceLock<Option<ProviderTable>> = std::sync::OnceLock::new();
+    STORE
+        .get_or_init(|| {
+            let rc = |n: &str| names::ResourceClass::parse(n).ok();
+            let tr = |n: &str| names::TraitName::parse(n).ok();
+            let inv = |total, used, step, max| {
+                Some(InventoryUse {
+                    inventory: Inventory::new(total, 0, 1, max, step, 1.0).ok()?,
+                    used,
+                })
+            };
+            let agg = Uuid::from_u128(0xa66);
+            let mut providers = Vec::new();
+            let node = |n: u128, parent: Option<u128>| {
+                let mut p = ProviderInfo::new(Uuid::from_u128(n));
+                p.parent = parent.map(Uuid::from_u128);
+                p
+            };
+            let mut cn1 = node(1, None);
+            cn1.inventories
+                .insert(rc("DISK_GB")?, inv(100, 10, 1, 100)?);
+            cn1.traits.insert(tr("HW_CPU_X86_AVX2")?);
+            cn1.aggregates.insert(agg);
+            providers.push(cn1);
+            for (numa, pf, physnet) in
+                [(11, 111, "CUSTOM_PHYSNET_A"), (12, 121, "CUSTOM_PHYSNET_B")]
+            {
+                let mut n = node(numa, Some(1));
+                n.inventories
+                    .insert(rc("VCPU")?, inv(4, numa as u64 - 11, 1, 4)?);
+                n.inventories
+                    .insert(rc("MEMORY_MB")?, inv(2048, 0, 256, 2048)?);
+                n.traits.insert(tr("HW_NUMA_ROOT")?);
+                providers.push(n);
+                let mut p = node(pf, Some(numa));
+                p.inventories.insert(rc("SRIOV_NET_VF")?, inv(8, 1, 1, 8)?);
+                p.inventories
+                    .insert(rc("CUSTOM_BANDWIDTH")?, inv(1000, 0, 100, 1000)?);
+                p.traits.insert(tr(physnet)?);
+                providers.push(p);
+            }
+            let mut cn2 = node(2, None);
+            cn2.inventories.insert(rc("VCPU")?, inv(8, 0, 1, 8)?);
+            cn2.inventories
+                .insert(rc("MEMORY_MB")?, inv(4096, 4096, 1, 4096)?);
+            cn2.traits.insert(tr("COMPUTE_STATUS_DISABLED")?);
+            providers.push(cn2);
+            let mut storage = node(3, None);
+            storage
+                .inventories
+                .insert(rc("DISK_GB")?, inv(2000, 0, 10, 1000)?);
+            storage.traits.insert(tr("MISC_SHARES_VIA_AGGREGATE")?);
+            storage.aggregates.insert(agg);
+            providers.push(storage);
+            let mut table = ProviderTable::default();
+            providers.into_iter().for_each(|p| table.insert(p));
+            Some(table)
+        })
+        .as_ref()
 }
 
 #[cfg(test)]

@@ -95,3 +95,46 @@ fn every_corpus_file_passes_its_target() {
         failures.join("\n")
     );
 }
+
+/// Seeds that the core refuses one and all would leave the fuzzer mutating
+/// only the rejection paths: each JSON and query corpus must hold inputs the
+/// core accepts as well as inputs it refuses.
+#[test]
+fn body_and_query_seeds_reach_both_verdicts() {
+    use placement_core::{body, query::CandidatesQuery};
+    // Whether the core accepts a seed; `None` for a seed too short to split.
+    type Accepts<'a> = &'a dyn Fn(&[u8]) -> Option<bool>;
+    let count = |target: &str, accepts: Accepts| {
+        let (mut yes, mut no) = (0, 0);
+        for file in inputs(&corpus_root().join(target)) {
+            let data = fs::read(&file).expect("corpus file is readable");
+            match accepts(&data) {
+                Some(true) => yes += 1,
+                Some(false) => no += 1,
+                None => {}
+            }
+        }
+        (yes, no)
+    };
+    let checks: [(&str, Accepts); 3] = [
+        ("allocation_body", &|d| {
+            let (kind, mv, bytes) = fuzz::split_allocation_input(d)?;
+            Some(body::parse(kind, mv, bytes).is_ok())
+        }),
+        ("write_body", &|d| {
+            let (kind, mv, bytes) = body::split_fuzz_input(d)?;
+            Some(body::parse(kind, mv, bytes).is_ok())
+        }),
+        ("candidates_query", &|d| {
+            let (mv, raw) = fuzz::split_query_input(d)?;
+            Some(CandidatesQuery::parse(mv, &raw).is_ok())
+        }),
+    ];
+    for (target, accepts) in checks {
+        let (accepted, refused) = count(target, accepts);
+        assert!(
+            accepted >= 5 && refused >= 5,
+            "corpus/{target}: {accepted} seeds accepted, {refused} refused"
+        );
+    }
+}

@@ -19,12 +19,14 @@ pub mod merge;
 pub mod output;
 pub mod product;
 pub mod snapshot;
+pub mod verify;
 pub mod view;
 
 pub use budget::{Budget, MAX_COMBINATIONS};
 pub use group_match::GroupMatch;
 pub use output::{AllocationRequest, Candidates, ProviderSummary, SummaryResource};
 pub use snapshot::Snapshot;
+pub use verify::verify;
 pub use view::{InventoryUse, ProviderInfo, ProviderTable, ProviderView};
 
 use std::collections::BTreeSet;

@@ -2,7 +2,7 @@
 //! adapted from Placement's gabbits (named per test), written as Rust
 //! fixtures rather than copied YAML.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use proptest::prelude::*;
 
@@ -553,48 +553,9 @@ proptest! {
             return Ok(());
         };
         let c = allocation_candidates(&t, &q).unwrap();
-        // Deterministic and sorted without duplicates.
-        prop_assert_eq!(&c, &allocation_candidates(&t, &q).unwrap());
-        prop_assert!(c.allocation_requests.windows(2).all(|w| w[0] < w[1]));
-        for r in &c.allocation_requests {
-            // Capacity and units on every provider and class.
-            for (p, classes) in &r.allocations {
-                for (class, amount) in classes {
-                    let i = t.providers[p].inventories[class];
-                    prop_assert!(i.inventory.fits(i.used + amount));
-                    prop_assert!(*amount <= u64::from(i.inventory.max_unit()));
-                    prop_assert!(*amount >= u64::from(i.inventory.min_unit()));
-                }
-            }
-            // Each granular group maps to one provider that has its traits.
-            let mut granular_providers = Vec::new();
-            for g in q.groups.iter().filter(|g| g.use_same_provider()) {
-                let providers = &r.mappings[&g.suffix];
-                prop_assert_eq!(providers.len(), 1);
-                let p = *providers.iter().next().unwrap();
-                prop_assert!(g.required.holds(&t.providers[&p].traits));
-                granular_providers.push(p);
-            }
-            if q.group_policy == Some(crate::query::GroupPolicy::Isolate) {
-                let distinct: BTreeSet<_> = granular_providers.iter().collect();
-                prop_assert_eq!(distinct.len(), granular_providers.len());
-            }
-            // Every provider of a candidate is in the anchor's tree or
-            // shares an aggregate with a provider of that tree.
-            for p in r.allocations.keys() {
-                let info = &t.providers[p];
-                let shares = info.traits.contains(&tr("MISC_SHARES_VIA_AGGREGATE"))
-                    && t.providers.values().any(|o| {
-                        t.root_of(o.uuid) == Some(r.anchor) && !o.aggregates.is_disjoint(&info.aggregates)
-                    });
-                prop_assert!(t.root_of(*p) == Some(r.anchor) || shares);
-            }
-        }
-        let summarised: BTreeMap<_, _> = c.provider_summaries.iter().collect();
-        for r in &c.allocation_requests {
-            for p in r.allocations.keys() {
-                prop_assert!(summarised.contains_key(p));
-            }
+        prop_assert_eq!(&c, &allocation_candidates(&t, &q).unwrap(), "not deterministic");
+        if let Err(broken) = super::verify(&t, &q, &c) {
+            prop_assert!(false, "{}", broken);
         }
     }
 }
