@@ -327,3 +327,225 @@ impl State {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::*;
+    use super::super::ops::Op;
+    use super::*;
+    use crate::outcome::ErrorCode;
+
+    #[test]
+    fn a_first_write_creates_the_consumer_at_generation_one() {
+        let mut s = providers(1, &[("VCPU", inv(4))]);
+        let before = generation(&s, 1);
+        put(&mut s, 1, &[(1, "VCPU", 4)]).unwrap();
+        assert_eq!(s.consumer(c(1)).unwrap().generation(), 1);
+        assert_eq!(generation(&s, 1), before + 1);
+        assert_eq!(s.usage(u(1), &rc("VCPU")), 4);
+    }
+
+    #[test]
+    fn capacity_is_total_minus_reserved_times_ratio() {
+        let mut s = providers(
+            1,
+            &[("VCPU", Inventory::new(4, 1, 1, 100, 1, 2.0).unwrap())],
+        );
+        let e = put(&mut s, 1, &[(1, "VCPU", 7)]).unwrap_err();
+        assert!(matches!(e, Refusal::CapacityExceeded { .. }));
+        assert_eq!(
+            (e.status(), e.code()),
+            (Status::Conflict, ErrorCode::Undefined)
+        );
+        put(&mut s, 1, &[(1, "VCPU", 6)]).unwrap();
+        assert!(matches!(
+            put(&mut s, 2, &[(1, "VCPU", 1)]),
+            Err(Refusal::CapacityExceeded { .. })
+        ));
+    }
+
+    #[test]
+    fn an_overage_may_shrink_but_not_grow() {
+        // objects/allocation.py _check_capacity_exceeded: allowed when
+        // used + requested <= the usage before the write.
+        let mut s = providers(1, &[("VCPU", inv(8))]);
+        put(&mut s, 1, &[(1, "VCPU", 6)]).unwrap();
+        // Shrinking the inventory below usage is allowed (only logged).
+        set_inventories(&mut s, 1, &[("VCPU", inv(4))]).unwrap();
+        assert!(s.over_capacity(u(1), &rc("VCPU")));
+        put(&mut s, 1, &[(1, "VCPU", 5)]).unwrap();
+        put(&mut s, 1, &[(1, "VCPU", 5)]).unwrap();
+        assert!(matches!(
+            put(&mut s, 1, &[(1, "VCPU", 6)]),
+            Err(Refusal::CapacityExceeded { .. })
+        ));
+        assert!(matches!(
+            put(&mut s, 2, &[(1, "VCPU", 1)]),
+            Err(Refusal::CapacityExceeded { .. })
+        ));
+    }
+
+    #[test]
+    fn units_are_checked_per_amount() {
+        let mut s = providers(1, &[("VCPU", Inventory::new(64, 0, 2, 8, 2, 1.0).unwrap())]);
+        for bad in [1, 3, 10] {
+            assert!(matches!(
+                put(&mut s, 1, &[(1, "VCPU", bad)]),
+                Err(Refusal::UnitConstraint { .. })
+            ));
+        }
+        put(&mut s, 1, &[(1, "VCPU", 8)]).unwrap();
+    }
+
+    #[test]
+    fn classes_and_inventories_must_exist() {
+        let mut s = providers(2, &[("VCPU", inv(8))]);
+        let e = put(&mut s, 1, &[(1, "CUSTOM_NOPE", 1)]).unwrap_err();
+        assert_eq!(e.status(), Status::BadRequest);
+        // A provider without inventory of any class the request names (an
+        // inventory of a class named for another provider counts).
+        set_inventories(&mut s, 2, &[("MEMORY_MB", inv(8))]).unwrap();
+        assert_eq!(
+            put(&mut s, 1, &[(1, "VCPU", 1), (2, "DISK_GB", 1)]),
+            Err(Refusal::ProviderWithoutInventory(u(2)))
+        );
+        // A provider with some of them, but not this one.
+        assert!(matches!(
+            put(&mut s, 1, &[(1, "VCPU", 1), (1, "DISK_GB", 1)]),
+            Err(Refusal::NoInventoryForAllocation { .. })
+        ));
+        assert_eq!(
+            put(&mut s, 1, &[(1, "VCPU", 0)]),
+            Err(Refusal::AmountOutOfRange)
+        );
+        assert!(s.consumer(c(1)).is_none());
+    }
+
+    #[test]
+    fn consumer_generations_from_1_28() {
+        let mut s = providers(1, &[("VCPU", inv(8))]);
+        let conflict = put_at(&mut s, 28, 1, write(&[(1, "VCPU", 1)], Some(0))).unwrap_err();
+        assert_eq!(conflict.code(), ErrorCode::ConcurrentUpdate);
+        put_at(&mut s, 28, 1, write(&[(1, "VCPU", 1)], None)).unwrap();
+        let stale = put_at(&mut s, 28, 1, write(&[(1, "VCPU", 2)], Some(0))).unwrap_err();
+        assert!(matches!(stale, Refusal::ConsumerGenerationConflict { .. }));
+        put_at(&mut s, 28, 1, write(&[(1, "VCPU", 2)], Some(1))).unwrap();
+        // Before 1.28 the generation is not looked at.
+        put_at(&mut s, 27, 1, write(&[(1, "VCPU", 3)], Some(99))).unwrap();
+        assert_eq!(s.consumer(c(1)).unwrap().generation(), 3);
+    }
+
+    #[test]
+    fn a_missing_provider_leaves_a_ghost_consumer() {
+        // handlers/allocation.py:444: the consumer made by ensure_consumer is
+        // not cleaned up. Seen on Placement 16.0.0: the retry with a null
+        // generation then gets "expected 0 but got None".
+        let mut s = providers(1, &[("VCPU", inv(8))]);
+        let e = put_at(&mut s, 39, 1, write(&[(9, "VCPU", 1)], None)).unwrap_err();
+        assert_eq!(e, Refusal::AllocationProviderNotFound(u(9)));
+        assert_eq!(s.consumer(c(1)).unwrap().generation(), 0);
+        assert!(s.consumer_allocations(c(1)).is_none());
+        assert!(matches!(
+            put_at(&mut s, 39, 1, write(&[(1, "VCPU", 1)], None)),
+            Err(Refusal::ConsumerGenerationConflict {
+                current: Some(0),
+                sent: None,
+                ..
+            })
+        ));
+        put_at(&mut s, 39, 1, write(&[(1, "VCPU", 1)], Some(0))).unwrap();
+        // Other failures clean up the consumer they created.
+        assert!(put_at(&mut s, 39, 2, write(&[(1, "VCPU", 100)], None)).is_err());
+        assert!(s.consumer(c(2)).is_none());
+    }
+
+    #[test]
+    fn empty_allocations_for_a_new_consumer_leave_a_ghost() {
+        // objects/allocation.py:457: only consumers in the allocation list
+        // are deleted, and a new consumer with {} has none.
+        let mut s = providers(1, &[("VCPU", inv(8))]);
+        put_at(&mut s, 39, 1, write(&[], None)).unwrap();
+        assert_eq!(s.consumer(c(1)).unwrap().generation(), 0);
+        put_at(&mut s, 39, 1, write(&[], Some(0))).unwrap();
+        assert_eq!(s.consumer(c(1)).unwrap().generation(), 0);
+        // DELETE cannot remove it: it has no allocations.
+        assert_eq!(
+            s.apply_detailed(&Op::DeleteAllocations { consumer: c(1) }),
+            Err(Refusal::NoAllocations(c(1)))
+        );
+    }
+
+    #[test]
+    fn wiping_deletes_the_consumer_and_bumps_its_providers() {
+        let mut s = providers(1, &[("VCPU", inv(8))]);
+        put(&mut s, 1, &[(1, "VCPU", 2)]).unwrap();
+        let g = generation(&s, 1);
+        put(&mut s, 1, &[]).unwrap();
+        assert!(s.consumer(c(1)).is_none());
+        assert_eq!(generation(&s, 1), g + 1);
+        assert_eq!(s.usage(u(1), &rc("VCPU")), 0);
+    }
+
+    #[test]
+    fn allocations_that_leave_do_not_bump_the_provider() {
+        // objects/allocation.py:599 delete_all bumps nothing; a move bumps
+        // only the providers the new allocations name.
+        let mut s = providers(2, &[("VCPU", inv(8))]);
+        put(&mut s, 1, &[(1, "VCPU", 2)]).unwrap();
+        let (g1, g2) = (generation(&s, 1), generation(&s, 2));
+        put(&mut s, 1, &[(2, "VCPU", 2)]).unwrap();
+        assert_eq!((generation(&s, 1), generation(&s, 2)), (g1, g2 + 1));
+        s.apply_detailed(&Op::DeleteAllocations { consumer: c(1) })
+            .unwrap();
+        assert_eq!(generation(&s, 2), g2 + 1);
+        assert!(s.consumer(c(1)).is_none());
+        assert_eq!(
+            s.apply_detailed(&Op::DeleteAllocations { consumer: c(1) }),
+            Err(Refusal::NoAllocations(c(1)))
+        );
+    }
+
+    #[test]
+    fn post_is_atomic_across_consumers() {
+        let mut s = providers(1, &[("VCPU", inv(4))]);
+        let writes = BTreeMap::from([
+            (c(1), write(&[(1, "VCPU", 2)], None)),
+            (c(2), write(&[(1, "VCPU", 3)], None)),
+        ]);
+        let before = s.clone();
+        let e = s
+            .apply_detailed(&Op::PostAllocations {
+                microversion: mv(39),
+                writes,
+            })
+            .unwrap_err();
+        assert!(matches!(e, Refusal::CapacityExceeded { .. }));
+        assert_eq!(s, before);
+        let writes = BTreeMap::from([
+            (c(1), write(&[(1, "VCPU", 2)], None)),
+            (c(2), write(&[(1, "VCPU", 2)], None)),
+        ]);
+        s.apply_detailed(&Op::PostAllocations {
+            microversion: mv(39),
+            writes,
+        })
+        .unwrap();
+        // One bump per provider per request, however many consumers.
+        assert_eq!(generation(&s, 1), generation(&before, 1) + 1);
+    }
+
+    #[test]
+    fn consumer_type_and_owner_follow_the_last_write() {
+        let mut s = providers(1, &[("VCPU", inv(8))]);
+        let mut w = write(&[(1, "VCPU", 1)], None);
+        w.consumer_type = Some(ConsumerType::parse("MIGRATION").unwrap());
+        put_at(&mut s, 37, 1, w.clone()).unwrap();
+        assert_eq!(s.consumer(c(1)).unwrap().consumer_type(), None);
+        w.generation = Some(1);
+        w.project = ExternalId::parse("other").unwrap();
+        put_at(&mut s, 38, 1, w).unwrap();
+        let record = s.consumer(c(1)).unwrap();
+        assert_eq!(record.consumer_type().unwrap().as_str(), "MIGRATION");
+        assert_eq!(record.project().as_str(), "other");
+    }
+}

@@ -456,3 +456,157 @@ fn check_capacity(before: &State, op: &Op, after: &State) -> Result<(), Violatio
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::*;
+    use super::*;
+
+    fn used_state() -> State {
+        let mut s = providers(2, &[("VCPU", inv(8))]);
+        put(&mut s, 1, &[(1, "VCPU", 4)]).unwrap();
+        s
+    }
+
+    #[test]
+    fn a_clean_state_passes() {
+        check(&used_state()).unwrap();
+        check(&State::new()).unwrap();
+    }
+
+    #[test]
+    fn broken_states_are_caught() {
+        let mut s = used_state();
+        s.usages.clear();
+        assert_eq!(check(&s).unwrap_err().rule, Rule::Usage);
+
+        let mut s = used_state();
+        if let Some(p) = s.providers.get_mut(&u(2)) {
+            p.root = u(1);
+        }
+        assert_eq!(check(&s).unwrap_err().rule, Rule::Tree);
+
+        let mut s = used_state();
+        if let Some(p) = s.providers.get_mut(&u(1)) {
+            p.parent = Some(u(2));
+            p.root = u(1);
+        }
+        if let Some(p) = s.providers.get_mut(&u(2)) {
+            p.parent = Some(u(1));
+            p.root = u(1);
+        }
+        assert_eq!(check(&s).unwrap_err().rule, Rule::Tree);
+
+        let mut s = used_state();
+        if let Some(p) = s.providers.get_mut(&u(1)) {
+            p.inventories.clear();
+        }
+        assert_eq!(check(&s).unwrap_err().rule, Rule::Allocation);
+
+        let mut s = used_state();
+        s.consumers.clear();
+        assert_eq!(check(&s).unwrap_err().rule, Rule::Allocation);
+    }
+
+    #[test]
+    fn steps_are_held_to_their_rules() {
+        let before = used_state();
+        let op = Op::DeleteProvider { uuid: u(2) };
+        let refused: Result<Applied, Failure> = Err(Failure::bad_request("no"));
+
+        let mut changed = before.clone();
+        changed.providers.remove(&u(2));
+        assert_eq!(
+            check_step(&before, &op, &refused, &changed)
+                .unwrap_err()
+                .rule,
+            Rule::FailureChangedState
+        );
+        let odd = Err(Failure {
+            status: Status::Conflict,
+            code: ErrorCode::QueryBadValue,
+            detail: "x".into(),
+        });
+        assert_eq!(
+            check_step(&before, &op, &odd, &before).unwrap_err().rule,
+            Rule::UntypedFailure
+        );
+
+        let ok = Ok(Applied {
+            status: Status::NoContent,
+        });
+        let mut back = before.clone();
+        if let Some(p) = back.providers.get_mut(&u(1)) {
+            p.generation -= 1;
+        }
+        assert_eq!(
+            check_step(
+                &before,
+                &Op::DeleteProviderTraits { provider: u(1) },
+                &ok,
+                &back
+            )
+            .unwrap_err()
+            .rule,
+            Rule::GenerationWentBack
+        );
+        let mut silent = before.clone();
+        if let Some(p) = silent.providers.get_mut(&u(1)) {
+            p.inventories.clear();
+            p.inventories.insert(rc("VCPU"), inv(2));
+        }
+        assert_eq!(
+            check_step(
+                &before,
+                &Op::DeleteInventories { provider: u(1) },
+                &ok,
+                &silent
+            )
+            .unwrap_err()
+            .rule,
+            Rule::ChangeWithoutGeneration
+        );
+        let mut bumped_elsewhere = before.clone();
+        if let Some(p) = bumped_elsewhere.providers.get_mut(&u(2)) {
+            p.generation += 1;
+        }
+        assert_eq!(
+            check_step(
+                &before,
+                &Op::DeleteInventories { provider: u(1) },
+                &ok,
+                &bumped_elsewhere
+            )
+            .unwrap_err()
+            .rule,
+            Rule::UnexpectedGeneration
+        );
+    }
+
+    #[test]
+    fn capacity_may_not_get_worse_by_allocating() {
+        let before = used_state();
+        let mut after = before.clone();
+        let mut grown = after.allocations.get(&c(1)).cloned().unwrap();
+        grown.get_mut(&u(1)).unwrap().insert(rc("VCPU"), 9);
+        after.replace_allocations(c(1), grown);
+        if let Some(p) = after.providers.get_mut(&u(1)) {
+            p.generation += 1;
+        }
+        if let Some(x) = after.consumers.get_mut(&c(1)) {
+            x.generation += 1;
+        }
+        let op = Op::PutAllocations {
+            microversion: mv(39),
+            consumer: c(1),
+            write: write(&[(1, "VCPU", 9)], Some(1)),
+        };
+        let ok = Ok(Applied {
+            status: Status::NoContent,
+        });
+        assert_eq!(
+            check_step(&before, &op, &ok, &after).unwrap_err().rule,
+            Rule::Capacity
+        );
+    }
+}

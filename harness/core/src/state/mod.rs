@@ -21,6 +21,8 @@
 pub mod aggregates;
 pub mod allocations;
 pub mod consumers;
+#[cfg(test)]
+mod fixtures;
 pub mod generate;
 pub mod invariants;
 pub mod inventories;

@@ -479,3 +479,142 @@ impl State {
         Ok(Applied::new(Status::NoContent))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::*;
+    use super::*;
+    use crate::outcome::ErrorCode;
+
+    fn reshape(
+        s: &mut State,
+        inventories: &[(u128, &[(&str, Inventory)])],
+        allocations: &[(u128, Allocs<'_>)],
+    ) -> Result<Applied, Refusal> {
+        let inventories = inventories
+            .iter()
+            .map(|(p, items)| {
+                let wanted = ReshapeInventory {
+                    generation: generation(s, *p),
+                    inventories: items.iter().map(|(k, v)| (rc(k), *v)).collect(),
+                };
+                (u(*p), wanted)
+            })
+            .collect();
+        let allocations = allocations
+            .iter()
+            .map(|(consumer, items)| {
+                let current = s.consumer(c(*consumer)).map(|x| x.generation());
+                (c(*consumer), write(items, current))
+            })
+            .collect();
+        s.apply_detailed(&Op::Reshape {
+            microversion: mv(39),
+            inventories,
+            allocations,
+        })
+    }
+
+    /// A root with VCPU in use, and a child to move it to.
+    fn tree_with_usage() -> State {
+        let mut s = providers(1, &[("VCPU", inv(8))]);
+        s.apply_detailed(&Op::CreateProvider {
+            microversion: mv(39),
+            uuid: u(2),
+            name: ProviderName::parse("child").unwrap(),
+            parent: Some(u(1)),
+        })
+        .unwrap();
+        put(&mut s, 1, &[(1, "VCPU", 4)]).unwrap();
+        s
+    }
+
+    #[test]
+    fn reshape_moves_inventory_and_allocations_together() {
+        // gabbits/reshaper.yaml: the move from a root to its child.
+        let mut s = tree_with_usage();
+        let (g1, g2) = (generation(&s, 1), generation(&s, 2));
+        reshape(
+            &mut s,
+            &[(1, &[]), (2, &[("VCPU", inv(8))])],
+            &[(1, &[(2, "VCPU", 4)])],
+        )
+        .unwrap();
+        assert!(s.provider(u(1)).unwrap().inventories().is_empty());
+        assert_eq!(s.usage(u(2), &rc("VCPU")), 4);
+        // Root: final set only. Child: interim set, allocations, final set.
+        assert_eq!((generation(&s, 1), generation(&s, 2)), (g1 + 1, g2 + 3));
+        assert_eq!(s.consumer(c(1)).unwrap().generation(), 2);
+    }
+
+    #[test]
+    fn reshape_refuses_to_drop_inventory_still_used() {
+        let mut s = tree_with_usage();
+        let before = s.clone();
+        let e = reshape(&mut s, &[(1, &[]), (2, &[("VCPU", inv(8))])], &[]).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InventoryInUse);
+        assert_eq!(s, before);
+    }
+
+    #[test]
+    fn reshape_names_unknown_providers_with_their_own_code() {
+        let mut s = tree_with_usage();
+        let e = s
+            .apply_detailed(&Op::Reshape {
+                microversion: mv(39),
+                inventories: BTreeMap::from([(
+                    u(9),
+                    ReshapeInventory {
+                        generation: 0,
+                        inventories: BTreeMap::new(),
+                    },
+                )]),
+                allocations: BTreeMap::new(),
+            })
+            .unwrap_err();
+        assert_eq!(
+            (e.status(), e.code()),
+            (Status::BadRequest, ErrorCode::ProviderNotFound)
+        );
+    }
+
+    #[test]
+    fn reshape_skips_the_capacity_rule() {
+        // handlers/reshaper.py:89 builds inventories with
+        // make_inventory_object and never calls _validate_inventory_capacity.
+        let mut s = tree_with_usage();
+        let broken = Inventory::new(4, 9, 1, 4, 1, 1.0).unwrap();
+        reshape(&mut s, &[(2, &[("DISK_GB", broken)])], &[]).unwrap();
+        assert_eq!(
+            s.provider(u(2)).unwrap().inventory(&rc("DISK_GB")),
+            Some(&broken)
+        );
+        let refused = set_inventories(&mut s, 2, &[("DISK_GB", broken)]).unwrap_err();
+        assert_eq!(refused.status(), Status::BadRequest);
+    }
+
+    #[test]
+    fn reshape_checks_allocations_against_old_and_new_inventories() {
+        let mut s = tree_with_usage();
+        let e = reshape(
+            &mut s,
+            &[(2, &[("VCPU", inv(2))])],
+            &[(1, &[(2, "VCPU", 4)])],
+        )
+        .unwrap_err();
+        assert!(matches!(e, Refusal::CapacityExceeded { .. }));
+    }
+
+    #[test]
+    fn named_objects() {
+        let op = Op::PutAllocations {
+            microversion: mv(39),
+            consumer: c(1),
+            write: write(&[(1, "VCPU", 1), (2, "VCPU", 1)], None),
+        };
+        assert_eq!(op.named_providers(), BTreeSet::from([u(1), u(2)]));
+        assert_eq!(op.named_consumers(), BTreeSet::from([c(1)]));
+        assert!(op.wiped_consumers().is_empty());
+        assert_eq!(op.name(), "put_allocations");
+    }
+}

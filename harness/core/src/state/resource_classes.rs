@@ -68,3 +68,67 @@ impl State {
         Ok(Applied::new(Status::NoContent))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::*;
+    use super::super::ops::Op;
+    use super::*;
+    use crate::outcome::ErrorCode;
+
+    #[test]
+    fn custom_classes_lifecycle() {
+        let mut s = State::new();
+        let gold = rc("CUSTOM_GOLD");
+        s.apply_detailed(&Op::CreateResourceClass { name: gold.clone() })
+            .unwrap();
+        let again = s
+            .apply_detailed(&Op::CreateResourceClass { name: gold.clone() })
+            .unwrap_err();
+        // handlers/resource_class.py: a 409 without a specific code.
+        assert_eq!(
+            (again.status(), again.code()),
+            (Status::Conflict, ErrorCode::Undefined)
+        );
+        let put = s
+            .apply_detailed(&Op::EnsureResourceClass { name: gold.clone() })
+            .unwrap();
+        assert_eq!(put.status, Status::NoContent);
+        assert!(s.resource_classes().any(|c| c == "CUSTOM_GOLD"));
+        let vcpu = rc("VCPU");
+        assert_eq!(
+            s.apply_detailed(&Op::DeleteResourceClass { name: vcpu.clone() }),
+            Err(Refusal::StandardResourceClass(Excerpt::of("VCPU")))
+        );
+        assert_eq!(
+            s.apply_detailed(&Op::CreateResourceClass { name: vcpu })
+                .unwrap_err()
+                .status(),
+            Status::BadRequest
+        );
+        s.apply_detailed(&Op::DeleteResourceClass { name: gold.clone() })
+            .unwrap();
+        assert_eq!(
+            s.apply_detailed(&Op::DeleteResourceClass { name: gold })
+                .unwrap_err()
+                .status(),
+            Status::NotFound
+        );
+    }
+
+    #[test]
+    fn a_class_with_inventory_is_in_use() {
+        let mut s = providers(1, &[]);
+        s.apply_detailed(&Op::EnsureResourceClass {
+            name: rc("CUSTOM_GOLD"),
+        })
+        .unwrap();
+        set_inventories(&mut s, 1, &[("CUSTOM_GOLD", inv(1))]).unwrap();
+        assert_eq!(
+            s.apply_detailed(&Op::DeleteResourceClass {
+                name: rc("CUSTOM_GOLD")
+            }),
+            Err(Refusal::ResourceClassInUse(Excerpt::of("CUSTOM_GOLD")))
+        );
+    }
+}

@@ -91,3 +91,89 @@ impl State {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::*;
+    use super::super::ops::Op;
+    use super::*;
+
+    fn t(name: &str) -> TraitName {
+        TraitName::parse(name).unwrap()
+    }
+
+    fn set(s: &mut State, traits: &[&str]) -> Result<Applied, Refusal> {
+        let generation = generation(s, 1);
+        s.apply_detailed(&Op::SetTraits {
+            provider: u(1),
+            traits: traits.iter().map(|x| t(x)).collect(),
+            generation,
+        })
+    }
+
+    #[test]
+    fn custom_traits_come_and_go() {
+        let mut s = State::new();
+        let fast = t("CUSTOM_FAST");
+        assert_eq!(
+            s.apply_detailed(&Op::EnsureTrait { name: fast.clone() })
+                .unwrap()
+                .status,
+            Status::Created
+        );
+        assert_eq!(
+            s.apply_detailed(&Op::EnsureTrait { name: fast.clone() })
+                .unwrap()
+                .status,
+            Status::NoContent
+        );
+        let std = t("HW_CPU_X86_AVX");
+        assert_eq!(
+            s.apply_detailed(&Op::EnsureTrait { name: std.clone() })
+                .unwrap_err()
+                .status(),
+            Status::BadRequest
+        );
+        assert_eq!(
+            s.apply_detailed(&Op::DeleteTrait { name: std })
+                .unwrap_err(),
+            Refusal::StandardTrait(Excerpt::of("HW_CPU_X86_AVX"))
+        );
+        s.apply_detailed(&Op::DeleteTrait { name: fast.clone() })
+            .unwrap();
+        assert_eq!(
+            s.apply_detailed(&Op::DeleteTrait { name: fast })
+                .unwrap_err()
+                .status(),
+            Status::NotFound
+        );
+    }
+
+    #[test]
+    fn provider_traits_bump_only_on_change() {
+        // objects/resource_provider.py _set_traits returns early when equal.
+        let mut s = providers(1, &[]);
+        s.apply_detailed(&Op::EnsureTrait {
+            name: t("CUSTOM_FAST"),
+        })
+        .unwrap();
+        let g = generation(&s, 1);
+        set(&mut s, &["CUSTOM_FAST", "HW_CPU_X86_AVX"]).unwrap();
+        set(&mut s, &["CUSTOM_FAST", "HW_CPU_X86_AVX"]).unwrap();
+        assert_eq!(generation(&s, 1), g + 1);
+        assert_eq!(
+            set(&mut s, &["CUSTOM_NOPE"]),
+            Err(Refusal::UnknownTrait(Excerpt::of("CUSTOM_NOPE")))
+        );
+        let in_use = s
+            .apply_detailed(&Op::DeleteTrait {
+                name: t("CUSTOM_FAST"),
+            })
+            .unwrap_err();
+        assert_eq!(in_use.status(), Status::Conflict);
+        s.apply_detailed(&Op::DeleteProviderTraits { provider: u(1) })
+            .unwrap();
+        assert_eq!(generation(&s, 1), g + 2);
+        assert!(s.provider(u(1)).unwrap().traits().is_empty());
+    }
+}
