@@ -130,6 +130,38 @@ impl State {
         }
     }
 
+    /// `GET /resource_providers/{u}/usages`: every class the provider has
+    /// an inventory of, with its usage (0 when unused).
+    pub fn provider_usages(&self, provider: Uuid) -> Option<BTreeMap<ResourceClass, u64>> {
+        let p = self.providers.get(&provider)?;
+        Some(
+            p.inventories
+                .keys()
+                .map(|rc| (rc.clone(), self.usage(provider, rc)))
+                .collect(),
+        )
+    }
+
+    /// How many consumers with allocations a filter selects (the
+    /// `consumer_count` of `GET /usages` from 1.38).
+    pub fn consumer_count_by(&self, filter: &UsageFilter<'_>) -> u64 {
+        let count = self
+            .allocations
+            .keys()
+            .filter_map(|c| self.consumers.get(c))
+            .filter(|record| Self::selects(filter, record))
+            .count();
+        u64::try_from(count).unwrap_or(u64::MAX)
+    }
+
+    fn selects(filter: &UsageFilter<'_>, record: &Consumer) -> bool {
+        record.project() == filter.project
+            && filter.user.is_none_or(|u| u == record.user())
+            && filter
+                .consumer_type
+                .is_none_or(|t| t == record.consumer_type())
+    }
+
     /// The summed usage of the consumers a filter selects, per class.
     pub fn usages_by(&self, filter: &UsageFilter<'_>) -> BTreeMap<ResourceClass, u64> {
         let mut sums: BTreeMap<ResourceClass, u64> = BTreeMap::new();
@@ -137,12 +169,7 @@ impl State {
             let Some(record) = self.consumers.get(consumer) else {
                 continue;
             };
-            if record.project() != filter.project
-                || filter.user.is_some_and(|u| u != record.user())
-                || filter
-                    .consumer_type
-                    .is_some_and(|t| t != record.consumer_type())
-            {
+            if !Self::selects(filter, record) {
                 continue;
             }
             for resources in allocations.values() {
@@ -263,4 +290,50 @@ pub(super) fn bumped(generation: u32, by: u32) -> Result<u32, Refusal> {
         .checked_add(by)
         .filter(|g| *g <= MAX_INT)
         .ok_or(Refusal::GenerationExhausted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::*;
+    use super::*;
+
+    #[test]
+    fn usages_by_provider_project_user_and_type() {
+        let mut s = providers(2, &[("VCPU", inv(8)), ("DISK_GB", inv(8))]);
+        put(&mut s, 1, &[(1, "VCPU", 2), (2, "VCPU", 1)]).unwrap();
+        let mut other = write(&[(1, "VCPU", 3)], None);
+        other.user = ExternalId::parse("someone").unwrap();
+        other.consumer_type = None;
+        put_at(&mut s, 37, 2, other).unwrap();
+
+        let on_one = s.provider_usages(u(1)).unwrap();
+        assert_eq!(on_one.get(&rc("VCPU")), Some(&5));
+        assert_eq!(on_one.get(&rc("DISK_GB")), Some(&0));
+        assert!(s.provider_usages(u(9)).is_none());
+
+        let project = ExternalId::parse("project").unwrap();
+        let user = ExternalId::parse("user").unwrap();
+        let all = UsageFilter {
+            project: &project,
+            user: None,
+            consumer_type: None,
+        };
+        assert_eq!(s.usages_by(&all).get(&rc("VCPU")), Some(&6));
+        assert_eq!(s.consumer_count_by(&all), 2);
+        let mine = UsageFilter {
+            user: Some(&user),
+            ..all.clone()
+        };
+        assert_eq!(s.usages_by(&mine).get(&rc("VCPU")), Some(&3));
+        let unknown = UsageFilter {
+            consumer_type: Some(None),
+            ..all.clone()
+        };
+        assert_eq!(s.usages_by(&unknown).get(&rc("VCPU")), Some(&3));
+        assert_eq!(s.consumer_count_by(&unknown), 1);
+
+        assert_eq!(s.provider_allocations(u(1)).len(), 2);
+        assert_eq!(s.consumer_allocations(c(1)).unwrap().len(), 2);
+        assert_eq!(s.subtree(u(1)), BTreeSet::from([u(1)]));
+    }
 }
