@@ -764,16 +764,24 @@ mod tests {
     }
 
     /// Not a timed test: run with
-    /// `cargo test --release -p placement-core throughput -- --ignored --nocapture`.
+    /// `cargo test --release -p placement-core throughput -- --ignored --nocapture`
+    /// (`STATE_SEQUENCES=N` to soak longer).
     #[test]
     #[ignore]
     fn throughput() {
-        let inputs: Vec<Vec<u8>> = (0..20_000).map(|s| bytes(s, 1024)).collect();
+        let count = std::env::var("STATE_SEQUENCES")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(20_000u64);
+        let inputs: Vec<Vec<u8>> = (0..count).map(|s| bytes(s, 1024)).collect();
         let start = std::time::Instant::now();
         let mut operations = 0;
         for data in &inputs {
             let seq = OpSequence::arbitrary(&mut Unstructured::new(data)).unwrap();
-            operations += run_checked(&seq).unwrap().operations;
+            match run_checked(&seq) {
+                Ok(stats) => operations += stats.operations,
+                Err(v) => panic!("{v}\n{seq:?}"),
+            }
         }
         let secs = start.elapsed().as_secs_f64();
         println!(
