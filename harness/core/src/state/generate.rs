@@ -285,6 +285,10 @@ pub enum Step {
     DeleteResourceClass {
         class: u8,
     },
+    RenameResourceClass {
+        from: u8,
+        to: u8,
+    },
     EnsureTrait {
         name: u8,
     },
@@ -464,6 +468,10 @@ impl Step {
             Step::CreateResourceClass { class: rc } => Op::CreateResourceClass { name: class(*rc) },
             Step::EnsureResourceClass { class: rc } => Op::EnsureResourceClass { name: class(*rc) },
             Step::DeleteResourceClass { class: rc } => Op::DeleteResourceClass { name: class(*rc) },
+            Step::RenameResourceClass { from, to } => Op::RenameResourceClass {
+                from: class(*from),
+                to: class(*to),
+            },
             Step::EnsureTrait { name } => Op::EnsureTrait {
                 name: trait_name(*name),
             },

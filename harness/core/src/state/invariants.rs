@@ -14,6 +14,7 @@ use std::fmt;
 
 use crate::ids::Uuid;
 use crate::inventory::MAX_INT;
+use crate::names::ResourceClass;
 use crate::outcome::{ErrorCode, Failure, Status};
 
 use super::ops::{Applied, Op};
@@ -357,6 +358,20 @@ fn check_provider_generations(before: &State, op: &Op, after: &State) -> Result<
                 format!("provider {uuid} +{delta}"),
             );
         }
+        // Allowed: Quirk::RenameClassWithoutBump, if the provider is exactly
+        // what it was with the class re-keyed.
+        if let Op::RenameResourceClass { from, to } = op {
+            let renamed = |k: &ResourceClass| if k == from { to.clone() } else { k.clone() };
+            let same = delta == 0
+                && a.inventories.len() == b.inventories.len()
+                && b.inventories
+                    .iter()
+                    .all(|(k, v)| a.inventories.get(&renamed(k)) == Some(v));
+            if !same {
+                return fail(Rule::ChangeWithoutGeneration, format!("rename on {uuid}"));
+            }
+            continue;
+        }
         if delta > 0 {
             continue;
         }
@@ -419,7 +434,8 @@ fn check_consumer_generations(before: &State, op: &Op, after: &State) -> Result<
                 format!("consumer {uuid} +{delta}"),
             );
         }
-        if delta == 0 && before.allocations.get(uuid) != after.allocations.get(uuid) {
+        let renamed = matches!(op, Op::RenameResourceClass { .. });
+        if delta == 0 && !renamed && before.allocations.get(uuid) != after.allocations.get(uuid) {
             return fail(Rule::ChangeWithoutGeneration, format!("consumer {uuid}"));
         }
     }

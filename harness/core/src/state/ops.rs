@@ -168,6 +168,13 @@ pub enum Op {
         /// The class.
         name: ResourceClass,
     },
+    /// `PUT /resource_classes/{name}` with a body (1.2 to 1.6): a rename.
+    RenameResourceClass {
+        /// The class in the URL.
+        from: ResourceClass,
+        /// The new name in the body.
+        to: ResourceClass,
+    },
     /// `DELETE /resource_classes/{name}` (1.2+).
     DeleteResourceClass {
         /// The class.
@@ -214,6 +221,7 @@ impl Op {
             Op::DeleteProviderTraits { .. } => "delete_provider_traits",
             Op::CreateResourceClass { .. } => "create_resource_class",
             Op::EnsureResourceClass { .. } => "ensure_resource_class",
+            Op::RenameResourceClass { .. } => "rename_resource_class",
             Op::DeleteResourceClass { .. } => "delete_resource_class",
             Op::EnsureTrait { .. } => "ensure_trait",
             Op::DeleteTrait { .. } => "delete_trait",
@@ -254,6 +262,7 @@ impl Op {
             Op::DeleteAllocations { .. }
             | Op::CreateResourceClass { .. }
             | Op::EnsureResourceClass { .. }
+            | Op::RenameResourceClass { .. }
             | Op::DeleteResourceClass { .. }
             | Op::EnsureTrait { .. }
             | Op::DeleteTrait { .. } => BTreeSet::new(),
@@ -390,6 +399,7 @@ impl State {
             Op::DeleteProviderTraits { provider } => self.delete_provider_traits(*provider),
             Op::CreateResourceClass { name } => self.create_resource_class(name),
             Op::EnsureResourceClass { name } => self.ensure_resource_class(name),
+            Op::RenameResourceClass { from, to } => self.rename_resource_class(from, to),
             Op::DeleteResourceClass { name } => self.delete_resource_class(name),
             Op::EnsureTrait { name } => self.ensure_trait(name),
             Op::DeleteTrait { name } => self.delete_trait(name),

@@ -42,11 +42,15 @@ pub enum Quirk {
     /// `DELETE /resource_providers/{u}/inventories/{rc}` of an inventory in
     /// use answers `placement.concurrent_update`, not `inventory.inuse`.
     DeleteInventoryInUseIsConcurrentUpdate,
+    /// Renaming a custom resource class (1.2 to 1.6) renames it in every
+    /// inventory and allocation and bumps no generation, so a client holding
+    /// a provider generation writes over inventories it has not seen.
+    RenameClassWithoutBump,
 }
 
 impl Quirk {
     /// Every quirk.
-    pub const ALL: [Quirk; 9] = [
+    pub const ALL: [Quirk; 10] = [
         Quirk::GhostConsumerAfterMissingProvider,
         Quirk::GhostConsumerFromEmptyAllocations,
         Quirk::NoProviderBumpWhenAllocationsLeave,
@@ -56,6 +60,7 @@ impl Quirk {
         Quirk::PostInventoryIgnoresGeneration,
         Quirk::ReshapeSkipsCapacityRule,
         Quirk::DeleteInventoryInUseIsConcurrentUpdate,
+        Quirk::RenameClassWithoutBump,
     ];
 
     /// Where in Placement 16.0.0 the behaviour comes from (`file:line`).
@@ -72,6 +77,7 @@ impl Quirk {
             Quirk::PostInventoryIgnoresGeneration => "placement/handlers/inventory.py:180",
             Quirk::ReshapeSkipsCapacityRule => "placement/handlers/reshaper.py:89",
             Quirk::DeleteInventoryInUseIsConcurrentUpdate => "placement/handlers/inventory.py:245",
+            Quirk::RenameClassWithoutBump => "placement/objects/resource_class.py:181",
         }
     }
 
@@ -86,6 +92,7 @@ impl Quirk {
                 | Quirk::NoBumpForAggregatesBefore1_19
                 | Quirk::PostInventoryIgnoresGeneration
                 | Quirk::ReshapeSkipsCapacityRule
+                | Quirk::RenameClassWithoutBump
         )
     }
 }
