@@ -637,6 +637,14 @@ pub fn run_checked(sequence: &OpSequence) -> Result<Stats, Violation> {
     Ok(stats)
 }
 
+/// Runs the sequence that `data` describes: the whole body of a fuzz target.
+/// Input too short for a sequence is an empty sequence, not an error.
+pub fn run_bytes(data: &[u8]) -> Result<Stats, Violation> {
+    let sequence = OpSequence::arbitrary_take_rest(Unstructured::new(data))
+        .unwrap_or(OpSequence { steps: Vec::new() });
+    run_checked(&sequence)
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::refusal::Refusal;
@@ -669,6 +677,14 @@ mod tests {
             provider_name(i);
             consumer_type(i);
         }
+    }
+
+    #[test]
+    fn any_bytes_make_a_sequence() {
+        for data in [&[][..], &[1, 2, 3][..], &bytes(7, 4096)[..]] {
+            run_bytes(data).unwrap();
+        }
+        assert!(run_bytes(&bytes(7, 4096)).unwrap().operations >= 10);
     }
 
     #[test]

@@ -36,7 +36,7 @@ pub mod traits;
 
 pub use allocations::{AllocationMap, ConsumerWrite, Resources};
 pub use consumers::Consumer;
-pub use generate::{OpSequence, Stats, run_checked};
+pub use generate::{OpSequence, Stats, run_bytes, run_checked};
 pub use invariants::Violation;
 pub use ops::{Applied, Op, ParentUpdate, ReshapeInventory};
 pub use providers::Provider;

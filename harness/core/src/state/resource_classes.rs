@@ -53,7 +53,7 @@ impl State {
     }
 
     /// `PUT /resource_classes/{name}` (1.2 to 1.6): renames a custom class.
-    /// 404, then 400 for a non-custom new name or a standard class, then 409
+    /// 400 for a non-custom new name, 404, 400 for a standard class, then 409
     /// (no code) when the new name is taken. A class in use is renamed
     /// everywhere at once, and no provider or consumer generation moves
     /// ([`Quirk::RenameClassWithoutBump`](super::quirks::Quirk::RenameClassWithoutBump)).
@@ -62,11 +62,12 @@ impl State {
         from: &ResourceClass,
         to: &ResourceClass,
     ) -> Result<Applied, Refusal> {
-        if !self.resource_class_exists(from) {
-            return Err(Refusal::ResourceClassNotFound(Excerpt::of(from.as_str())));
-        }
+        // The body is validated before the class is looked up.
         if !to.is_custom() {
             return Err(Refusal::NotCustom(Excerpt::of(to.as_str())));
+        }
+        if !self.resource_class_exists(from) {
+            return Err(Refusal::ResourceClassNotFound(Excerpt::of(from.as_str())));
         }
         if from.is_standard() {
             return Err(Refusal::StandardResourceClass(Excerpt::of(from.as_str())));

@@ -192,7 +192,7 @@ impl State {
         self.consumers.get(&uuid)
     }
 
-    /// The allocations of a consumer, by provider then class (empty when none).
+    /// The allocations of a consumer, by provider then class (`None` when it has none).
     pub fn consumer_allocations(&self, consumer: Uuid) -> Option<&AllocationMap> {
         self.allocations.get(&consumer)
     }
