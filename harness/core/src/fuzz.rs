@@ -10,6 +10,8 @@
 
 use std::fmt;
 
+use arbitrary::Arbitrary;
+
 use crate::body::{self, BodyKind, ConsumerAllocations, ConsumerGeneration, WriteRequest};
 use crate::candidates::{self, InventoryUse, ProviderInfo, ProviderTable};
 use crate::ids::Uuid;
@@ -18,6 +20,7 @@ use crate::inventory::{Inventory, MAX_INT};
 use crate::microversion::Microversion;
 use crate::names::{self, PlacementNamePattern};
 use crate::query::CandidatesQuery;
+use crate::state::generate::{self, OpSequence};
 
 /// A property of the core that an input broke.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -86,6 +89,11 @@ pub const TARGETS: &[Target] = &[
     Target {
         name: "candidates_query",
         run: candidates_query,
+        json_after: None,
+    },
+    Target {
+        name: "state_ops",
+        run: state_ops,
         json_after: None,
     },
 ];
@@ -552,9 +560,55 @@ fn candidates_store() -> Option<&'static ProviderTable> {
         .as_ref()
 }
 
+/// The state model: an `arbitrary` sequence of operations over a small
+/// universe of providers, consumers and classes, with every invariant of
+/// [`state::invariants`] checked after each step; then allocation
+/// candidates over the state the sequence left must keep every rule of
+/// [`candidates::verify`].
+pub fn state_ops(data: &[u8]) -> Verdict {
+    const T: &str = "state_ops";
+    let sequence = OpSequence::arbitrary_take_rest(arbitrary::Unstructured::new(data))
+        .unwrap_or(OpSequence { steps: Vec::new() });
+    let state = match generate::run_to_end(&sequence) {
+        Ok((state, _)) => state,
+        Err(violation) => return fail(T, format!("{violation}\n{sequence:?}")),
+    };
+    for query in state_queries() {
+        match candidates::allocation_candidates(&state, query) {
+            Ok(answer) => candidates::verify(&state, query, &answer)
+                .or_else(|broken| fail(T, format!("{broken}\n{sequence:?}")))?,
+            Err(failure) if failure.status == crate::Status::BadRequest => {}
+            Err(failure) => return fail(T, format!("candidates failed with {failure:?}")),
+        }
+    }
+    Ok(())
+}
+
+/// Candidate queries asked of every state `state_ops` reaches: one
+/// provider, a spread over a tree, granular groups kept apart, traits.
+fn state_queries() -> &'static [CandidatesQuery] {
+    static QUERIES: std::sync::OnceLock<Vec<CandidatesQuery>> = std::sync::OnceLock::new();
+    QUERIES.get_or_init(|| {
+        [
+            "resources=VCPU:1",
+            "resources=VCPU:2,MEMORY_MB:256,DISK_GB:10",
+            "resources1=VCPU:1&resources2=VCPU:1&group_policy=isolate",
+            "resources=CUSTOM_GOLD:1&required=CUSTOM_FAST,!CUSTOM_SLOW",
+        ]
+        .iter()
+        .filter_map(|raw| CandidatesQuery::parse(Microversion::MAX, raw).ok())
+        .collect()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn state_queries_all_parse() {
+        assert_eq!(state_queries().len(), 4);
+    }
 
     #[test]
     fn every_target_accepts_empty_and_junk_input() {

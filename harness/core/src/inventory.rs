@@ -58,6 +58,18 @@ pub enum CapacityRule {
     ReservedUpToTotal,
 }
 
+impl CapacityRule {
+    /// The rule of the inventory routes at `microversion`
+    /// (`handlers/inventory.py` `_validate_inventory_capacity`).
+    pub fn at(microversion: crate::Microversion) -> Self {
+        if microversion.at_least(crate::Microversion::v1(26)) {
+            CapacityRule::ReservedUpToTotal
+        } else {
+            CapacityRule::ReservedBelowTotal
+        }
+    }
+}
+
 /// Why an amount cannot be allocated against an inventory on its own terms.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum UnitViolation {

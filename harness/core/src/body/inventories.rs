@@ -42,15 +42,6 @@ pub struct ReplaceInventories {
     pub inventories: Vec<(ResourceClass, Inventory)>,
 }
 
-/// The capacity rule of the inventory handlers at `mv`.
-pub fn capacity_rule(mv: Microversion) -> CapacityRule {
-    if mv.at_least(Microversion::v1(26)) {
-        CapacityRule::ReservedUpToTotal
-    } else {
-        CapacityRule::ReservedBelowTotal
-    }
-}
-
 /// What an inventory object may carry besides the record fields.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Extra {
@@ -149,7 +140,7 @@ fn ratio(value: &Value, at: &At) -> Result<f64, Rejection> {
 }
 
 fn check_capacity(inventory: &Inventory, mv: Microversion, at: &At) -> Result<(), Rejection> {
-    let rule = capacity_rule(mv);
+    let rule = CapacityRule::at(mv);
     if inventory.capacity_ok(rule) {
         return Ok(());
     }

@@ -41,7 +41,7 @@ pub use aggregates::ReplaceAggregates;
 pub use allocations::{
     ConsumerAllocations, ConsumerGeneration, ManageAllocations, ProviderAllocation,
 };
-pub use inventories::{CreateInventory, ReplaceInventories, UpdateInventory, capacity_rule};
+pub use inventories::{CreateInventory, ReplaceInventories, UpdateInventory};
 pub use kind::BodyKind;
 pub use providers::{CreateProvider, ParentField, UpdateProvider};
 pub use reshaper::Reshape;

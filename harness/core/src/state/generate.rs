@@ -617,6 +617,12 @@ impl Stats {
 /// Applies every step from an empty state, checking the state and the step
 /// invariants after each one.
 pub fn run_checked(sequence: &OpSequence) -> Result<Stats, Violation> {
+    run_to_end(sequence).map(|(_, stats)| stats)
+}
+
+/// [`run_checked`] that also hands back the state the sequence left, for
+/// checks that read the store afterwards (allocation candidates over it).
+pub fn run_to_end(sequence: &OpSequence) -> Result<(State, Stats), Violation> {
     let mut state = State::new();
     let mut stats = Stats::default();
     for step in &sequence.steps {
@@ -634,7 +640,7 @@ pub fn run_checked(sequence: &OpSequence) -> Result<Stats, Violation> {
         let n = stats.outcomes.entry((op.name(), outcome)).or_insert(0);
         *n = n.saturating_add(1);
     }
-    Ok(stats)
+    Ok((state, stats))
 }
 
 /// Runs the sequence that `data` describes: the whole body of a fuzz target.

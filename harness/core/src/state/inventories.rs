@@ -19,15 +19,6 @@ use super::ops::Applied;
 use super::refusal::Refusal;
 use super::store::{State, bumped};
 
-/// The reserved-versus-total rule of the inventory routes at a microversion.
-pub fn capacity_rule(microversion: Microversion) -> CapacityRule {
-    if microversion.at_least(Microversion::v1(26)) {
-        CapacityRule::ReservedUpToTotal
-    } else {
-        CapacityRule::ReservedBelowTotal
-    }
-}
-
 fn excerpt(class: &ResourceClass) -> Excerpt {
     Excerpt::of(class.as_str())
 }
@@ -38,7 +29,7 @@ impl State {
         class: &ResourceClass,
         inventory: &Inventory,
     ) -> Result<(), Refusal> {
-        if inventory.capacity_ok(capacity_rule(microversion)) {
+        if inventory.capacity_ok(CapacityRule::at(microversion)) {
             Ok(())
         } else {
             Err(Refusal::InventoryCapacity(excerpt(class)))

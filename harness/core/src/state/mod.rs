@@ -33,6 +33,7 @@ pub mod refusal;
 pub mod resource_classes;
 pub mod store;
 pub mod traits;
+mod view;
 
 pub use allocations::{AllocationMap, ConsumerWrite, Resources};
 pub use consumers::Consumer;
