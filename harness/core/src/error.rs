@@ -13,11 +13,17 @@ use crate::outcome::ErrorCode;
 /// Longest excerpt of client input a rejection will ever quote, in characters.
 pub const EXCERPT_MAX_CHARS: usize = 24;
 
+/// Longest an excerpt may be once escaped, in characters. An escape takes up
+/// to ten characters, so without this cap 24 input characters could become
+/// 240 in a detail; with it, a detail quoting two excerpts stays short.
+pub const EXCERPT_MAX_ESCAPED: usize = 48;
+
 /// A short, escaped excerpt of client input, safe to put in an error detail.
 ///
 /// Non-printable and non-ASCII characters are written as `\u{..}` escapes, so
 /// an excerpt can carry neither markup-significant bytes in raw form nor BiDi
-/// controls; input longer than [`EXCERPT_MAX_CHARS`] is cut with `...`.
+/// controls; input longer than [`EXCERPT_MAX_CHARS`] characters, or whose
+/// escaped form would pass [`EXCERPT_MAX_ESCAPED`], is cut with `...`.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Excerpt(String);
 
@@ -26,16 +32,21 @@ impl Excerpt {
     pub fn of(input: &str) -> Self {
         let mut out = String::new();
         for (taken, c) in input.chars().enumerate() {
-            if taken == EXCERPT_MAX_CHARS {
-                out.push_str("...");
-                break;
-            }
-            match c {
+            let escaped = match c {
                 // The quote is escaped too: Display wraps the excerpt in
                 // quotes, and a bare one inside would let later text (an
                 // escape's braces) look as if it stood outside them.
-                ' '..='~' if !matches!(c, '<' | '>' | '&' | '"' | '\\' | '\'') => out.push(c),
-                _ => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+                ' '..='~' if !matches!(c, '<' | '>' | '&' | '"' | '\\' | '\'') => None,
+                _ => Some(format!("\\u{{{:x}}}", c as u32)),
+            };
+            let width = escaped.as_ref().map_or(1, String::len);
+            if taken == EXCERPT_MAX_CHARS || out.len() + width > EXCERPT_MAX_ESCAPED {
+                out.push_str("...");
+                break;
+            }
+            match escaped {
+                Some(text) => out.push_str(&text),
+                None => out.push(c),
             }
         }
         Excerpt(out)
@@ -332,6 +343,11 @@ mod tests {
         assert_eq!(Excerpt::of("<script>").as_str(), "\\u{3c}script\\u{3e}");
         assert_eq!(Excerpt::of("\u{202e}x").as_str(), "\\u{202e}x");
         assert_eq!(Excerpt::of("'\u{e000}").as_str(), "\\u{27}\\u{e000}");
+        // Escapes count against the escaped cap, so non-ASCII input cannot
+        // make an excerpt ten times longer than ASCII input.
+        let wide = Excerpt::of(&"\u{fffd}".repeat(24));
+        assert_eq!(wide.as_str(), format!("{}...", "\\u{fffd}".repeat(6)));
+        assert!(wide.as_str().len() <= EXCERPT_MAX_ESCAPED + 3);
         let long = "x".repeat(10_000);
         assert_eq!(
             Excerpt::of(&long).as_str(),
