@@ -40,7 +40,15 @@ const STANDARD_TRAITS_TEXT: &str = include_str!("names/standard_traits.txt");
 
 /// The standard traits of os-traits 3.9.0 (Placement 16.0.0), sorted.
 pub fn standard_traits() -> impl Iterator<Item = &'static str> {
-    STANDARD_TRAITS_TEXT.lines()
+    sorted_standard_traits().iter().copied()
+}
+
+/// The list once split into lines: every trait check is a binary search
+/// rather than a scan of the whole text (the state model and the candidates
+/// engine ask on every operation).
+fn sorted_standard_traits() -> &'static [&'static str] {
+    static TRAITS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    TRAITS.get_or_init(|| STANDARD_TRAITS_TEXT.lines().collect())
 }
 
 /// Prefix that marks a user-defined resource class or trait.
@@ -124,8 +132,10 @@ fn check_free_text(text: &str, min: usize, max: usize) -> Result<(), NameError> 
 macro_rules! name_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
+        // Shared text: names are cloned into every map of the state model,
+        // and a clone should not allocate.
         #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub struct $name(String);
+        pub struct $name(std::sync::Arc<str>);
 
         impl $name {
             /// The name as text.
@@ -158,18 +168,18 @@ impl ResourceClass {
     /// Parses any syntactically valid resource class name.
     pub fn parse(text: &str) -> Result<Self, NameError> {
         check_upper_token(text, NAME_MAX_CHARS)?;
-        Ok(ResourceClass(text.to_owned()))
+        Ok(ResourceClass(text.into()))
     }
 
     /// Parses a name for a new user-defined class: `CUSTOM_` and more.
     pub fn parse_custom(text: &str) -> Result<Self, NameError> {
         check_custom(text)?;
-        Ok(ResourceClass(text.to_owned()))
+        Ok(ResourceClass(text.into()))
     }
 
     /// Whether this is one of [`STANDARD_RESOURCE_CLASSES`].
     pub fn is_standard(&self) -> bool {
-        STANDARD_RESOURCE_CLASSES.contains(&self.0.as_str())
+        STANDARD_RESOURCE_CLASSES.contains(&&*self.0)
     }
 
     /// Whether this is a user-defined (`CUSTOM_`) class.
@@ -187,18 +197,18 @@ impl TraitName {
     /// Parses any syntactically valid trait name.
     pub fn parse(text: &str) -> Result<Self, NameError> {
         check_upper_token(text, NAME_MAX_CHARS)?;
-        Ok(TraitName(text.to_owned()))
+        Ok(TraitName(text.into()))
     }
 
     /// Parses a name for a new user-defined trait: `CUSTOM_` and more.
     pub fn parse_custom(text: &str) -> Result<Self, NameError> {
         check_custom(text)?;
-        Ok(TraitName(text.to_owned()))
+        Ok(TraitName(text.into()))
     }
 
     /// Whether this is one of [`standard_traits`].
     pub fn is_standard(&self) -> bool {
-        STANDARD_TRAITS_TEXT.lines().any(|t| t == self.0)
+        sorted_standard_traits().binary_search(&&*self.0).is_ok()
     }
 
     /// Whether this is a user-defined (`CUSTOM_`) trait.
@@ -216,7 +226,7 @@ impl ConsumerType {
     /// Parses a consumer type.
     pub fn parse(text: &str) -> Result<Self, NameError> {
         check_upper_token(text, NAME_MAX_CHARS)?;
-        Ok(ConsumerType(text.to_owned()))
+        Ok(ConsumerType(text.into()))
     }
 }
 
@@ -231,7 +241,7 @@ impl ExternalId {
     /// Parses a project or user id.
     pub fn parse(text: &str) -> Result<Self, NameError> {
         check_free_text(text, 1, NAME_MAX_CHARS)?;
-        Ok(ExternalId(text.to_owned()))
+        Ok(ExternalId(text.into()))
     }
 }
 
@@ -246,7 +256,7 @@ impl ProviderName {
     /// Parses a provider name.
     pub fn parse(text: &str) -> Result<Self, NameError> {
         check_free_text(text, 1, PROVIDER_NAME_MAX_CHARS)?;
-        Ok(ProviderName(text.to_owned()))
+        Ok(ProviderName(text.into()))
     }
 }
 
@@ -303,6 +313,8 @@ mod tests {
     fn standard_traits_are_valid_names() {
         let traits: Vec<_> = standard_traits().collect();
         assert!(traits.len() > 300);
+        // is_standard binary-searches the list: it must stay sorted.
+        assert!(traits.windows(2).all(|w| w[0] < w[1]), "not sorted");
         for t in traits {
             assert!(TraitName::parse(t).unwrap().is_standard(), "{t}");
         }
