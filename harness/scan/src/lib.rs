@@ -10,3 +10,4 @@ pub use placement_core as core;
 pub mod exchange;
 pub mod finding;
 pub mod oracle;
+pub mod report;
