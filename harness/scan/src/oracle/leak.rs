@@ -310,7 +310,17 @@ static MATCHER_BROKEN: Signature = lit(
 /// Reports every leak in one exchange as one finding (the id is per
 /// exchange, so several signatures share it); severity is the worst.
 pub fn check(ex: &Exchange, _ctx: &Context) -> Vec<Finding> {
-    let mut reasons: Vec<(Severity, String)> = scan(&ex.body_text())
+    // Rule: only error bodies are scanned. A 2xx body carries stored client
+    // data (provider names, traits the fuzzer chose, such as "sqlite3" or
+    // "SELECT 1 FROM x"), which matches signatures without revealing
+    // anything about the server. Headers and echoed tokens are judged on
+    // every status.
+    let body_hits = if ex.status() >= 400 {
+        scan(&ex.body_text())
+    } else {
+        Vec::new()
+    };
+    let mut reasons: Vec<(Severity, String)> = body_hits
         .into_iter()
         .map(|s| (s.severity, format!("{} ({})", s.what, s.name)))
         .collect();
@@ -555,5 +565,22 @@ mod tests {
         assert!(!f[0].response.body_excerpt.text.contains("gAAAAABlongtoken"));
         let clean = ex("GET", "/", 200, r#"{"versions": []}"#).build();
         assert!(check(&clean, &ctx).is_empty());
+        // Stored client data in a 2xx is not a leak.
+        let stored = ex(
+            "GET",
+            "/resource_providers",
+            200,
+            r#"{"resource_providers": [{"name": "sqlite3 Traceback (most recent call last)"}]}"#,
+        )
+        .build();
+        assert!(check(&stored, &ctx).is_empty());
+        let same_in_error = ex(
+            "GET",
+            "/resource_providers",
+            500,
+            r#"{"errors": [{"detail": "sqlite3 Traceback (most recent call last)"}]}"#,
+        )
+        .build();
+        assert_eq!(check(&same_in_error, &ctx)[0].severity, Severity::Medium);
     }
 }

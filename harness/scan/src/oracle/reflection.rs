@@ -22,6 +22,10 @@ pub fn check(ex: &Exchange, ctx: &Context) -> Vec<Finding> {
     let html = ex
         .response_header("content-type")
         .is_some_and(|c| c.to_ascii_lowercase().contains("html"));
+    // Rule: outside HTML, only errors are judged. A 2xx JSON body returning
+    // what the client stored is the API working (a provider named "<b>" is
+    // listed as "<b>"); an error has no reason to carry the input at all.
+    let is_error = ex.status() >= 400;
     let mut out = Vec::new();
     if let Some(value) = req.input.value.as_deref().filter(|v| !v.is_empty()) {
         if body.contains(value) {
@@ -40,7 +44,7 @@ pub fn check(ex: &Exchange, ctx: &Context) -> Vec<Finding> {
                     )
                     .with_cwe(79),
                 );
-            } else if has_markup && value.contains('<') {
+            } else if is_error && has_markup && value.contains('<') {
                 // JSON served as application/json is not rendered, so raw
                 // markup there is a weaker defect: still reported, low.
                 out.push(Finding::from_exchange(
@@ -50,7 +54,7 @@ pub fn check(ex: &Exchange, ctx: &Context) -> Vec<Finding> {
                     format!("input {:?} appears unescaped in the body", clip(value)),
                     ex,
                 ));
-            } else if value.len() > ctx.reflection_bound {
+            } else if is_error && value.len() > ctx.reflection_bound {
                 out.push(Finding::from_exchange(
                     CheckId::Reflection,
                     Severity::Low,
@@ -131,6 +135,28 @@ mod tests {
             .input(InputKind::MalformedUuid, "not-a-uuid", Some("not-a-uuid"))
             .build();
         assert!(check(&e, &Context::default()).is_empty());
+    }
+
+    #[test]
+    fn stored_markup_listed_in_json_is_not_reflection() {
+        let e = ex(
+            "GET",
+            "/resource_providers",
+            200,
+            r#"{"resource_providers": [{"name": "<b>x</b>"}]}"#,
+        )
+        .input(InputKind::Hostile, "markup", Some("<b>x</b>"))
+        .build();
+        assert!(check(&e, &Context::default()).is_empty());
+        let err = ex(
+            "GET",
+            "/resource_providers",
+            400,
+            r#"{"errors": [{"detail": "bad <b>x</b>"}]}"#,
+        )
+        .input(InputKind::Hostile, "markup", Some("<b>x</b>"))
+        .build();
+        assert_eq!(check(&err, &Context::default())[0].severity, Severity::Low);
     }
 
     #[test]
