@@ -155,9 +155,16 @@ impl Exchange {
     /// secrets in the response (remembered in [`Exchange::echoed_secrets`]).
     pub fn new(mut request: Request, mut response: Response) -> Self {
         let mut secrets: Vec<(String, String)> = Vec::new();
+        // An empty or garbage token was made up by the harness to be refused:
+        // it is no secret, and the curl line must send exactly it to
+        // reproduce the finding.
+        let made_up = matches!(
+            request.credentials,
+            Credentials::Empty | Credentials::Garbage
+        );
         for h in &mut request.headers {
             h.name = h.name.to_ascii_lowercase();
-            if SECRET_HEADERS.contains(&h.name.as_str()) {
+            if SECRET_HEADERS.contains(&h.name.as_str()) && !made_up {
                 let raw = std::mem::replace(&mut h.value, REDACTED.to_owned());
                 // "Bearer abc" echoes as "abc" as often as whole.
                 let bare = raw
@@ -508,6 +515,23 @@ mod tests {
         let ex = Exchange::new(req(&[("x-auth-token", "admin")], None), resp);
         assert!(ex.body_text().contains("admin"));
         assert!(ex.echoed_secrets().is_empty());
+    }
+
+    #[test]
+    fn made_up_tokens_are_kept_for_reproduction() {
+        let mut r = req(&[("x-auth-token", "not-a-real-token")], None);
+        r.credentials = Credentials::Garbage;
+        let ex = Exchange::new(r, Response::default());
+        assert!(
+            ex.curl().contains("'x-auth-token: not-a-real-token'"),
+            "{}",
+            ex.curl()
+        );
+        let mut r = req(&[("x-auth-token", "")], None);
+        r.credentials = Credentials::Empty;
+        let ex = Exchange::new(r, Response::default());
+        assert!(ex.curl().contains("'x-auth-token: '"), "{}", ex.curl());
+        assert!(!ex.curl().contains("$TOKEN"));
     }
 
     #[test]

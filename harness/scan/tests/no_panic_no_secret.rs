@@ -91,7 +91,11 @@ proptest! {
         let report = Report::new(Tool::default(), Target::default(), "r", "t", 0, 2, findings);
         for kind in KINDS {
             let out = render(kind, &report).unwrap();
-            prop_assert!(!out.contains(&token), "{:?} leaks the token", kind);
+            // An empty or garbage token is the harness's own invention and
+            // is kept for the reproducer; a valid one never shows.
+            if credentials == Credentials::Valid {
+                prop_assert!(!out.contains(&token), "{:?} leaks the token", kind);
+            }
             prop_assert!(!out.contains(&password), "{:?} leaks the password", kind);
         }
     }
