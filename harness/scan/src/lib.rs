@@ -1,7 +1,13 @@
 //! placement-harness: scenario engine, oracles, snapshots, findings, reports
 //! and the HTTP fuzzer, behind the `placement-harness` binary.
 //!
-//! Filled in by the scanner work; the library exists so that `fuzz/` can
-//! depend on it for HTTP targets.
+//! Today: the pure library parts the scanner uses, with no network: the
+//! recorded [`exchange`] model (where redaction happens), [`finding`]s, the
+//! [`oracle`]s that judge exchanges, and the [`report`] writers.
 
 pub use placement_core as core;
+
+pub mod exchange;
+pub mod finding;
+pub mod oracle;
+pub mod report;

@@ -1,0 +1,109 @@
+//! `auth_required` (CWE-306): every route but the public ones (`/`, the
+//! version document) answers 401 to a request without credentials or with
+//! an empty or garbage token, and that 401 reveals nothing: no internals,
+//! no echo of the token, no hint about the object asked for.
+
+use crate::exchange::{Credentials, Exchange};
+use crate::finding::{CheckId, Finding, Severity};
+use crate::oracle::{Context, leak};
+
+/// Judges requests sent without valid credentials.
+pub fn check(ex: &Exchange, ctx: &Context) -> Vec<Finding> {
+    let req = ex.request();
+    if req.credentials == Credentials::Valid || ctx.public_routes.contains(&req.route) {
+        return Vec::new();
+    }
+    let status = ex.status();
+    let how = match req.credentials {
+        Credentials::None => "no credentials",
+        Credentials::Empty => "an empty token",
+        _ => "a garbage token",
+    };
+    let (severity, evidence) = if (200..300).contains(&status) {
+        (Severity::Critical, format!("answered {status} to {how}"))
+    } else if status != 401 {
+        // 403 or 404 before 401 means the request reached authorization or
+        // routing logic as somebody.
+        (
+            Severity::Medium,
+            format!("answered {status} instead of 401 to {how}"),
+        )
+    } else {
+        let mut leaks: Vec<String> = leak::scan(&ex.body_text())
+            .into_iter()
+            .map(|s| s.what.to_owned())
+            .collect();
+        leaks.extend(
+            ex.echoed_secrets()
+                .iter()
+                .map(|n| format!("the {n} echoed")),
+        );
+        if let Some(obj) = req.object.as_deref().filter(|o| ex.body_text().contains(o)) {
+            leaks.push(format!("the object {obj} named"));
+        }
+        if leaks.is_empty() {
+            return Vec::new();
+        }
+        (
+            Severity::Medium,
+            format!("the 401 body reveals {}", leaks.join("; ")),
+        )
+    };
+    vec![Finding::from_exchange(
+        CheckId::AuthRequired,
+        severity,
+        format!("{} {} without valid credentials", req.method, req.route),
+        evidence,
+        ex,
+    )]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::oracle::testutil::*;
+
+    #[test]
+    fn real_placement_401_passes() {
+        let e = from_fixture("GET", "/resource_providers", "no_token")
+            .persona("anonymous")
+            .creds(Credentials::None)
+            .build();
+        assert!(check(&e, &Context::default()).is_empty());
+    }
+
+    #[test]
+    fn answering_without_credentials_trips() {
+        let e = ex("GET", "/resource_providers", 200, "{}")
+            .persona("anonymous")
+            .creds(Credentials::Garbage)
+            .build();
+        assert_eq!(
+            check(&e, &Context::default())[0].severity,
+            Severity::Critical
+        );
+        let nf = ex("GET", "/resource_providers/{uuid}", 404, "{}")
+            .creds(Credentials::Empty)
+            .build();
+        assert_eq!(
+            check(&nf, &Context::default())[0].severity,
+            Severity::Medium
+        );
+    }
+
+    #[test]
+    fn root_is_public_and_leaky_401_trips() {
+        let root = from_fixture("GET", "/", "root")
+            .creds(Credentials::None)
+            .build();
+        assert!(check(&root, &Context::default()).is_empty());
+        let leaky = ex("GET", "/traits", 401, "Traceback (most recent call last):")
+            .creds(Credentials::None)
+            .build();
+        assert!(
+            check(&leaky, &Context::default())[0]
+                .evidence
+                .contains("traceback")
+        );
+    }
+}

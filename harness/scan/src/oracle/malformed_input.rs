@@ -1,0 +1,84 @@
+//! `malformed_input` (CWE-20): a request marked as carrying a malformed UUID
+//! or name must be refused with 400. A 2xx means the value was stored or
+//! acted on unvalidated; a 500 means it reached code that assumed it valid;
+//! a 404 that echoes it means it was used as a lookup key unvalidated (what
+//! Placement 16.0.0 does with `/resource_providers/not-a-uuid`).
+
+use crate::exchange::{Exchange, InputKind};
+use crate::finding::{CheckId, Finding, Severity};
+use crate::oracle::Context;
+
+/// Judges exchanges whose input is a malformed UUID or name.
+pub fn check(ex: &Exchange, _ctx: &Context) -> Vec<Finding> {
+    let req = ex.request();
+    if !matches!(
+        req.input.kind,
+        InputKind::MalformedUuid | InputKind::MalformedName
+    ) {
+        return Vec::new();
+    }
+    let status = ex.status();
+    let echoed = req
+        .input
+        .value
+        .as_deref()
+        .is_some_and(|v| !v.is_empty() && ex.body_text().contains(v));
+    let (severity, evidence) = match status {
+        200..=299 => (
+            Severity::High,
+            format!("malformed input accepted with {status}"),
+        ),
+        500..=599 => (
+            Severity::Medium,
+            format!("malformed input crashed the handler ({status})"),
+        ),
+        404 if echoed => (
+            Severity::Low,
+            "malformed input used as a lookup key: 404 echoing it instead of 400".to_owned(),
+        ),
+        // Rule: other refusals (400, 401/403 from auth running first, 404
+        // from routing that does not echo, 405, 413, 414) all keep the
+        // value out of the application.
+        _ => return Vec::new(),
+    };
+    vec![Finding::from_exchange(
+        CheckId::MalformedInput,
+        severity,
+        format!(
+            "{} {} does not refuse a malformed value with 400",
+            req.method, req.route
+        ),
+        evidence,
+        ex,
+    )]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::oracle::testutil::*;
+
+    #[test]
+    fn real_placement_404_echo_trips() {
+        let e = from_fixture("GET", "/resource_providers/{uuid}", "bad_uuid_path")
+            .input(InputKind::MalformedUuid, "not-a-uuid", Some("not-a-uuid"))
+            .build();
+        let f = check(&e, &Context::default());
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].severity, Severity::Low);
+    }
+
+    #[test]
+    fn accepted_trips_and_400_passes() {
+        let ok = ex("POST", "/resource_providers", 200, "{}")
+            .input(InputKind::MalformedName, "nul", Some("a\u{0}b"))
+            .build();
+        assert_eq!(check(&ok, &Context::default())[0].severity, Severity::High);
+        let refused = from_fixture("POST", "/resource_providers", "schema_invalid")
+            .input(InputKind::MalformedName, "int", Some("1"))
+            .build();
+        assert!(check(&refused, &Context::default()).is_empty());
+        let unmarked = ex("POST", "/resource_providers", 200, "{}").build();
+        assert!(check(&unmarked, &Context::default()).is_empty());
+    }
+}

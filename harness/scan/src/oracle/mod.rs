@@ -1,0 +1,217 @@
+//! Oracles: named, pure checks over recorded exchanges that yield findings.
+//!
+//! Single-exchange oracles are `fn check(&Exchange, &Context) -> Vec<Finding>`;
+//! comparison oracles weigh several exchanges and take a slice. Every oracle
+//! has a stable [`CheckId`](crate::finding::CheckId) and a CWE. Documented
+//! non-guarantees of Placement are written as explicit rules with their
+//! reason inside each oracle, never by loosening a check.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::exchange::Exchange;
+use crate::finding::{Finding, dedup};
+
+pub mod auth_required;
+pub mod error_envelope;
+pub mod existence_leak;
+pub mod identity_spoofing;
+pub mod leak;
+pub mod malformed_input;
+pub mod no_5xx;
+pub mod policy;
+pub mod reflection;
+pub mod security_headers;
+pub mod tenant_isolation;
+pub mod uuid_spelling;
+
+/// Whether a persona may reach a route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// The policy grants it: a 403 is a finding.
+    Allow,
+    /// The policy refuses it: a 2xx is a finding.
+    Deny,
+}
+
+/// One line of the policy table: method and route template to access per persona.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct PolicyRule {
+    /// HTTP method, upper-case.
+    pub method: String,
+    /// Route template.
+    pub route: String,
+    /// Access per persona name; personas not listed are not judged.
+    pub access: BTreeMap<String, Access>,
+}
+
+/// What the oracles know about the run beyond one exchange.
+#[derive(Clone, Debug)]
+pub struct Context {
+    /// Routes that answer without credentials (Placement: only `/`).
+    pub public_routes: BTreeSet<String>,
+    /// The policy table.
+    pub policy: Vec<PolicyRule>,
+    /// The tenant (project) of each persona; personas without one own nothing.
+    pub persona_tenant: BTreeMap<String, String>,
+    /// Personas allowed to cross tenants (admin, service).
+    pub privileged: BTreeSet<String>,
+    /// The run's ownership map: object UUID (lower-case, canonical) to owning tenant.
+    pub ownership: BTreeMap<String, String>,
+    /// Longest echo of client input tolerated in a response.
+    pub reflection_bound: usize,
+    /// An error body larger than this many times the request is amplification.
+    pub amplification_factor: usize,
+}
+
+impl Default for Context {
+    fn default() -> Self {
+        Context {
+            public_routes: BTreeSet::from(["/".to_owned()]),
+            policy: Vec::new(),
+            persona_tenant: BTreeMap::new(),
+            privileged: BTreeSet::from(["admin".to_owned(), "service".to_owned()]),
+            ownership: BTreeMap::new(),
+            reflection_bound: 256,
+            amplification_factor: 10,
+        }
+    }
+}
+
+impl Context {
+    /// The policy access for a persona on a method and route, if the table says.
+    pub fn access(&self, method: &str, route: &str, persona: &str) -> Option<Access> {
+        self.policy
+            .iter()
+            .find(|r| r.method.eq_ignore_ascii_case(method) && r.route == route)
+            .and_then(|r| r.access.get(persona).copied())
+    }
+}
+
+/// Every single-exchange oracle over one exchange.
+pub fn check_one(ex: &Exchange, ctx: &Context) -> Vec<Finding> {
+    let mut out = Vec::new();
+    out.extend(no_5xx::check(ex, ctx));
+    out.extend(leak::check(ex, ctx));
+    out.extend(reflection::check(ex, ctx));
+    out.extend(error_envelope::check(ex, ctx));
+    out.extend(security_headers::check(ex, ctx));
+    out.extend(malformed_input::check(ex, ctx));
+    out.extend(auth_required::check(ex, ctx));
+    out.extend(policy::check(ex, ctx));
+    out.extend(tenant_isolation::check(ex, ctx));
+    out
+}
+
+/// Every oracle, single and comparison, over a run's exchanges, de-duplicated.
+pub fn check_all(exchanges: &[Exchange], ctx: &Context) -> Vec<Finding> {
+    let mut out: Vec<Finding> = exchanges.iter().flat_map(|ex| check_one(ex, ctx)).collect();
+    out.extend(existence_leak::check(exchanges, ctx));
+    out.extend(identity_spoofing::check(exchanges, ctx));
+    out.extend(uuid_spelling::check(exchanges, ctx));
+    dedup(out)
+}
+
+/// Test helpers: exchanges from the captured Placement fixtures.
+#[cfg(test)]
+pub(crate) mod testutil {
+    use crate::exchange::{Credentials, Exchange, Header, Input, InputKind, Request, Response};
+
+    /// A captured fixture: (headers file, body file) under tests/fixtures.
+    pub fn fixture(name: &str) -> (u16, Vec<Header>, Vec<u8>) {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/");
+        let heads = std::fs::read_to_string(format!("{dir}{name}.headers")).unwrap();
+        let body = std::fs::read(format!("{dir}{name}.body")).unwrap();
+        let mut lines = heads.lines();
+        let status: u16 = lines
+            .next()
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|s| s.parse().ok())
+            .unwrap();
+        let headers = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(n, v)| Header::new(n.trim(), v.trim()))
+            .collect();
+        (status, headers, body)
+    }
+
+    /// A builder for test exchanges.
+    #[derive(Clone)]
+    pub struct Ex {
+        pub req: Request,
+        pub resp: Response,
+    }
+
+    pub fn ex(method: &str, route: &str, status: u16, body: &str) -> Ex {
+        Ex {
+            req: Request {
+                method: method.into(),
+                url: format!("http://127.0.0.1:46527{route}"),
+                route: route.into(),
+                persona: "admin".into(),
+                headers: vec![
+                    Header::new("x-auth-token", "admin"),
+                    Header::new("openstack-api-version", "placement 1.39"),
+                ],
+                ..Request::default()
+            },
+            resp: Response {
+                status,
+                headers: vec![
+                    Header::new("content-type", "application/json"),
+                    Header::new("x-content-type-options", "nosniff"),
+                ],
+                body: body.as_bytes().to_vec(),
+                ..Response::default()
+            },
+        }
+    }
+
+    pub fn from_fixture(method: &str, route: &str, name: &str) -> Ex {
+        let (status, headers, body) = fixture(name);
+        let mut e = ex(method, route, status, "");
+        e.resp.headers = headers;
+        e.resp.body = body;
+        e
+    }
+
+    impl Ex {
+        pub fn persona(mut self, p: &str) -> Self {
+            self.req.persona = p.into();
+            self
+        }
+        pub fn input(mut self, kind: InputKind, class: &str, value: Option<&str>) -> Self {
+            self.req.input = Input {
+                kind,
+                class: class.into(),
+                value: value.map(str::to_owned),
+            };
+            self
+        }
+        pub fn creds(mut self, c: Credentials) -> Self {
+            self.req.credentials = c;
+            if c != Credentials::Valid {
+                self.req.headers.retain(|h| h.name != "x-auth-token");
+            }
+            self
+        }
+        pub fn object(mut self, o: &str) -> Self {
+            self.req.object = Some(o.into());
+            self
+        }
+        pub fn req_header(mut self, n: &str, v: &str) -> Self {
+            self.req.headers.retain(|h| !h.name.eq_ignore_ascii_case(n));
+            self.req.headers.push(Header::new(n, v));
+            self
+        }
+        pub fn resp_header(mut self, n: &str, v: &str) -> Self {
+            self.resp
+                .headers
+                .retain(|h| !h.name.eq_ignore_ascii_case(n));
+            self.resp.headers.push(Header::new(n, v));
+            self
+        }
+        pub fn build(self) -> Exchange {
+            Exchange::new(self.req, self.resp)
+        }
+    }
+}

@@ -1,0 +1,85 @@
+//! `policy` (CWE-285): each persona gets what the policy table in the
+//! [`Context`] says: a denied persona never gets a 2xx, an allowed one never
+//! a 403. Placement's defaults (admin and service everywhere, project
+//! readers reading usages) or a deployment's policy file fill the table.
+
+use crate::exchange::{Credentials, Exchange};
+use crate::finding::{CheckId, Finding, Severity};
+use crate::oracle::{Access, Context};
+
+/// Compares the status against the policy table.
+pub fn check(ex: &Exchange, ctx: &Context) -> Vec<Finding> {
+    let req = ex.request();
+    // Unauthenticated requests are auth_required's to judge.
+    if req.credentials != Credentials::Valid {
+        return Vec::new();
+    }
+    let status = ex.status();
+    let (severity, evidence) = match ctx.access(&req.method, &req.route, &req.persona) {
+        Some(Access::Deny) if (200..300).contains(&status) => (
+            Severity::High,
+            format!(
+                "policy denies {} but the server answered {status}",
+                req.persona
+            ),
+        ),
+        // Over-restriction breaks clients, it exposes nothing.
+        Some(Access::Allow) if status == 403 => (
+            Severity::Low,
+            format!("policy allows {} but the server answered 403", req.persona),
+        ),
+        _ => return Vec::new(),
+    };
+    vec![Finding::from_exchange(
+        CheckId::Policy,
+        severity,
+        format!(
+            "{} {} as {} differs from policy",
+            req.method, req.route, req.persona
+        ),
+        evidence,
+        ex,
+    )]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::oracle::PolicyRule;
+    use crate::oracle::testutil::*;
+
+    fn ctx() -> Context {
+        Context {
+            policy: vec![PolicyRule {
+                method: "GET".into(),
+                route: "/resource_providers".into(),
+                access: [
+                    ("admin".to_owned(), Access::Allow),
+                    ("norole".to_owned(), Access::Deny),
+                ]
+                .into(),
+            }],
+            ..Context::default()
+        }
+    }
+
+    #[test]
+    fn denied_persona_getting_200_trips() {
+        let e = ex("GET", "/resource_providers", 200, "{}")
+            .persona("norole")
+            .build();
+        assert_eq!(check(&e, &ctx())[0].severity, Severity::High);
+        let a = ex("GET", "/resource_providers", 403, "{}").build();
+        assert_eq!(check(&a, &ctx())[0].severity, Severity::Low);
+    }
+
+    #[test]
+    fn matching_policy_passes() {
+        let e = ex("GET", "/resource_providers", 403, "{}")
+            .persona("norole")
+            .build();
+        assert!(check(&e, &ctx()).is_empty());
+        let a = ex("GET", "/resource_providers", 200, "{}").build();
+        assert!(check(&a, &ctx()).is_empty());
+    }
+}

@@ -1,0 +1,368 @@
+//! Reports: one run's findings written as JSON (DESIGN.md's Findings JSON),
+//! JUnit XML, SARIF 2.1.0, a self-contained HTML page, or a terminal summary,
+//! plus the exit code that `--fail-on` asks for.
+//!
+//! Every writer is a pure function of a [`Report`], and a report sorts its
+//! findings, so the same run always renders byte for byte the same.
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+use serde::Serialize;
+
+use crate::finding::{CheckId, Finding, Severity, dedup};
+
+pub mod html;
+pub mod json;
+pub mod junit;
+pub mod sarif;
+pub mod terminal;
+
+/// Why a report could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// JSON serialisation failed.
+    #[error("writing the JSON report: {0}")]
+    Json(#[from] serde_json::Error),
+    /// JUnit serialisation failed.
+    #[error("writing the JUnit report: {0}")]
+    Junit(#[from] quick_junit::SerializeError),
+    /// A report kind that does not exist (from `--report KIND`).
+    #[error("unknown report kind '{0}': expected one of json, junit, sarif, html, terminal")]
+    UnknownKind(String),
+}
+
+/// The tool that wrote the report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Tool {
+    /// Tool name.
+    pub name: String,
+    /// Tool version.
+    pub version: String,
+}
+
+impl Default for Tool {
+    fn default() -> Self {
+        Tool {
+            name: "placement-harness".to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+        }
+    }
+}
+
+/// The Placement API scanned.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Target {
+    /// Base URL.
+    pub url: String,
+    /// Profile name (`embedded`, `openstack-placement-16.0.0`, ...).
+    pub profile: String,
+}
+
+/// Counts of findings by check and by severity.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// Findings per check id (only checks with findings).
+    pub by_check: BTreeMap<String, usize>,
+    /// Findings per severity, every severity present (zero included).
+    pub by_severity: BTreeMap<String, usize>,
+}
+
+/// One run's report: DESIGN.md's Findings JSON.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Report {
+    /// The tool.
+    pub tool: Tool,
+    /// The target.
+    pub target: Target,
+    /// The run id (every object the run created carries it).
+    pub run_id: String,
+    /// Start time, RFC 3339, as the caller formatted it.
+    pub started_at: String,
+    /// Run duration in milliseconds.
+    pub duration_ms: u64,
+    /// Requests sent.
+    pub requests: u64,
+    /// Findings, de-duplicated, worst first.
+    pub findings: Vec<Finding>,
+    /// Counts.
+    pub summary: Summary,
+}
+
+impl Report {
+    /// A report over findings: de-duplicates them by id and sorts them
+    /// (severity descending, then check, route, method, persona, id) so
+    /// that output does not depend on the order oracles ran in.
+    pub fn new(
+        tool: Tool,
+        target: Target,
+        run_id: impl Into<String>,
+        started_at: impl Into<String>,
+        duration_ms: u64,
+        requests: u64,
+        findings: Vec<Finding>,
+    ) -> Self {
+        let mut findings = dedup(findings);
+        findings.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then_with(|| a.check.cmp(&b.check))
+                .then_with(|| a.route.cmp(&b.route))
+                .then_with(|| a.method.cmp(&b.method))
+                .then_with(|| a.persona.cmp(&b.persona))
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        let mut summary = Summary::default();
+        for s in Severity::ALL {
+            summary.by_severity.insert(s.as_str().to_owned(), 0);
+        }
+        for f in &findings {
+            *summary
+                .by_check
+                .entry(f.check.as_str().to_owned())
+                .or_default() += 1;
+            *summary
+                .by_severity
+                .entry(f.severity.as_str().to_owned())
+                .or_default() += 1;
+        }
+        Report {
+            tool,
+            target,
+            run_id: run_id.into(),
+            started_at: started_at.into(),
+            duration_ms,
+            requests,
+            findings,
+            summary,
+        }
+    }
+
+    /// The findings of one check, in report order.
+    pub fn findings_of(&self, check: CheckId) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(move |f| f.check == check)
+    }
+
+    /// The worst severity among the findings, if any.
+    pub fn worst(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+}
+
+/// The report kinds `--report` accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportKind {
+    /// Findings JSON.
+    Json,
+    /// JUnit XML.
+    Junit,
+    /// SARIF 2.1.0.
+    Sarif,
+    /// A self-contained HTML page.
+    Html,
+    /// A plain-text summary table.
+    Terminal,
+}
+
+impl FromStr for ReportKind {
+    type Err = ReportError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "json" => Ok(ReportKind::Json),
+            "junit" => Ok(ReportKind::Junit),
+            "sarif" => Ok(ReportKind::Sarif),
+            "html" => Ok(ReportKind::Html),
+            "terminal" | "text" => Ok(ReportKind::Terminal),
+            _ => Err(ReportError::UnknownKind(s.to_owned())),
+        }
+    }
+}
+
+/// Renders a report of the given kind.
+pub fn render(kind: ReportKind, report: &Report) -> Result<String, ReportError> {
+    match kind {
+        ReportKind::Json => json::render(report),
+        ReportKind::Junit => junit::render(report),
+        ReportKind::Sarif => sarif::render(report),
+        ReportKind::Html => Ok(html::render(report)),
+        ReportKind::Terminal => Ok(terminal::render(report)),
+    }
+}
+
+/// The process exit code for `--fail-on`: 0 when no finding is at or above
+/// `fail_on`, 1 otherwise.
+pub fn exit_code(findings: &[Finding], fail_on: Severity) -> u8 {
+    u8::from(findings.iter().any(|f| f.severity >= fail_on))
+}
+
+/// A fixed set of findings for the report snapshot tests.
+#[cfg(test)]
+pub(crate) mod fixture {
+    use super::*;
+    use crate::exchange::{Credentials, Exchange, Header, Input, InputKind, Request, Response};
+    use crate::oracle::{Context, check_all};
+
+    // One call per table row reads better here than a builder.
+    #[allow(clippy::too_many_arguments)]
+    fn exchange(
+        method: &str,
+        route: &str,
+        url: &str,
+        persona: &str,
+        creds: Credentials,
+        input: Input,
+        status: u16,
+        body: &str,
+    ) -> Exchange {
+        let mut headers = vec![Header::new("openstack-api-version", "placement 1.39")];
+        if creds == Credentials::Valid {
+            headers.push(Header::new("x-auth-token", "secret-token-for-persona"));
+        }
+        Exchange::new(
+            Request {
+                method: method.into(),
+                url: format!("http://127.0.0.1:46527{url}"),
+                route: route.into(),
+                persona: persona.into(),
+                credentials: creds,
+                input,
+                headers,
+                suite: Some("scenarios/security/basics.yaml".into()),
+                step: Some(format!("{method} {route} as {persona}")),
+                ..Request::default()
+            },
+            Response {
+                status,
+                headers: vec![
+                    // webob serves HTML errors when the client does not ask for JSON.
+                    Header::new(
+                        "content-type",
+                        if body.starts_with('<') {
+                            "text/html; charset=UTF-8"
+                        } else {
+                            "application/json"
+                        },
+                    ),
+                    Header::new("server", "gunicorn"),
+                ],
+                body: body.as_bytes().to_vec(),
+                ..Response::default()
+            },
+        )
+    }
+
+    /// Findings from real Placement 16.0.0 answers plus one HTML-hostile case.
+    pub fn report() -> Report {
+        let bad = Input {
+            kind: InputKind::MalformedUuid,
+            class: "not-a-uuid".into(),
+            value: Some("not-a-uuid".into()),
+        };
+        let hostile = Input {
+            kind: InputKind::Hostile,
+            class: "script".into(),
+            value: Some("<script>alert('x')</script>".into()),
+        };
+        let exchanges = vec![
+            exchange(
+                "GET",
+                "/allocation_candidates",
+                "/allocation_candidates?resources=VCPU:1&limit=abc&limit=1",
+                "admin",
+                Credentials::Valid,
+                Input::default(),
+                500,
+                r#"{"errors": [{"status": 500, "title": "Internal Server Error", "detail": "The server has either erred or is incapable of performing the requested operation.\n\n invalid literal for int() with base 10: 'abc'  ", "code": "placement.undefined_code", "request_id": "req-785302be-d05f-43f9-8cb9-209feca7b424"}]}"#,
+            ),
+            exchange(
+                "GET",
+                "/resource_providers/{uuid}",
+                "/resource_providers/not-a-uuid",
+                "tenant-a reader",
+                Credentials::Valid,
+                bad,
+                404,
+                r#"{"errors": [{"status": 404, "title": "Not Found", "detail": "The resource could not be found.\n\n No resource provider with uuid not-a-uuid found  ", "code": "placement.undefined_code", "request_id": "req-1480653c-5285-4948-96b5-0e2aca3ac960"}]}"#,
+            ),
+            exchange(
+                "GET",
+                "/traits",
+                "/traits",
+                "anonymous",
+                Credentials::None,
+                Input::default(),
+                200,
+                r#"{"traits": []}"#,
+            ),
+            exchange(
+                "GET",
+                "/resource_providers/{uuid}",
+                "/resource_providers/%3Cscript%3E",
+                "tenant-b member",
+                Credentials::Valid,
+                hostile,
+                404,
+                "<html><body>No resource provider with uuid <script>alert('x')</script> & more</body></html>",
+            ),
+        ];
+        let findings = check_all(&exchanges, &Context::default());
+        Report::new(
+            Tool {
+                name: "placement-harness".into(),
+                version: "0.0.0-test".into(),
+            },
+            Target {
+                url: "http://127.0.0.1:46527".into(),
+                profile: "openstack-placement-16.0.0".into(),
+            },
+            "run-test",
+            "2026-01-01T00:00:00Z",
+            1234,
+            4,
+            findings,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_code_honours_fail_on() {
+        let r = fixture::report();
+        assert_eq!(r.worst(), Some(Severity::Critical));
+        assert_eq!(exit_code(&r.findings, Severity::Critical), 1);
+        assert_eq!(exit_code(&r.findings, Severity::Info), 1);
+        assert_eq!(exit_code(&[], Severity::Info), 0);
+        let lows: Vec<Finding> = r
+            .findings
+            .iter()
+            .filter(|f| f.severity <= Severity::Low)
+            .cloned()
+            .collect();
+        assert!(!lows.is_empty());
+        assert_eq!(exit_code(&lows, Severity::Medium), 0);
+    }
+
+    #[test]
+    fn kinds_parse() {
+        assert_eq!("SARIF".parse::<ReportKind>().ok(), Some(ReportKind::Sarif));
+        assert!("pdf".parse::<ReportKind>().is_err());
+    }
+
+    #[test]
+    fn no_secret_reaches_any_report() {
+        let r = fixture::report();
+        for kind in [
+            ReportKind::Json,
+            ReportKind::Junit,
+            ReportKind::Sarif,
+            ReportKind::Html,
+            ReportKind::Terminal,
+        ] {
+            let out = render(kind, &r).unwrap();
+            assert!(!out.contains("secret-token-for-persona"), "{kind:?}");
+        }
+    }
+}

@@ -1,0 +1,263 @@
+//! The `sarif` report: SARIF 2.1.0 as GitHub code scanning accepts it. One
+//! rule per check, related to its CWE in a `CWE` taxonomy and tagged
+//! `external/cwe/cwe-N` with a `security-severity`; one result per finding,
+//! located at the suite file that produced it (or `placement-api` when none)
+//! and at the route as a logical location, with the finding id as partial
+//! fingerprint so that code scanning tracks it across runs.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::json;
+use serde_sarif::sarif;
+
+use crate::finding::{CheckId, Severity};
+use crate::report::{Report, ReportError};
+
+/// The version of the CWE list the taxonomy names.
+const CWE_VERSION: &str = "4.14";
+
+fn level(sev: Severity) -> sarif::ResultLevel {
+    match sev {
+        Severity::Critical | Severity::High => sarif::ResultLevel::Error,
+        Severity::Medium => sarif::ResultLevel::Warning,
+        Severity::Low | Severity::Info => sarif::ResultLevel::Note,
+    }
+}
+
+/// The SARIF level as its JSON string (what `defaultConfiguration` holds).
+fn level_name(sev: Severity) -> &'static str {
+    match level(sev) {
+        sarif::ResultLevel::Error => "error",
+        sarif::ResultLevel::Warning => "warning",
+        _ => "note",
+    }
+}
+
+/// GitHub's `security-severity` score for a severity (its bands: >= 9.0
+/// critical, 7.0 high, 4.0 medium, 0.1 low).
+fn score(sev: Severity) -> &'static str {
+    match sev {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "3.0",
+        Severity::Info => "0.0",
+    }
+}
+
+fn text(s: impl Into<String>) -> sarif::MultiformatMessageString {
+    sarif::MultiformatMessageString::builder()
+        .text(s.into())
+        .build()
+}
+
+/// Renders the report as SARIF 2.1.0.
+pub fn render(report: &Report) -> Result<String, ReportError> {
+    // CWEs per check: the default one plus any an oracle reported instead.
+    let mut cwes: BTreeMap<CheckId, BTreeSet<u32>> = BTreeMap::new();
+    for check in CheckId::ALL {
+        cwes.entry(check).or_default().insert(check.cwe());
+    }
+    for f in &report.findings {
+        if let Some(n) = f.cwe_number() {
+            cwes.entry(f.check).or_default().insert(n);
+        }
+    }
+    let all_cwes: BTreeSet<u32> = cwes.values().flatten().copied().collect();
+
+    let rules: Vec<sarif::ReportingDescriptor> = CheckId::ALL
+        .iter()
+        .map(|&check| {
+            let worst = report.findings_of(check).map(|f| f.severity).max();
+            let mut tags = vec!["security".to_owned()];
+            let mut relationships = Vec::new();
+            for n in cwes.get(&check).into_iter().flatten() {
+                tags.push(format!("external/cwe/cwe-{n}"));
+                relationships.push(
+                    sarif::ReportingDescriptorRelationship::builder()
+                        .target(
+                            sarif::ReportingDescriptorReference::builder()
+                                .id(n.to_string())
+                                .tool_component(
+                                    sarif::ToolComponentReference::builder().name("CWE").build(),
+                                )
+                                .build(),
+                        )
+                        .kinds(vec!["superset".to_owned()])
+                        .build(),
+                );
+            }
+            let mut extra = BTreeMap::new();
+            // Rules without findings still need a score; medium is neutral.
+            extra.insert(
+                "security-severity".to_owned(),
+                json!(score(worst.unwrap_or(Severity::Medium))),
+            );
+            sarif::ReportingDescriptor::builder()
+                .id(check.as_str())
+                .name(check.as_str())
+                .short_description(text(check.description()))
+                .full_description(text(format!(
+                    "{} (CWE-{}).",
+                    check.description(),
+                    check.cwe()
+                )))
+                .help(text(format!(
+                    "{}. Each result carries a curl reproducer in its message.",
+                    check.description()
+                )))
+                .default_configuration(
+                    sarif::ReportingConfiguration::builder()
+                        .level(json!(level_name(worst.unwrap_or(Severity::Medium))))
+                        .build(),
+                )
+                .properties(
+                    sarif::PropertyBag::builder()
+                        .tags(tags)
+                        .additional_properties(extra)
+                        .build(),
+                )
+                .relationships(relationships)
+                .build()
+        })
+        .collect();
+
+    let taxa: Vec<sarif::ReportingDescriptor> = all_cwes
+        .iter()
+        .map(|n| {
+            sarif::ReportingDescriptor::builder()
+                .id(n.to_string())
+                .help_uri(format!("https://cwe.mitre.org/data/definitions/{n}.html"))
+                .build()
+        })
+        .collect();
+    let cwe_taxonomy = sarif::ToolComponent::builder()
+        .name("CWE")
+        .organization("MITRE")
+        .version(CWE_VERSION)
+        .information_uri("https://cwe.mitre.org/")
+        .is_comprehensive(false)
+        .taxa(taxa)
+        .build();
+
+    let results: Vec<sarif::Result> = report
+        .findings
+        .iter()
+        .map(|f| {
+            let rule_index = CheckId::ALL.iter().position(|c| *c == f.check).unwrap_or(0);
+            let uri = f
+                .suite
+                .clone()
+                .unwrap_or_else(|| "placement-api".to_owned());
+            let location = sarif::Location::builder()
+                .physical_location(
+                    sarif::PhysicalLocation::builder()
+                        .artifact_location(sarif::ArtifactLocation::builder().uri(uri).build())
+                        .region(sarif::Region::builder().start_line(1).build())
+                        .build(),
+                )
+                .logical_locations(vec![
+                    sarif::LogicalLocation::builder()
+                        .fully_qualified_name(format!("{} {}", f.method, f.route))
+                        .kind("function")
+                        .build(),
+                ])
+                .build();
+            let mut extra = BTreeMap::new();
+            extra.insert("persona".to_owned(), json!(f.persona));
+            extra.insert("url".to_owned(), json!(f.url));
+            extra.insert("status".to_owned(), json!(f.response.status));
+            extra.insert("curl".to_owned(), json!(f.curl));
+            extra.insert("security-severity".to_owned(), json!(score(f.severity)));
+            let taxa_refs: Vec<sarif::ReportingDescriptorReference> = f
+                .cwe_number()
+                .map(|n| {
+                    sarif::ReportingDescriptorReference::builder()
+                        .id(n.to_string())
+                        .tool_component(
+                            sarif::ToolComponentReference::builder().name("CWE").build(),
+                        )
+                        .build()
+                })
+                .into_iter()
+                .collect();
+            sarif::Result::builder()
+                .rule_id(f.check.as_str())
+                .rule_index(i64::try_from(rule_index).unwrap_or(0))
+                .level(level(f.severity))
+                .message(
+                    sarif::Message::builder()
+                        .text(format!(
+                            "[{}] {}: {}\n\nReproduce:\n{}",
+                            f.severity, f.title, f.evidence, f.curl
+                        ))
+                        .build(),
+                )
+                .locations(vec![location])
+                .partial_fingerprints(BTreeMap::from([(
+                    "placementHarnessId/v1".to_owned(),
+                    f.id.clone(),
+                )]))
+                .taxa(taxa_refs)
+                .properties(
+                    sarif::PropertyBag::builder()
+                        .additional_properties(extra)
+                        .build(),
+                )
+                .build()
+        })
+        .collect();
+
+    let driver = sarif::ToolComponent::builder()
+        .name(report.tool.name.clone())
+        .version(report.tool.version.clone())
+        .semantic_version(report.tool.version.clone())
+        .information_uri("https://example.invalid/placement-harness")
+        .rules(rules)
+        .supported_taxonomies(vec![
+            sarif::ToolComponentReference::builder().name("CWE").build(),
+        ])
+        .build();
+    let run = sarif::Run::builder()
+        .tool(sarif::Tool::builder().driver(driver).build())
+        .taxonomies(vec![cwe_taxonomy])
+        .results(results)
+        .automation_details(
+            sarif::RunAutomationDetails::builder()
+                .id(format!("placement-harness/{}/", report.target.profile))
+                .build(),
+        )
+        .build();
+    let doc = sarif::Sarif::builder()
+        .version(json!("2.1.0"))
+        .schema(sarif::SCHEMA_URL)
+        .runs(vec![run])
+        .build();
+    let mut s = serde_json::to_string_pretty(&doc)?;
+    s.push('\n');
+    Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fixture;
+
+    #[test]
+    fn snapshot_and_shape() {
+        let out = render(&fixture::report()).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["version"], "2.1.0");
+        let run = &v["runs"][0];
+        assert_eq!(run["taxonomies"][0]["name"], "CWE");
+        let results = run["results"].as_array().unwrap();
+        assert!(!results.is_empty());
+        for r in results {
+            assert!(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].is_string());
+            assert!(r["partialFingerprints"]["placementHarnessId/v1"].is_string());
+            let idx = r["ruleIndex"].as_u64().unwrap() as usize;
+            assert_eq!(run["tool"]["driver"]["rules"][idx]["id"], r["ruleId"]);
+        }
+        insta::assert_snapshot!(out);
+    }
+}
