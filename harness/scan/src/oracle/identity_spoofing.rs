@@ -7,38 +7,14 @@
 //! Pairs are exchanges of one persona, method, route and comparison group:
 //! one with input kind `SpoofedIdentity`, the baseline with `Valid`.
 
-use std::collections::BTreeMap;
-
 use crate::exchange::{Exchange, InputKind};
 use crate::finding::{CheckId, Finding, Severity};
-use crate::oracle::Context;
+use crate::oracle::{Context, pairing};
 
 /// Compares each spoofed request with its baseline.
 pub fn check(exchanges: &[Exchange], _ctx: &Context) -> Vec<Finding> {
-    let key = |e: &Exchange| {
-        let r = e.request();
-        (
-            r.persona.clone(),
-            r.method.clone(),
-            r.route.clone(),
-            r.group.clone(),
-        )
-    };
-    let mut baseline = BTreeMap::new();
-    for ex in exchanges
-        .iter()
-        .filter(|e| e.request().input.kind == InputKind::Valid)
-    {
-        baseline.entry(key(ex)).or_insert(ex.status());
-    }
     let mut out = Vec::new();
-    for ex in exchanges
-        .iter()
-        .filter(|e| e.request().input.kind == InputKind::SpoofedIdentity)
-    {
-        let Some(&base) = baseline.get(&key(ex)) else {
-            continue;
-        };
+    for (ex, base) in pairing::with_baseline(exchanges, InputKind::SpoofedIdentity) {
         let refused = matches!(base, 401 | 403 | 404);
         if refused && (200..300).contains(&ex.status()) {
             out.push(Finding::from_exchange(

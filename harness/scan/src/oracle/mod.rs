@@ -18,6 +18,7 @@ pub mod identity_spoofing;
 pub mod leak;
 pub mod malformed_input;
 pub mod no_5xx;
+pub mod pairing;
 pub mod policy;
 pub mod reflection;
 pub mod security_headers;

@@ -7,38 +7,14 @@
 //! Pairs are exchanges of one persona, method, route and comparison group:
 //! input kind `UuidSpelling` against the `Valid` canonical request.
 
-use std::collections::BTreeMap;
-
 use crate::exchange::{Exchange, InputKind};
 use crate::finding::{CheckId, Finding, Severity};
-use crate::oracle::Context;
+use crate::oracle::{Context, pairing};
 
 /// Compares each spelling with its canonical twin.
 pub fn check(exchanges: &[Exchange], _ctx: &Context) -> Vec<Finding> {
-    let key = |e: &Exchange| {
-        let r = e.request();
-        (
-            r.persona.clone(),
-            r.method.clone(),
-            r.route.clone(),
-            r.group.clone(),
-        )
-    };
-    let mut canonical = BTreeMap::new();
-    for ex in exchanges
-        .iter()
-        .filter(|e| e.request().input.kind == InputKind::Valid)
-    {
-        canonical.entry(key(ex)).or_insert(ex.status());
-    }
     let mut out = Vec::new();
-    for ex in exchanges
-        .iter()
-        .filter(|e| e.request().input.kind == InputKind::UuidSpelling)
-    {
-        let Some(&base) = canonical.get(&key(ex)) else {
-            continue;
-        };
+    for (ex, base) in pairing::with_baseline(exchanges, InputKind::UuidSpelling) {
         let ok = |s: u16| (200..300).contains(&s);
         if ok(ex.status()) && !ok(base) {
             out.push(Finding::from_exchange(
