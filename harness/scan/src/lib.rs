@@ -11,3 +11,4 @@ pub mod exchange;
 pub mod finding;
 pub mod oracle;
 pub mod report;
+pub mod suite;

@@ -1,0 +1,10 @@
+//! Gabbi-compatible YAML suites: parse them ([`model`]), fill in their
+//! templates ([`substitute`]), judge responses ([`check`]) and run them in
+//! order over a [`run::Transport`] ([`run`]).
+//!
+//! The format is a superset of gabbi's so that Placement's own gabbi files
+//! run here with the verdicts gabbi gives them; the extensions (`as`,
+//! `each`, `expect`, ...) carry the security scan.
+
+pub mod jsonpath;
+pub mod yaml;
