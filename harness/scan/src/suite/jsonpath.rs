@@ -285,6 +285,8 @@ fn translate(path: &str) -> Result<(String, Option<Extension>), PathError> {
                         i += 1;
                     }
                     Some('[') if descendant => out.push_str(".."),
+                    // jsonpath-rw reads `a.['b']` as `a['b']`.
+                    Some('[') => {}
                     Some(c) if is_name_char(*c) => {
                         let start = i;
                         while i < chars.len() && is_name_char(chars[i]) {
@@ -422,6 +424,7 @@ mod tests {
     fn translations() {
         assert_eq!(rfc("$.foo[0].bar"), r#"$["foo"][0]["bar"]"#);
         assert_eq!(rfc("uuid"), r#"$["uuid"]"#);
+        assert_eq!(rfc("$.a.['b-c'].d"), r#"$["a"]["b-c"]["d"]"#);
         assert_eq!(rfc("$.a..b"), r#"$["a"]..["b"]"#);
         assert_eq!(
             rfc("$.r[DISK_GB][capacity]"),

@@ -7,4 +7,5 @@
 //! `each`, `expect`, ...) carry the security scan.
 
 pub mod jsonpath;
+pub mod model;
 pub mod yaml;
