@@ -8,4 +8,5 @@
 
 pub mod jsonpath;
 pub mod model;
+pub mod substitute;
 pub mod yaml;
