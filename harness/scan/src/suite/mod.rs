@@ -6,6 +6,7 @@
 //! run here with the verdicts gabbi gives them; the extensions (`as`,
 //! `each`, `expect`, ...) carry the security scan.
 
+pub mod check;
 pub mod jsonpath;
 pub mod model;
 pub mod substitute;
