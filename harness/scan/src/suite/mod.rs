@@ -9,5 +9,6 @@
 pub mod check;
 pub mod jsonpath;
 pub mod model;
+pub mod run;
 pub mod substitute;
 pub mod yaml;

@@ -189,8 +189,12 @@ pub struct YamlError {
 }
 
 /// Parse a YAML text into a [`Node`] tree.
+///
+/// Booleans are only `true`/`false` (any case): YAML 1.1's `y`, `n`, `on`
+/// and `off` stay strings, so a query value `y` is not sent as `True`.
 pub fn parse(text: &str) -> Result<Node, YamlError> {
-    serde_saphyr::from_str::<Node>(text).map_err(|e| YamlError {
+    let options = serde_saphyr::options! { strict_booleans: true };
+    serde_saphyr::from_str_with_options::<Node>(text, options).map_err(|e| YamlError {
         line: e.location().map_or(0, |l| l.line()),
         message: e.without_snippet().to_string(),
     })
@@ -213,6 +217,15 @@ mod tests {
         };
         assert_eq!(s[0].line, 3);
         assert_eq!(s[1].line, 4);
+    }
+
+    #[test]
+    fn only_true_and_false_are_booleans() {
+        let n = parse("[y, n, on, True, false]").unwrap();
+        assert_eq!(
+            n.to_json(),
+            serde_json::json!(["y", "n", "on", true, false])
+        );
     }
 
     #[test]
