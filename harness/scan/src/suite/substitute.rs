@@ -314,6 +314,12 @@ pub fn python_str(v: &Value) -> String {
     }
 }
 
+/// Check that every template in `text` is well formed, without filling
+/// any in (to refuse a broken suite before it runs).
+pub fn check_templates(text: &str) -> Result<(), SubstError> {
+    tokenize(text).map(drop)
+}
+
 /// Fill every template in `text`, as text.
 pub fn substitute_str(text: &str, ctx: &Context<'_>) -> Result<String, SubstError> {
     ctx.fill(text, false)

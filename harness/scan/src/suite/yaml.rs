@@ -196,7 +196,11 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
     let options = serde_saphyr::options! { strict_booleans: true };
     serde_saphyr::from_str_with_options::<Node>(text, options).map_err(|e| YamlError {
         line: e.location().map_or(0, |l| l.line()),
-        message: e.without_snippet().to_string(),
+        // The parser's advice is for its API users, not suite authors.
+        message: e
+            .without_snippet()
+            .to_string()
+            .replace(", set DuplicateKeyPolicy in Options if acceptable", ""),
     })
 }
 
