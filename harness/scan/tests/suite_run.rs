@@ -243,3 +243,40 @@ fn missing_data_fails_the_test_not_the_run() {
     assert_eq!(o[2], &Outcome::Passed);
     assert!(matches!(o[3], Outcome::Failed(f) if f[0].contains("connection refused")));
 }
+
+#[test]
+fn data_file_is_read_next_to_the_suite_and_filled_in() {
+    let dir = std::env::temp_dir().join(format!("suite-run-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("body.json"), r#"{"uuid": "$ENVIRON['RP_UUID']"}"#).unwrap();
+    let suite = parse_suite(
+        "tests:\n- name: from file\n  POST: /x\n  data: <@body.json\n  ssl: true\n  redirects: true\n",
+        &dir.join("s.yaml"),
+    )
+    .unwrap();
+    let mut config = RunConfig::new("http://127.0.0.1:8000");
+    config
+        .environ
+        .insert("RP_UUID".to_owned(), "rp-1".to_owned());
+    let fake = Fake::new(vec![json(200, "{}")]);
+    let report = block_on(run_suite(&suite, &fake, &config));
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(report.summary(), "1 passed, 0 failed");
+    let sent = &fake.sent()[0];
+    assert_eq!(sent.body, br#"{"uuid": "rp-1"}"#);
+    assert_eq!(sent.url, "https://127.0.0.1:8000/x");
+    assert!(sent.follow_redirects);
+}
+
+#[test]
+fn missing_data_file_fails_the_test() {
+    let fake = Fake::new(vec![]);
+    let report = run(
+        "tests:\n- name: a\n  POST: /x\n  data: <@nope.json\n",
+        &fake,
+    );
+    assert!(
+        matches!(&report.results[0].outcome, Outcome::Failed(f) if f[0].starts_with("data: cannot read suites/nope.json"))
+    );
+    assert!(fake.sent().is_empty());
+}

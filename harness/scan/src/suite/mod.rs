@@ -12,3 +12,7 @@ pub mod model;
 pub mod run;
 pub mod substitute;
 pub mod yaml;
+
+pub use check::{Failure, Response, check_response};
+pub use model::{Suite, SuiteError, Test, load_suite, parse_suite};
+pub use run::{Outcome, Request, RunConfig, SuiteReport, TestResult, Transport, run_suite};

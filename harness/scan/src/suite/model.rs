@@ -16,7 +16,7 @@ use super::yaml::{self, Node, NodeValue};
 pub const VERBS: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 
 /// Keys a test (or `defaults`) may have, besides the verbs.
-const TEST_KEYS: [&str; 30] = [
+const TEST_KEYS: [&str; 29] = [
     "name",
     "desc",
     "method",
@@ -48,7 +48,6 @@ const TEST_KEYS: [&str; 30] = [
     "claim",
     // Gabbi keys accepted and ignored (no meaning for this scanner).
     "disable_response_handler",
-    "response_json_paths_schema",
 ];
 
 /// A suite that could not be read, always with the place at fault.

@@ -64,6 +64,9 @@ pub enum SubstError {
     /// A template that needs an earlier test where there is none.
     #[error("unable to replace {0}: no prior test")]
     NoPrior(String),
+    /// `$URL` in the request it would name.
+    #[error("unable to replace $URL: the current URL is not known until the request is built")]
+    NoUrlYet,
     /// `$HISTORY['x']` with no test named x before.
     #[error("unable to replace $HISTORY['{0}']: no earlier test with that name")]
     NoHistory(String),
@@ -274,7 +277,8 @@ impl Context<'_> {
             }
             Token::Url(Source::Prior) => match self.current_url {
                 Some(u) => Value::String(u.to_owned()),
-                None => return Err(SubstError::NoPrior("$URL".to_owned())),
+                // While the request itself is built there is no URL yet.
+                None => return Err(SubstError::NoUrlYet),
             },
             Token::Url(source) => Value::String(self.source(source, "$URL")?.url.clone()),
             Token::LastUrl => Value::String(self.source(&Source::Prior, "$LAST_URL")?.url.clone()),
