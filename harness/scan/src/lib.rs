@@ -7,7 +7,9 @@
 
 pub use placement_core as core;
 
+pub mod client;
 pub mod exchange;
 pub mod finding;
 pub mod oracle;
 pub mod report;
+pub mod target;
