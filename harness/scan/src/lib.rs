@@ -11,5 +11,6 @@ pub mod client;
 pub mod exchange;
 pub mod finding;
 pub mod oracle;
+pub mod persona;
 pub mod report;
 pub mod target;
