@@ -417,7 +417,7 @@ impl Client {
 
 /// The causes of an error, joined with `: `, without the URL reqwest adds
 /// (ours, credentials removed, is already in the message).
-fn error_chain(e: &reqwest::Error) -> String {
+pub(crate) fn error_chain(e: &reqwest::Error) -> String {
     let mut out = String::new();
     let mut cur: Option<&dyn std::error::Error> = std::error::Error::source(e);
     // Bounded: error chains are short, but a cyclic one must not hang us.

@@ -469,7 +469,7 @@ impl Authenticator {
             .json(&ks.body())
             .send()
             .await
-            .map_err(|e| fail(e.without_url().to_string()))?;
+            .map_err(|e| fail(crate::client::error_chain(&e)))?;
         let status = resp.status();
         if status.as_u16() != 201 && status.as_u16() != 200 {
             return Err(fail(format!("HTTP {status}")));
@@ -585,7 +585,7 @@ impl KeystoneEntry {
 
 /// Location and message of a YAML error, without the source snippet the
 /// parser can render (the snippet could show a password on that line).
-fn yaml_error(path: &Path, text: &str, e: &serde_saphyr::Error) -> PersonaError {
+fn yaml_error(path: &Path, e: &serde_saphyr::Error) -> PersonaError {
     let message = match e {
         serde_saphyr::Error::WithSnippet { error, .. } => error.to_string(),
         other => other.to_string(),
@@ -593,7 +593,6 @@ fn yaml_error(path: &Path, text: &str, e: &serde_saphyr::Error) -> PersonaError 
     let (line, column) = e
         .location()
         .map(|l| (l.line(), l.column()))
-        .or_else(|| unknown_field_line(text, &message))
         .unwrap_or((0, 0));
     PersonaError::File {
         path: path.to_owned(),
@@ -601,21 +600,6 @@ fn yaml_error(path: &Path, text: &str, e: &serde_saphyr::Error) -> PersonaError 
         column,
         message,
     }
-}
-
-/// serde-saphyr (the release that builds on this workspace's Rust) reports
-/// an unknown field without a location; the field's key is then found in
-/// the text: the first line whose key, after an optional `- `, is it.
-fn unknown_field_line(text: &str, message: &str) -> Option<(u64, u64)> {
-    let field = message.strip_prefix("unknown field `")?.split('`').next()?;
-    let key = format!("{field}:");
-    text.lines().enumerate().find_map(|(i, line)| {
-        let body = line.trim_start();
-        let body = body.strip_prefix("- ").unwrap_or(body).trim_start();
-        let column = line.len() - body.len() + 1;
-        body.starts_with(&key)
-            .then(|| (i as u64 + 1, column as u64))
-    })
 }
 
 /// Parses a personas file (`path` is for messages). Unknown fields, a
@@ -640,8 +624,7 @@ fn unknown_field_line(text: &str, message: &str) -> Option<(u64, u64)> {
 ///     anonymous: true
 /// ```
 pub fn parse_personas(path: &Path, text: &str) -> Result<Vec<Persona>, PersonaError> {
-    let file: PersonasFile =
-        serde_saphyr::from_str(text).map_err(|e| yaml_error(path, text, &e))?;
+    let file: PersonasFile = serde_saphyr::from_str(text).map_err(|e| yaml_error(path, &e))?;
     let mut out: Vec<Persona> = Vec::new();
     for entry in file.personas {
         let at = |message: String| PersonaError::File {
@@ -753,7 +736,7 @@ pub fn parse_cloud_persona(
     text: &str,
     cloud: &str,
 ) -> Result<Persona, PersonaError> {
-    let file: CloudsFile = serde_saphyr::from_str(text).map_err(|e| yaml_error(path, text, &e))?;
+    let file: CloudsFile = serde_saphyr::from_str(text).map_err(|e| yaml_error(path, &e))?;
     let Some(entry) = file
         .clouds
         .into_iter()
