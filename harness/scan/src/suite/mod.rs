@@ -7,12 +7,15 @@
 //! `each`, `expect`, ...) carry the security scan.
 
 pub mod check;
+pub mod fixture;
 pub mod jsonpath;
 pub mod model;
 pub mod run;
 pub mod substitute;
+pub mod transport;
 pub mod yaml;
 
 pub use check::{Failure, Response, check_response};
 pub use model::{Suite, SuiteError, Test, load_suite, parse_suite};
 pub use run::{Outcome, Request, RunConfig, SuiteReport, TestResult, Transport, run_suite};
+pub use transport::ClientTransport;
