@@ -4,11 +4,12 @@
 //! Today: the recorded [`exchange`] model (where redaction happens),
 //! [`finding`]s, the [`oracle`]s that judge exchanges, the [`report`]
 //! writers, gabbi-compatible [`suite`]s, and the HTTP [`client`] with its
-//! [`target`] and [`persona`]s. The scan command that ties them together
-//! comes next.
+//! [`target`] and [`persona`]s; the [`cli`] runs suites against a target
+//! (`placement-harness run`). The scan command comes next.
 
 pub use placement_core as core;
 
+pub mod cli;
 pub mod client;
 pub mod exchange;
 pub mod finding;

@@ -1,34 +1,13 @@
-//! The `placement-harness` command line.
+//! The `placement-harness` command line; everything but the process edge
+//! lives in [`placement_harness::cli`].
 
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        None | Some("--help" | "-h" | "help") => {
-            println!(
-                "placement-harness {}\n\nA fuzzing and security test harness for the OpenStack Placement API.\n\n\
-                 The scanner (`scan`, `run`, `serve`, `fuzz`) is not built yet; see README.md.",
-                env!("CARGO_PKG_VERSION")
-            );
-            ExitCode::SUCCESS
-        }
-        Some("--version" | "-V") => {
-            println!("placement-harness {}", env!("CARGO_PKG_VERSION"));
-            ExitCode::SUCCESS
-        }
-        Some("scan") => {
-            eprintln!(
-                "placement-harness: `scan` is not built yet: the scanner and the embedded \
-                 reference server land with issues 3 and 4. Today the repository offers the \
-                 allocation core, its fuzz targets (scripts/fuzz-smoke) and a real Placement \
-                 (scripts/placement-up); see README.md."
-            );
-            ExitCode::from(2)
-        }
-        Some(other) => {
-            eprintln!("placement-harness: unknown command '{other}' (see --help)");
-            ExitCode::from(2)
-        }
-    }
+    let args: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let code =
+        placement_harness::cli::main_with(args, &mut std::io::stdout(), &mut std::io::stderr());
+    ExitCode::from(code)
 }
