@@ -145,8 +145,18 @@ async fn fake_server() -> (String, Seen, tokio::task::JoinHandle<()>) {
             } else {
                 ("404 Not Found", "{\"errors\": []}")
             };
+            let location = if route == "/go" {
+                "location: /ok\r\n"
+            } else {
+                ""
+            };
+            let (status, body) = if route == "/go" {
+                ("302 Found", "{}")
+            } else {
+                (status, body)
+            };
             let resp = format!(
-                "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                "HTTP/1.1 {status}\r\n{location}content-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
                 body.len()
             );
             let _ = sock.write_all(resp.as_bytes()).await;
@@ -201,6 +211,36 @@ async fn a_failing_test_exits_1_with_the_summary() {
     assert_eq!(
         stdout.lines().last(),
         Some("2 passed, 1 failed, 1 skipped"),
+        "{stdout}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redirects_are_followed_when_asked_and_unknown_personas_fail_the_test() {
+    let (url, _seen, server) = fake_server().await;
+    let path = suite_file(
+        "redirects.yaml",
+        "tests:\n\
+         - name: not followed\n  GET: /go\n  status: 302\n\
+         - name: followed\n  GET: /go\n  redirects: true\n  response_json_paths:\n    $.a: 1\n\
+         - name: nobody\n  as: nobody\n  GET: /ok\n",
+    );
+    let shown = path.display().to_string();
+    let out =
+        tokio::task::spawn_blocking(move || harness(&["run", "--target", &url, &shown])).await;
+    let out = match out {
+        Ok(o) => o,
+        Err(e) => panic!("{e}"),
+    };
+    server.abort();
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains(" not followed ... ok"), "{stdout}");
+    assert!(stdout.contains(" followed ... ok"), "{stdout}");
+    assert!(stdout.contains("unknown persona \"nobody\""), "{stdout}");
+    assert_eq!(
+        stdout.lines().last(),
+        Some("2 passed, 1 failed"),
         "{stdout}"
     );
 }

@@ -7,6 +7,12 @@
 //! does: Placement's gabbits put `x-auth-token: admin` (or `user`) in their
 //! own `defaults`, and a test that sends its own auth header (or none, to
 //! check the 401) must reach the server unchanged.
+//!
+//! Differences from gabbi that come from the client's rules: a body is read
+//! up to the client's cap, a response that echoes a credential of eight
+//! characters or more has it masked before any check sees it (the
+//! exchange's redaction), and a redirect is followed only to the same
+//! origin, at most [`MAX_REDIRECTS`] times.
 
 use std::time::Duration;
 
@@ -154,5 +160,27 @@ impl Transport for ClientTransport {
 
     async fn sleep(&self, delay: Duration) {
         tokio::time::sleep(delay).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn u(s: &str) -> url::Url {
+        match url::Url::parse(s) {
+            Ok(u) => u,
+            Err(e) => panic!("{s}: {e}"),
+        }
+    }
+
+    #[test]
+    fn redirects_stay_on_the_same_origin() {
+        let from = u("http://127.0.0.1:8778/placement/x");
+        assert!(same_origin(&from, &u("http://127.0.0.1:8778/y")));
+        assert!(!same_origin(&from, &u("http://127.0.0.1:8779/y")));
+        assert!(!same_origin(&from, &u("https://127.0.0.1:8778/y")));
+        assert!(!same_origin(&from, &u("http://evil.example:8778/y")));
+        assert!(same_origin(&u("http://h/a"), &u("http://h:80/b")));
     }
 }
