@@ -21,10 +21,10 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-/// A suite file in a fresh temporary folder.
+/// A suite file in the test's scratch folder under `target/` (Cargo's
+/// `CARGO_TARGET_TMPDIR`), so runs leave nothing behind in the system's /tmp.
 fn suite_file(name: &str, body: &str) -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("placement-harness-run-cli-{}", std::process::id()));
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("run-cli");
     if let Err(e) = std::fs::create_dir_all(&dir) {
         panic!("{}: {e}", dir.display());
     }
