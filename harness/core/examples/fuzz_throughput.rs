@@ -6,35 +6,20 @@
 //!
 //! Usage: cargo run --release -p placement-core --example fuzz_throughput -- [--seconds N]
 
-use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 use std::{env, fs};
 
 use placement_core::fuzz::{self, Target};
 
+#[path = "../tests/common/corpus.rs"]
+mod corpus;
+
 fn corpus_files(target: &str) -> Vec<Vec<u8>> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpus");
-    let dir = root.join(target);
-    let mut paths: Vec<PathBuf> = Vec::new();
-    for folder in [dir.clone(), dir.join("regressions")] {
-        if let Ok(entries) = fs::read_dir(&folder) {
-            paths.extend(
-                entries
-                    .filter_map(Result::ok)
-                    .map(|e| e.path())
-                    .filter(|p| {
-                        p.is_file()
-                            && !p
-                                .file_name()
-                                .and_then(|n| n.to_str())
-                                .is_some_and(|n| n.starts_with('.'))
-                    }),
-            );
-        }
-    }
-    paths.sort();
-    paths.iter().filter_map(|p| fs::read(p).ok()).collect()
+    corpus::seeds_and_regressions(target)
+        .iter()
+        .filter_map(|p| fs::read(p).ok())
+        .collect()
 }
 
 /// Calls `run` over `inputs` round-robin for `budget`; returns calls per second.

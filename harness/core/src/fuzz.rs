@@ -10,8 +10,6 @@
 
 use std::fmt;
 
-use arbitrary::Arbitrary;
-
 use crate::body::{self, BodyKind, ConsumerAllocations, ConsumerGeneration, WriteRequest};
 use crate::candidates::{self, InventoryUse, ProviderInfo, ProviderTable};
 use crate::ids::Uuid;
@@ -570,8 +568,7 @@ fn candidates_store() -> Option<&'static ProviderTable> {
 /// [`candidates::verify`].
 pub fn state_ops(data: &[u8]) -> Verdict {
     const T: &str = "state_ops";
-    let sequence = OpSequence::arbitrary_take_rest(arbitrary::Unstructured::new(data))
-        .unwrap_or(OpSequence { steps: Vec::new() });
+    let sequence = OpSequence::from_bytes(data);
     let state = match generate::run_to_end(&sequence) {
         Ok((state, _)) => state,
         Err(violation) => return fail(T, format!("{violation}\n{sequence:?}")),

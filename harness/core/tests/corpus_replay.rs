@@ -6,33 +6,11 @@
 //! a failure too: either would let a rename silently stop the replay.
 
 use std::fs;
-use std::path::{Path, PathBuf};
 
 use placement_core::fuzz;
 
-fn corpus_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpus")
-}
-
-/// The input files directly inside `dir`, sorted; `.gitkeep` and other dot
-/// files only keep empty folders in git.
-fn inputs(dir: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.is_file())
-        .filter(|p| {
-            !p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with('.'))
-        })
-        .collect();
-    files.sort();
-    files
-}
+mod common;
+use common::corpus::{corpus_root, inputs, seeds_and_regressions};
 
 #[test]
 fn every_corpus_folder_names_a_target() {
@@ -75,11 +53,7 @@ fn every_corpus_file_passes_its_target() {
     let mut failures = Vec::new();
     let mut replayed = 0;
     for target in fuzz::TARGETS {
-        let dir = corpus_root().join(target.name);
-        for file in inputs(&dir)
-            .into_iter()
-            .chain(inputs(&dir.join("regressions")))
-        {
+        for file in seeds_and_regressions(target.name) {
             let data = fs::read(&file).expect("corpus file is readable");
             replayed += 1;
             if let Err(failure) = (target.run)(&data) {

@@ -643,12 +643,18 @@ pub fn run_to_end(sequence: &OpSequence) -> Result<(State, Stats), Violation> {
     Ok((state, stats))
 }
 
-/// Runs the sequence that `data` describes: the whole body of a fuzz target.
-/// Input too short for a sequence is an empty sequence, not an error.
+impl OpSequence {
+    /// The sequence that fuzz input `data` describes. Input too short for a
+    /// sequence is an empty sequence, not an error.
+    pub fn from_bytes(data: &[u8]) -> Self {
+        OpSequence::arbitrary_take_rest(Unstructured::new(data))
+            .unwrap_or(OpSequence { steps: Vec::new() })
+    }
+}
+
+/// Runs the sequence that `data` describes.
 pub fn run_bytes(data: &[u8]) -> Result<Stats, Violation> {
-    let sequence = OpSequence::arbitrary_take_rest(Unstructured::new(data))
-        .unwrap_or(OpSequence { steps: Vec::new() });
-    run_checked(&sequence)
+    run_checked(&OpSequence::from_bytes(data))
 }
 
 #[cfg(test)]
