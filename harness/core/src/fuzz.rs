@@ -472,23 +472,37 @@ pub fn candidates_query(data: &[u8]) -> Verdict {
     let Some(store) = candidates_store() else {
         return fail(T, "the fixed provider store does not build");
     };
+    let Some(answer) = check_engine(T, store, &query)? else {
+        return Ok(());
+    };
+    let budget = candidates::Budget::new(FUZZ_CANDIDATE_BUDGET);
+    match candidates::allocation_candidates_within(store, &query, budget) {
+        Ok(again) if again == answer => Ok(()),
+        other => fail(T, format!("a second run answered differently: {other:?}")),
+    }
+}
+
+/// Runs the engine on `view` with the fuzz budget and holds the outcome to
+/// its rules: an answer keeps every rule of [`candidates::verify`] (and is
+/// returned for further checks), a failure is a 400 with a clean sentence.
+fn check_engine(
+    target: &'static str,
+    view: &dyn candidates::ProviderView,
+    query: &CandidatesQuery,
+) -> Result<Option<candidates::Candidates>, OracleFailure> {
     // A small budget: the engine's rules hold at any budget, truncation is
     // exercised sooner, and no input costs the fuzzer more than a moment.
     let budget = candidates::Budget::new(FUZZ_CANDIDATE_BUDGET);
-    match candidates::allocation_candidates_within(store, &query, budget) {
-        Err(failure) => {
-            if failure.status != crate::Status::BadRequest {
-                return fail(T, format!("engine failed with {failure:?}"));
-            }
-            check_message(T, &failure.detail)
-        }
+    match candidates::allocation_candidates_within(view, query, budget) {
         Ok(answer) => {
-            candidates::verify(store, &query, &answer).or_else(|broken| fail(T, broken))?;
-            match candidates::allocation_candidates_within(store, &query, budget) {
-                Ok(again) if again == answer => Ok(()),
-                other => fail(T, format!("a second run answered differently: {other:?}")),
-            }
+            candidates::verify(view, query, &answer).or_else(|broken| fail(target, broken))?;
+            Ok(Some(answer))
         }
+        Err(failure) if failure.status == crate::Status::BadRequest => {
+            check_message(target, &failure.detail)?;
+            Ok(None)
+        }
+        Err(failure) => fail(target, format!("engine failed with {failure:?}")).map(|()| None),
     }
 }
 
@@ -574,13 +588,10 @@ pub fn state_ops(data: &[u8]) -> Verdict {
         Err(violation) => return fail(T, format!("{violation}\n{sequence:?}")),
     };
     for query in state_queries() {
-        let budget = candidates::Budget::new(FUZZ_CANDIDATE_BUDGET);
-        match candidates::allocation_candidates_within(&state, query, budget) {
-            Ok(answer) => candidates::verify(&state, query, &answer)
-                .or_else(|broken| fail(T, format!("{broken}\n{sequence:?}")))?,
-            Err(failure) if failure.status == crate::Status::BadRequest => {}
-            Err(failure) => return fail(T, format!("candidates failed with {failure:?}")),
-        }
+        check_engine(T, &state, query).map_err(|failure| OracleFailure {
+            what: format!("{}\n{sequence:?}", failure.what),
+            ..failure
+        })?;
     }
     Ok(())
 }
