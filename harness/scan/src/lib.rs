@@ -13,6 +13,7 @@ pub mod cli;
 pub mod client;
 pub mod exchange;
 pub mod finding;
+pub mod guard;
 pub mod journal;
 pub mod oracle;
 pub mod persona;
