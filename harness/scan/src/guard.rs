@@ -481,4 +481,4 @@ impl<T: Transport + Sync> Transport for GuardedTransport<T> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

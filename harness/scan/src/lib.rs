@@ -9,6 +9,7 @@
 
 pub use placement_core as core;
 
+pub mod cleanup;
 pub mod cli;
 pub mod client;
 pub mod exchange;
