@@ -218,7 +218,7 @@ fn run_inner(args: &RunArgs, out: &mut dyn Write) -> Result<bool, RunError> {
         .collect::<Result<_, _>>()?;
     let personas: Vec<Persona> = match &args.personas {
         Some(path) => persona::load_personas(path)?,
-        None => persona::default_personas(args.auth),
+        None => persona::default_personas(args.auth, None),
     };
     let config = ClientConfig {
         total_timeout: Duration::from_secs_f64(args.timeout),
