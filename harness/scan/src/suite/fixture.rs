@@ -222,7 +222,9 @@ impl<T: Transport + ?Sized> Setup<'_, '_, T> {
         Ok(response.json().ok().flatten().unwrap_or(Value::Null))
     }
 
-    /// A provider with `inventories`; returns nothing (its UUID is given).
+    /// A provider with `inventories`, one class per request in name order,
+    /// as the Python fixture adds them: each bumps the provider generation,
+    /// which Placement's gabbits then check.
     async fn provider(
         &self,
         uuid: &str,
@@ -236,13 +238,30 @@ impl<T: Transport + ?Sized> Setup<'_, '_, T> {
                 json!({ "uuid": uuid, "name": name }),
             )
             .await?;
-        let generation = made.get("generation").and_then(Value::as_u64).unwrap_or(0);
-        self.send(
-            "PUT",
-            &format!("/resource_providers/{uuid}/inventories"),
-            json!({ "resource_provider_generation": generation, "inventories": inventories }),
-        )
-        .await?;
+        let mut generation = made.get("generation").and_then(Value::as_u64).unwrap_or(0);
+        let Value::Object(by_class) = inventories else {
+            return Ok(());
+        };
+        for (class, fields) in by_class {
+            let mut body = json!({
+                "resource_class": class,
+                "resource_provider_generation": generation,
+            });
+            if let (Value::Object(b), Value::Object(f)) = (&mut body, fields) {
+                b.extend(f);
+            }
+            let added = self
+                .send(
+                    "POST",
+                    &format!("/resource_providers/{uuid}/inventories"),
+                    body,
+                )
+                .await?;
+            generation = added
+                .get("resource_provider_generation")
+                .and_then(Value::as_u64)
+                .unwrap_or(generation + 1);
+        }
         Ok(())
     }
 
