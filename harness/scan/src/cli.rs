@@ -328,7 +328,7 @@ fn run_inner(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
         let base_path = target.base_url().path().to_owned();
         let journal = Arc::new(Journal::create(&dir, run_id, &base_url)?);
         let _ = writeln!(
-            err,
+            out,
             "run id {run_id} (journal {})",
             journal.path().display()
         );
