@@ -27,8 +27,11 @@
 //!   not a UUID in any spelling is allowed only if it carries the run id,
 //!   so malformed-input steps put the run id in their inputs. Allocations
 //!   against providers the run did not create are refused because they
-//!   take capacity from a real cloud's scheduler. A write that creates
-//!   (`POST /resource_providers`, `POST /resource_classes`) is allowed,
+//!   take capacity from a real cloud's scheduler; aggregates set on a
+//!   provider must carry the run id, since joining a deployment's aggregate
+//!   would let the run's provider share resources with real ones. A
+//!   write that creates (`POST /resource_providers`,
+//!   `POST /resource_classes`) is allowed,
 //!   except under a parent provider that is not the run's. In strict mode
 //!   writes never follow redirects: a redirect could point the write at
 //!   another object than the one checked.
@@ -223,6 +226,22 @@ impl<T: Transport> GuardedTransport<T> {
                 Ok(())
             }
             ("POST", ["resource_classes"]) => Ok(()),
+            (_, ["resource_providers", rp, "aggregates"]) => {
+                self.refuse(request, "resource provider", rp)?;
+                // Joining a deployment's aggregate would make the run's
+                // providers share resources with real compute nodes.
+                let listed = match &body {
+                    Some(Value::Array(list)) => Some(list),
+                    Some(b) => b.get("aggregates").and_then(Value::as_array),
+                    None => None,
+                };
+                for agg in listed.into_iter().flatten().filter_map(Value::as_str) {
+                    if !self.run_id.owns(agg) {
+                        self.refuse(request, "aggregate", agg)?;
+                    }
+                }
+                Ok(())
+            }
             (_, ["resource_providers", rp, rest @ ..]) => {
                 self.refuse(request, "resource provider", rp)?;
                 let parent = body

@@ -204,6 +204,17 @@ fn strict_refuses_objects_the_run_does_not_own_before_sending() {
             "/reshaper",
             &format!(r#"{{"inventories":{{"{foreign}":{{}}}},"allocations":{{}}}}"#),
         ),
+        // Our provider into someone else's aggregate, in both body forms.
+        req(
+            "PUT",
+            &format!("/resource_providers/{mine}/aggregates"),
+            &format!(r#"{{"aggregates":["{foreign}"],"resource_provider_generation":0}}"#),
+        ),
+        req(
+            "PUT",
+            &format!("/resource_providers/{mine}/aggregates"),
+            &format!(r#"["{foreign}"]"#),
+        ),
         // A foreign UUID in a spelling Python reads as the same UUID.
         req("DELETE", &format!("/resource_providers/{{{foreign}}}"), ""),
     ];
@@ -244,6 +255,14 @@ fn strict_refuses_objects_the_run_does_not_own_before_sending() {
             &format!(r#"{{"allocations":{{"{mine}":{{"resources":{{"VCPU":1}}}}}}}}"#),
         ),
         req("POST", "/resource_providers", r#"{"name":"anything"}"#),
+        req(
+            "PUT",
+            &format!("/resource_providers/{mine}/aggregates"),
+            &format!(
+                r#"{{"aggregates":["{}"],"resource_provider_generation":0}}"#,
+                run.uuid()
+            ),
+        ),
         req("POST", "/resource_classes", r#"{"name":"CUSTOM_X"}"#),
         req("POST", "/allocations", "not json: the server refuses it"),
     ];
