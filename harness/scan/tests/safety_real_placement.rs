@@ -546,3 +546,79 @@ fn placement_allocation_fixture_gabbits_pass_as_under_gabbi() {
         assert_eq!(out.status.code(), Some(0), "{file}");
     }
 }
+
+/// Ctrl-C (SIGINT) in the middle of a run: the run stops, cleans up what
+/// its fixtures made, retires its journal and exits 1.
+#[test]
+fn ctrl_c_cleans_up_what_the_run_made() {
+    let Some(server) = FreshPlacement::start() else {
+        return;
+    };
+    let dir = scratch("ctrl-c");
+    let suite = dir.join("slow.yaml");
+    std::fs::write(
+        &suite,
+        "fixtures:\n- TwoTenantFixture\n\
+         defaults:\n  request_headers:\n    x-auth-token: admin\n\
+         tests:\n- name: never true\n  GET: /resource_providers/$ENVIRON['TENANT_A_RP_UUID']\n  \
+         status: 418\n  poll:\n    count: 30\n    delay: 1\n",
+    )
+    .unwrap();
+    let journals = dir.join("journals");
+    let child = Command::new(env!("CARGO_BIN_EXE_placement-harness"))
+        .args(["run", "--target", &server.url, "--journal-dir"])
+        .arg(&journals)
+        .arg(&suite)
+        .env("XDG_STATE_HOME", &dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the fixture's objects are journaled (bounded), then SIGINT.
+    let started = std::time::Instant::now();
+    let journal = loop {
+        let found = std::fs::read_dir(&journals)
+            .ok()
+            .and_then(|mut d| d.find_map(|e| e.ok()))
+            .map(|e| e.path());
+        if let Some(p) = found.filter(|p| journaled(p).len() >= 6) {
+            break p;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "no journal"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(25),
+        "poll not interrupted"
+    );
+    let created = journaled(&journal.with_extension("jsonl.done"));
+    assert!(!journal.exists());
+    let op = Operator {
+        http: reqwest::Client::new(),
+        url: server.url.trim_end_matches('/').to_owned(),
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    for (kind, id) in &created {
+        assert!(
+            !rt.block_on(exists(&op, kind, id)),
+            "{kind} {id} left after Ctrl-C"
+        );
+    }
+}
