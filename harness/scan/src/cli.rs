@@ -50,10 +50,10 @@ pub enum Command {
         --personas personas.yaml --max-rps 5 scenarios/tenant.yaml\n\n\
         Exit status: 0 all passed, 1 a test failed, 2 usage, suite or target error.")]
     Run(RunArgs),
-    /// Security scan of a Placement API (not built yet).
-    #[command(after_help = "Example (once built):\n  \
-        placement-harness scan --target https://placement.example --personas personas.yaml")]
-    Scan(PlaceholderArgs),
+    /// Security scan of a Placement API: suites sent as personas, every
+    /// response judged by oracles, findings reported, responses snapshotted.
+    #[command(after_help = crate::scan::command::SCAN_AFTER_HELP)]
+    Scan(crate::scan::command::ScanArgs),
     /// Delete what a crashed run created (not built yet).
     #[command(after_help = "Example (once built):\n  \
         placement-harness cleanup --target https://placement.example --run-id RUN_ID")]
@@ -140,14 +140,7 @@ pub fn main_with(args: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) ->
     };
     match cli.command {
         Command::Run(args) => run_command(&args, out, err),
-        Command::Scan(_) => {
-            let _ = writeln!(
-                err,
-                "placement-harness: `scan` is not built yet (issue 3). Today `run` runs \
-                 gabbi suites against a target; see README.md."
-            );
-            EXIT_USAGE
-        }
+        Command::Scan(args) => crate::scan::command::scan_command(&args, out, err),
         Command::Cleanup(_) => {
             let _ = writeln!(
                 err,
@@ -380,9 +373,9 @@ mod tests {
 
     #[test]
     fn placeholders_and_no_target_say_so_and_exit_2() {
-        let (code, _, err) = run(&["scan", "--target", "http://127.0.0.1:1"]);
+        let (code, _, err) = run(&["scan"]);
         assert_eq!(code, EXIT_USAGE);
-        assert!(err.contains("not built yet"), "{err}");
+        assert!(err.contains("issue 4"), "{err}");
         let (code, _, err) = run(&["cleanup"]);
         assert_eq!(code, EXIT_USAGE);
         assert!(err.contains("not built yet"), "{err}");

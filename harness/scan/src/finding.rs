@@ -104,11 +104,14 @@ pub enum CheckId {
     IdentitySpoofing,
     /// A non-canonical UUID spelling treated differently from the canonical one.
     UuidSpelling,
+    /// A suite step's own expectations (status per persona, `response_*`)
+    /// not met; its CWE, severity and claim come from the step.
+    Expectation,
 }
 
 impl CheckId {
     /// Every check, in report order.
-    pub const ALL: [CheckId; 12] = [
+    pub const ALL: [CheckId; 13] = [
         CheckId::No5xx,
         CheckId::NoInternalLeak,
         CheckId::Reflection,
@@ -121,6 +124,7 @@ impl CheckId {
         CheckId::ExistenceLeak,
         CheckId::IdentitySpoofing,
         CheckId::UuidSpelling,
+        CheckId::Expectation,
     ];
 
     /// The stable id string.
@@ -138,6 +142,7 @@ impl CheckId {
             CheckId::ExistenceLeak => "existence_leak",
             CheckId::IdentitySpoofing => "identity_spoofing",
             CheckId::UuidSpelling => "uuid_spelling",
+            CheckId::Expectation => "expectation",
         }
     }
 
@@ -156,6 +161,9 @@ impl CheckId {
             CheckId::ExistenceLeak => 204,
             CheckId::IdentitySpoofing => 290,
             CheckId::UuidSpelling => 178,
+            // A step that says nothing more: a protection the suite relies
+            // on did not hold.
+            CheckId::Expectation => 693,
         }
     }
 
@@ -178,6 +186,7 @@ impl CheckId {
             CheckId::ExistenceLeak => "Answers reveal whether another tenant's object exists",
             CheckId::IdentitySpoofing => "Client-supplied identity headers are honoured",
             CheckId::UuidSpelling => "A non-canonical UUID spelling bypasses a check",
+            CheckId::Expectation => "A suite step's expected answer was not given",
         }
     }
 }

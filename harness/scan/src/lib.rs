@@ -11,10 +11,15 @@ pub use placement_core as core;
 
 pub mod cli;
 pub mod client;
+pub mod corpus;
 pub mod exchange;
 pub mod finding;
 pub mod oracle;
 pub mod persona;
+pub mod progress;
 pub mod report;
+pub mod route;
+pub mod scan;
+pub mod snapshot;
 pub mod suite;
 pub mod target;
