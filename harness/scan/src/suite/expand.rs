@@ -108,18 +108,6 @@ pub fn expand_suite(suite: &Suite, personas: &[String]) -> Result<Vec<ExpandedSt
                 )
             })?),
         };
-        if let Some(sev) = &sec.severity {
-            if sev.parse::<crate::finding::Severity>().is_err() {
-                return Err(invalid(
-                    test,
-                    format!(
-                        "test {:?}: severity {sev:?} is not one of info, low, medium, high, \
-                         critical",
-                        test.name
-                    ),
-                ));
-            }
-        }
         let mut oracles = OracleSelection::default();
         for entry in &sec.expect {
             let (negated, name) = match entry.strip_prefix('!') {
