@@ -380,8 +380,11 @@ impl Finding {
     }
 }
 
-/// Keeps the first finding of each id, in order; later duplicates raise the
-/// kept one's severity if theirs is higher, so nothing is lost by merging.
+/// One finding per id, in order of first appearance; a later duplicate
+/// with a higher severity replaces the kept one whole, so that the
+/// severity, evidence and response shown always belong together (a route
+/// whose every answer shows a banner (info) and one answer a schema dump
+/// (low) is reported with the dump).
 pub fn dedup(findings: Vec<Finding>) -> Vec<Finding> {
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     let mut out: Vec<Finding> = Vec::new();
@@ -390,7 +393,7 @@ pub fn dedup(findings: Vec<Finding>) -> Vec<Finding> {
             Some(&i) => {
                 if let Some(kept) = out.get_mut(i) {
                     if f.severity > kept.severity {
-                        kept.severity = f.severity;
+                        *kept = f;
                     }
                 }
             }
@@ -483,13 +486,14 @@ mod tests {
     }
 
     #[test]
-    fn dedup_keeps_first_and_highest_severity() {
+    fn dedup_keeps_the_worst_instance_in_first_position() {
         let a = Finding::from_exchange(CheckId::No5xx, Severity::Low, "a", "e", &ex("admin", ""));
         let b = Finding::from_exchange(CheckId::No5xx, Severity::High, "b", "e", &ex("admin", ""));
         let c = Finding::from_exchange(CheckId::No5xx, Severity::Low, "c", "e", &ex("norole", ""));
         let out = dedup(vec![a, b, c]);
         assert_eq!(out.len(), 2);
-        assert_eq!(out[0].title, "a");
+        assert_eq!(out[0].title, "b");
         assert_eq!(out[0].severity, Severity::High);
+        assert_eq!(out[1].title, "c");
     }
 }
