@@ -32,6 +32,9 @@ pub struct CorpusInput {
     pub bytes: Vec<u8>,
     /// What the oracles should make of it.
     pub kind: InputKind,
+    /// For `uuid/spellings`: the spelling this input shows, so that
+    /// `$SPELL(VAR)` can write another UUID the same way.
+    pub spelling: Option<ids::Spelling>,
 }
 
 impl CorpusInput {
@@ -157,6 +160,7 @@ fn fixed(list: &[(&str, &str)]) -> Vec<CorpusInput> {
             class: (*class).to_owned(),
             bytes: value.as_bytes().to_vec(),
             kind: InputKind::Hostile,
+            spelling: None,
         })
         .collect()
 }
@@ -178,6 +182,7 @@ fn uuid_inputs(spellings: bool) -> Vec<CorpusInput> {
                 } else {
                     InputKind::MalformedUuid
                 },
+                spelling: parsed.map(|(_, s)| s),
             })
         })
         .collect()
@@ -225,6 +230,7 @@ fn name_inputs(corpus: &str) -> Vec<CorpusInput> {
                 } else {
                     InputKind::MalformedName
                 },
+                spelling: None,
             })
         })
         .collect()

@@ -1,6 +1,7 @@
 //! Expansion and corpora: what one suite step becomes before anything is
 //! sent, and the embedded corpora it draws from.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use placement_harness::core::ids;
@@ -208,7 +209,8 @@ fn as_each_times_each_in_order_with_names_and_statuses() {
     assert!(steps[2].oracles.enabled(CheckId::Policy));
     assert!(!steps[2].oracles.enabled(CheckId::NoInternalLeak));
 
-    let t = concrete_test(&probe.test, &probe.expansions[8]);
+    let (t, input) = concrete_test(&probe.test, &probe.expansions[8], &Default::default());
+    assert_eq!(input.map(|i| i.class), Some("string-1".to_owned()));
     assert_eq!(t.name, "probe [admin] [string-1]");
     assert_eq!(t.url, "/resource_providers/%221%22");
     assert!(
@@ -257,5 +259,56 @@ fn unknown_persona_corpus_oracle_or_severity_name_file_and_line() {
     assert!(
         matches!(e, Err(ref err) if err.to_string().starts_with("b.yaml:4:")),
         "{e:?}"
+    );
+}
+
+#[test]
+fn spell_writes_a_real_uuid_in_each_spelling() {
+    let text = "tests:\n- name: spelled\n  GET: /resource_providers/$SPELL(RP_UUID)\n  \
+                as: admin\n  each: uuid/spellings\n  data: {uuid: $SPELL(RP_UUID), raw: $INPUT}\n";
+    let suite = parse_suite(text, Path::new("s.yaml")).unwrap_or_else(|e| panic!("{e}"));
+    let steps = expand_suite(&suite, &personas()).unwrap_or_else(|e| panic!("{e}"));
+    let env = BTreeMap::from([(
+        "RP_UUID".to_owned(),
+        "0e5b9a8c-2f4e-4c1a-9d7b-3a6f1e2d4c5b".to_owned(),
+    )]);
+    let step = &steps[0];
+    let mut seen = Vec::new();
+    for e in &step.expansions {
+        let (t, input) = concrete_test(&step.test, e, &env);
+        let input = input.unwrap_or_else(|| panic!("input"));
+        let spelled = input.text();
+        let path = t.url.trim_start_matches("/resource_providers/");
+        assert_eq!(path, spelled, "{}", e.name);
+        match ids::classify(&spelled) {
+            Some((uuid, s)) => {
+                assert_eq!(uuid.to_string(), "0e5b9a8c-2f4e-4c1a-9d7b-3a6f1e2d4c5b");
+                assert_ne!(s, ids::Spelling::Canonical);
+                seen.push(s);
+            }
+            None => panic!("{spelled}"),
+        }
+        match &t.data {
+            Some(Data::Value(v)) => {
+                assert_eq!(v["uuid"], serde_json::Value::String(spelled.clone()));
+                assert_eq!(v["raw"], serde_json::Value::String(spelled.clone()));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(seen.contains(&ids::Spelling::UpperCase) && seen.contains(&ids::Spelling::Urn));
+    // Outside uuid/spellings, and with an unknown variable, it stays as written.
+    let (out, first) = placement_harness::suite::expand::fill_spell(
+        "/x/$SPELL(NOPE)/$SPELL(RP_UUID)",
+        ids::Spelling::Braced,
+        &env,
+    );
+    assert_eq!(
+        out,
+        "/x/$SPELL(NOPE)/{0e5b9a8c-2f4e-4c1a-9d7b-3a6f1e2d4c5b}"
+    );
+    assert_eq!(
+        first.as_deref(),
+        Some("{0e5b9a8c-2f4e-4c1a-9d7b-3a6f1e2d4c5b}")
     );
 }

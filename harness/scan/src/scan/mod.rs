@@ -217,7 +217,7 @@ pub async fn run_scan<S: Sender, F: Fixtures>(
                     ));
                     break 'suites;
                 }
-                let test = concrete_test(&step.test, expansion);
+                let (test, input) = concrete_test(&step.test, expansion, &run.environ);
                 let tctx = TemplateContext {
                     environ: &run.environ,
                     prior: prior.as_ref(),
@@ -254,7 +254,7 @@ pub async fn run_scan<S: Sender, F: Fixtures>(
                     let ex_req = exchange_request(
                         &request,
                         &test,
-                        expansion.input.as_ref(),
+                        input.as_ref(),
                         &prefix,
                         &planned.stem,
                         &label,

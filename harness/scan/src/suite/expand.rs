@@ -5,10 +5,16 @@
 //! named corpus, with `$INPUT` (raw text), `$INPUT_URL` (percent-encoded)
 //! and `$INPUT_JSON` (a JSON string literal) filled into the URL, query
 //! values, headers and data. The two combine (personas outer, inputs
-//! inner). Unknown personas, corpora and oracle names are suite errors
+//! inner). With `each: uuid/spellings`, `$SPELL(VAR)` writes the UUID in
+//! `$ENVIRON[VAR]` in the input's spelling (upper-case, braced, ...) and
+//! the input becomes that text, so a step can ask for one real object under
+//! every spelling and `uuid_spelling` can compare it with the canonical
+//! request of the same object. Unknown personas, corpora and oracle names are suite errors
 //! found here, before any request is sent.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+
+use placement_core::ids::{self, Spelling};
 
 use super::model::{Data, Suite, SuiteError, Test};
 use crate::corpus::{self, Corpus, CorpusInput};
@@ -200,15 +206,104 @@ fn fill_value(v: &serde_json::Value, input: &CorpusInput) -> serde_json::Value {
     }
 }
 
-/// The step as one concrete test: its persona, accepted statuses and the
-/// input filled in. Gabbi's own templates (`$ENVIRON`, `$RESPONSE`, ...)
+/// Writes every `$SPELL(VAR)` in `text` as `environ[VAR]` in `spelling`;
+/// the first spelled value is returned too. A variable that is missing or
+/// holds no UUID is left as written, so the request shows the mistake.
+pub fn fill_spell(
+    text: &str,
+    spelling: Spelling,
+    environ: &BTreeMap<String, String>,
+) -> (String, Option<String>) {
+    let mut out = String::with_capacity(text.len());
+    let mut first = None;
+    let mut rest = text;
+    while let Some(start) = rest.find("$SPELL(") {
+        let (before, after) = rest.split_at(start);
+        out.push_str(before);
+        let args = after.get("$SPELL(".len()..).unwrap_or("");
+        let Some(end) = args.find(')') else {
+            out.push_str(after);
+            rest = "";
+            break;
+        };
+        let var = args.get(..end).unwrap_or("");
+        let spelled = environ
+            .get(var)
+            .and_then(|v| ids::classify(v))
+            .map(|(uuid, _)| spelling.write(uuid));
+        match spelled {
+            Some(s) => {
+                first.get_or_insert_with(|| s.clone());
+                out.push_str(&s);
+            }
+            None => out.push_str(after.get(..end + "$SPELL()".len()).unwrap_or(after)),
+        }
+        rest = args.get(end + 1..).unwrap_or("");
+    }
+    out.push_str(rest);
+    (out, first)
+}
+
+/// Applies `f` to every string of a JSON value, keys included.
+fn map_strings(v: &mut serde_json::Value, f: &mut impl FnMut(&mut String)) {
+    use serde_json::Value;
+    match v {
+        Value::String(s) => f(s),
+        Value::Array(items) => items.iter_mut().for_each(|i| map_strings(i, f)),
+        Value::Object(map) => {
+            let old = std::mem::take(map);
+            for (mut k, mut val) in old {
+                f(&mut k);
+                map_strings(&mut val, f);
+                map.insert(k, val);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The step as one concrete test, with the input it really carries: its
+/// persona, accepted statuses and the input filled in (`$SPELL` resolved
+/// against `environ`). Gabbi's own templates (`$ENVIRON`, `$RESPONSE`, ...)
 /// are left for the runner.
-pub fn concrete_test(test: &Test, expansion: &Expansion) -> Test {
+pub fn concrete_test(
+    test: &Test,
+    expansion: &Expansion,
+    environ: &BTreeMap<String, String>,
+) -> (Test, Option<CorpusInput>) {
     let mut t = test.clone();
     t.name = expansion.name.clone();
     t.status = expansion.status.clone();
     t.security.as_persona = expansion.persona.clone();
-    if let Some(input) = &expansion.input {
+    let mut input = expansion.input.clone();
+    if let Some(i) = input.as_mut() {
+        if let Some(spelling) = i.spelling {
+            let mut spelled = None;
+            let mut spell = |s: &mut String| {
+                if s.contains("$SPELL(") {
+                    let (out, first) = fill_spell(s, spelling, environ);
+                    *s = out;
+                    if spelled.is_none() {
+                        spelled = first;
+                    }
+                }
+            };
+            spell(&mut t.url);
+            for (_, v) in &mut t.request_headers {
+                spell(v);
+            }
+            for (_, values) in &mut t.query_parameters {
+                values.iter_mut().for_each(&mut spell);
+            }
+            if let Some(Data::Value(body)) = &mut t.data {
+                map_strings(body, &mut spell);
+            }
+            if let Some(value) = spelled {
+                i.bytes = value.into_bytes();
+            }
+        }
+    }
+    if let Some(input) = &input {
         t.url = fill_input(&t.url, input);
         for (_, v) in &mut t.request_headers {
             *v = fill_input(v, input);
@@ -222,5 +317,5 @@ pub fn concrete_test(test: &Test, expansion: &Expansion) -> Test {
             t.data = Some(Data::Value(fill_value(v, input)));
         }
     }
-    t
+    (t, input)
 }
