@@ -291,6 +291,7 @@ fn scan_inner(args: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         personas,
         run_literals: vec![run_id.clone()],
         max_poll: 30,
+        concurrency: usize::try_from(args.concurrency).unwrap_or(1),
         max_requests: args.max_requests,
         max_duration: Duration::from_secs_f64(args.max_time),
     };

@@ -30,6 +30,7 @@ use crate::suite::{Suite, SuiteError, Test};
 pub mod command;
 pub mod context;
 pub mod hooks;
+mod join;
 
 pub use hooks::{ClientSender, FixtureSetup, Fixtures, NoFixtures, Sender};
 
@@ -105,6 +106,8 @@ pub struct ScanConfig {
     pub run_literals: Vec<String>,
     /// Upper bound on `poll.count`.
     pub max_poll: u32,
+    /// Reads of one step sent at once (`--concurrency`); writes go one by one.
+    pub concurrency: usize,
     /// Upper bound on the requests of the whole scan.
     pub max_requests: u64,
     /// Upper bound on the scan's wall time.
@@ -142,10 +145,95 @@ pub struct ScanOutcome {
     pub errors: Vec<String>,
 }
 
-/// What the scan keeps of each exchange to judge it later.
-struct Judged {
-    exchange: Exchange,
-    selection_key: (String, String),
+/// One concrete request of a step, built and ready to send.
+struct Prepared<'a> {
+    name: &'a str,
+    persona: Option<&'a Persona>,
+    test: Test,
+    input: Option<crate::corpus::CorpusInput>,
+    request: crate::suite::Request,
+    url: String,
+}
+
+/// Where a request comes from, for its oracle-facing record.
+struct SendPlace<'a> {
+    prefix: &'a str,
+    stem: &'a str,
+    label: &'a str,
+}
+
+/// What sending one prepared request gave.
+struct Sent {
+    /// Requests sent (poll attempts included).
+    requests: u64,
+    /// Responses of poll attempts that did not meet the expectations.
+    failed_polls: Vec<Exchange>,
+    /// The final response and its unmet expectations.
+    last: Option<(Exchange, Vec<String>)>,
+    /// Why there is no final response.
+    error: Option<String>,
+}
+
+/// Sends one prepared request, polling as its test says, and checks the
+/// test's own expectations on each response.
+async fn send_prepared<S: Sender>(
+    sender: &S,
+    p: &Prepared<'_>,
+    tctx: &TemplateContext<'_>,
+    place: &SendPlace<'_>,
+    max_poll: u32,
+) -> Sent {
+    let (count, delay) = match p.test.poll {
+        Some(poll) => (poll.count.clamp(1, max_poll.max(1)), poll.delay),
+        None => (1, Duration::ZERO),
+    };
+    let mut sent = Sent {
+        requests: 0,
+        failed_polls: Vec::new(),
+        last: None,
+        error: None,
+    };
+    for attempt in 1..=count {
+        let req = exchange_request(
+            &p.request,
+            &p.test,
+            p.input.as_ref(),
+            place.prefix,
+            place.stem,
+            place.label,
+            p.name,
+        );
+        sent.requests += 1;
+        let exchange = match sender.send(req, p.persona).await {
+            Ok(ex) => ex,
+            Err(e) => {
+                sent.error = Some(format!("{} {}: {e}", p.request.method, p.request.url));
+                return sent;
+            }
+        };
+        let response = Response {
+            status: exchange.status(),
+            headers: exchange
+                .response()
+                .headers
+                .iter()
+                .map(|h| (h.name.clone(), h.value.clone()))
+                .collect(),
+            body: exchange.response().body.clone(),
+        };
+        let check_ctx = TemplateContext {
+            current_url: Some(&p.url),
+            ..*tctx
+        };
+        let failures = check_response(&p.test, &p.test.status, &response, &check_ctx);
+        if failures.is_empty() || attempt >= count {
+            sent.last = Some((exchange, failures.iter().map(ToString::to_string).collect()));
+            return sent;
+        }
+        sent.failed_polls.push(exchange);
+        tokio::time::sleep(delay).await;
+    }
+    sent
 }
 
 /// Runs the planned suites over `sender`, with `fixtures`' setup before each
@@ -162,7 +250,7 @@ pub async fn run_scan<S: Sender, F: Fixtures>(
     let mut ctx = context::oracle_context(&config.personas);
     let started = Instant::now();
     let mut out = ScanOutcome::default();
-    let mut judged: Vec<Judged> = Vec::new();
+    let mut exchanges: Vec<Exchange> = Vec::new();
     let mut selections: BTreeMap<(String, String), OracleSelection> = BTreeMap::new();
     let mut findings: Vec<Finding> = Vec::new();
     let prefix = url::Url::parse(&config.base_url)
@@ -198,15 +286,57 @@ pub async fn run_scan<S: Sender, F: Fixtures>(
             if step.test.skip.is_some() {
                 continue;
             }
+            let place = format!("{label}:{}", step.test.line);
+            let tctx = TemplateContext {
+                environ: &run.environ,
+                prior: prior.as_ref(),
+                history: &history,
+                current_url: None,
+                scheme: &scheme,
+                netloc: &netloc,
+            };
+            // Every expansion is built first: they all see the same prior
+            // response, so the order they are sent in does not matter.
+            let mut prepared = Vec::with_capacity(step.expansions.len());
+            for expansion in &step.expansions {
+                let (test, input) = concrete_test(&step.test, expansion, &run.environ);
+                match build_request(&test, &run, &tctx) {
+                    Ok((request, url)) => prepared.push(Prepared {
+                        name: &expansion.name,
+                        persona: expansion
+                            .persona
+                            .as_ref()
+                            .and_then(|n| config.personas.iter().find(|p| &p.name == n)),
+                        test,
+                        input,
+                        request,
+                        url,
+                    }),
+                    Err(f) => out.step_errors.push(StepError {
+                        place: place.clone(),
+                        step: expansion.name.clone(),
+                        message: f.to_string(),
+                    }),
+                }
+            }
+            // Reads go out `concurrency` at a time; writes one by one, so
+            // that a step whose requests change state runs in a fixed order.
+            let batch_size = if matches!(step.test.method.as_str(), "GET" | "HEAD") {
+                config.concurrency.max(1)
+            } else {
+                1
+            };
             let mut snap: Vec<(String, Exchange)> = Vec::new();
             let mut last: Option<Recorded> = None;
-            for expansion in &step.expansions {
+            let mut rest: &[Prepared<'_>] = &prepared;
+            while !rest.is_empty() {
                 if stop.load(Ordering::SeqCst) {
                     out.interrupted = true;
                     out.stopped = Some("interrupted (Ctrl-C)".to_owned());
                     break 'suites;
                 }
-                if out.requests >= config.max_requests {
+                let left = config.max_requests.saturating_sub(out.requests);
+                if left == 0 {
                     out.stopped = Some(format!("request bound {} reached", config.max_requests));
                     break 'suites;
                 }
@@ -217,115 +347,66 @@ pub async fn run_scan<S: Sender, F: Fixtures>(
                     ));
                     break 'suites;
                 }
-                let (test, input) = concrete_test(&step.test, expansion, &run.environ);
-                let tctx = TemplateContext {
-                    environ: &run.environ,
-                    prior: prior.as_ref(),
-                    history: &history,
-                    current_url: None,
-                    scheme: &scheme,
-                    netloc: &netloc,
+                let n = batch_size
+                    .min(rest.len())
+                    .min(usize::try_from(left).unwrap_or(usize::MAX));
+                let (batch, tail) = rest.split_at(n);
+                rest = tail;
+                let send_place = SendPlace {
+                    prefix: &prefix,
+                    stem: &planned.stem,
+                    label: &label,
                 };
-                let place = format!("{label}:{}", step.test.line);
-                let (request, url) = match build_request(&test, &run, &tctx) {
-                    Ok(r) => r,
-                    Err(f) => {
+                let sends = batch
+                    .iter()
+                    .map(|p| send_prepared(sender, p, &tctx, &send_place, config.max_poll));
+                let results = join::join_all(sends.collect()).await;
+                for (p, sent) in batch.iter().zip(results) {
+                    progress.inc(p.name);
+                    out.requests += sent.requests;
+                    selections.insert((label.clone(), p.name.to_owned()), step.oracles.clone());
+                    for ex in &sent.failed_polls {
+                        // A failed poll attempt is still a response: judge it.
+                        findings.extend(
+                            oracle::check_one(ex, &ctx)
+                                .into_iter()
+                                .filter(|f| step.oracles.enabled(f.check)),
+                        );
+                    }
+                    let Some((exchange, failures)) = sent.last else {
                         out.step_errors.push(StepError {
-                            place,
-                            step: expansion.name.clone(),
-                            message: f.to_string(),
+                            place: place.clone(),
+                            step: p.name.to_owned(),
+                            message: sent.error.unwrap_or_default(),
                         });
                         continue;
-                    }
-                };
-                let persona = expansion
-                    .persona
-                    .as_ref()
-                    .and_then(|n| config.personas.iter().find(|p| &p.name == n));
-                let key = (label.clone(), expansion.name.clone());
-                selections.insert(key.clone(), step.oracles.clone());
-                let (count, delay) = match test.poll {
-                    Some(p) => (p.count.clamp(1, config.max_poll.max(1)), p.delay),
-                    None => (1, Duration::ZERO),
-                };
-                let mut attempt = 0;
-                loop {
-                    attempt += 1;
-                    let ex_req = exchange_request(
-                        &request,
-                        &test,
-                        input.as_ref(),
-                        &prefix,
-                        &planned.stem,
-                        &label,
-                        &expansion.name,
-                    );
-                    out.requests += 1;
-                    let sent = sender.send(ex_req, persona).await;
-                    let exchange = match sent {
-                        Ok(ex) => ex,
-                        Err(e) => {
-                            out.step_errors.push(StepError {
-                                place: place.clone(),
-                                step: expansion.name.clone(),
-                                message: format!("{} {}: {e}", request.method, request.url),
-                            });
-                            break;
-                        }
                     };
-                    let response = Response {
-                        status: exchange.status(),
+                    if !failures.is_empty()
+                        && !p.test.xfail
+                        && step.oracles.enabled(CheckId::Expectation)
+                    {
+                        findings.push(expectation_finding(&step.test, &exchange, &failures));
+                    }
+                    findings.extend(
+                        oracle::check_one(&exchange, &ctx)
+                            .into_iter()
+                            .filter(|f| step.oracles.enabled(f.check)),
+                    );
+                    last = Some(Recorded {
+                        url: p.url.clone(),
                         headers: exchange
                             .response()
                             .headers
                             .iter()
                             .map(|h| (h.name.clone(), h.value.clone()))
                             .collect(),
-                        body: exchange.response().body.clone(),
-                    };
-                    let check_ctx = TemplateContext {
-                        current_url: Some(&url),
-                        ..tctx
-                    };
-                    let failures = check_response(&test, &test.status, &response, &check_ctx);
-                    let done = failures.is_empty() || attempt >= count;
-                    if done {
-                        let messages: Vec<String> =
-                            failures.iter().map(ToString::to_string).collect();
-                        if !messages.is_empty()
-                            && !test.xfail
-                            && step.oracles.enabled(CheckId::Expectation)
-                        {
-                            findings.push(expectation_finding(&step.test, &exchange, &messages));
-                        }
-                        findings.extend(
-                            oracle::check_one(&exchange, &ctx)
-                                .into_iter()
-                                .filter(|f| step.oracles.enabled(f.check)),
-                        );
-                        last = Some(Recorded {
-                            url: url.clone(),
-                            headers: response.headers.clone(),
-                            json: response.json().ok().flatten(),
-                        });
-                        if step.test.security.snapshot.is_some() {
-                            snap.push((expansion.name.clone(), exchange.clone()));
-                        }
-                        judged.push(Judged {
-                            exchange,
-                            selection_key: key.clone(),
-                        });
-                        break;
+                        json: serde_json::from_slice(&exchange.response().body).ok(),
+                    });
+                    if step.test.security.snapshot.is_some() {
+                        snap.push((p.name.to_owned(), exchange.clone()));
                     }
-                    // A failed poll attempt is still a response: judge it.
-                    findings.extend(
-                        oracle::check_one(&exchange, &ctx)
-                            .into_iter()
-                            .filter(|f| step.oracles.enabled(f.check)),
-                    );
-                    tokio::time::sleep(delay).await;
+                    exchanges.push(exchange);
                 }
-                progress.inc(&expansion.name);
             }
             if let Some(rec) = last {
                 history.push((step.test.name.clone(), rec.clone()));
@@ -378,24 +459,12 @@ pub async fn run_scan<S: Sender, F: Fixtures>(
             }
         }
     }
-    let exchanges: Vec<Exchange> = judged.iter().map(|j| j.exchange.clone()).collect();
-    let keys: BTreeMap<String, (String, String)> = judged
-        .iter()
-        .filter_map(|j| {
-            j.exchange
-                .request()
-                .step
-                .clone()
-                .map(|s| (s, j.selection_key.clone()))
-        })
-        .collect();
     for f in oracle::check_comparisons(&exchanges, &ctx) {
-        let enabled = f
-            .step
-            .as_ref()
-            .and_then(|s| keys.get(s))
-            .and_then(|k| selections.get(k))
-            .is_none_or(|sel| sel.enabled(f.check));
+        let key = (
+            f.suite.clone().unwrap_or_default(),
+            f.step.clone().unwrap_or_default(),
+        );
+        let enabled = selections.get(&key).is_none_or(|sel| sel.enabled(f.check));
         if enabled {
             findings.push(f);
         }
