@@ -166,15 +166,36 @@ struct SendPlace<'a> {
 struct Sent {
     /// Requests sent (poll attempts included).
     requests: u64,
-    /// Responses of poll attempts that did not meet the expectations.
-    failed_polls: Vec<Exchange>,
+    /// Responses before the final one (redirect hops, poll attempts that
+    /// did not meet the expectations): judged by the oracles too.
+    earlier: Vec<Exchange>,
     /// The final response and its unmet expectations.
     last: Option<(Exchange, Vec<String>)>,
     /// Why there is no final response.
     error: Option<String>,
 }
 
-/// Sends one prepared request, polling as its test says, and checks the
+/// Most redirects followed for one `redirects: true` step.
+pub const MAX_REDIRECTS: u32 = 10;
+
+/// Where a 3xx response sends the client, when it is on the same origin
+/// (scheme, host, port): a redirect elsewhere would carry the persona's
+/// credentials to another server, so it is not followed.
+fn redirect_target(ex: &Exchange) -> Option<String> {
+    if !(300..400).contains(&ex.status()) {
+        return None;
+    }
+    let from = url::Url::parse(&ex.request().url).ok()?;
+    let next = from.join(ex.response_header("location")?).ok()?;
+    let same = from.scheme() == next.scheme()
+        && from.host_str() == next.host_str()
+        && from.port_or_known_default() == next.port_or_known_default();
+    same.then(|| next.to_string())
+}
+
+/// Sends one prepared request, following same-origin redirects when its
+/// test says `redirects: true` (the hops are judged like any response) and
+/// polling as its test says, and checks the
 /// test's own expectations on each response.
 async fn send_prepared<S: Sender>(
     sender: &S,
@@ -189,7 +210,7 @@ async fn send_prepared<S: Sender>(
     };
     let mut sent = Sent {
         requests: 0,
-        failed_polls: Vec::new(),
+        earlier: Vec::new(),
         last: None,
         error: None,
     };
@@ -204,13 +225,52 @@ async fn send_prepared<S: Sender>(
             p.name,
         );
         sent.requests += 1;
-        let exchange = match sender.send(req, p.persona).await {
+        let mut exchange = match sender.send(req, p.persona).await {
             Ok(ex) => ex,
             Err(e) => {
                 sent.error = Some(format!("{} {}: {e}", p.request.method, p.request.url));
                 return sent;
             }
         };
+        if p.request.follow_redirects {
+            let mut hops = 0;
+            while let Some(next) = redirect_target(&exchange) {
+                if hops >= MAX_REDIRECTS {
+                    break;
+                }
+                hops += 1;
+                let previous_method = exchange.request().method.clone();
+                // Rebuilt from the unredacted request: the exchange's copy
+                // has its credentials masked.
+                let mut fresh = exchange_request(
+                    &p.request,
+                    &p.test,
+                    p.input.as_ref(),
+                    place.prefix,
+                    place.stem,
+                    place.label,
+                    p.name,
+                );
+                fresh.url = next;
+                fresh.route = match_route(&fresh.url, place.prefix).template;
+                // As browsers and requests do: 303 (and 301/302 after a
+                // POST) become a GET without a body.
+                let status = exchange.status();
+                if status == 303 || (matches!(status, 301 | 302) && previous_method == "POST") {
+                    fresh.method = "GET".to_owned();
+                    fresh.body = None;
+                }
+                sent.earlier.push(exchange);
+                sent.requests += 1;
+                exchange = match sender.send(fresh, p.persona).await {
+                    Ok(ex) => ex,
+                    Err(e) => {
+                        sent.error = Some(format!("following a redirect: {e}"));
+                        return sent;
+                    }
+                };
+            }
+        }
         let response = Response {
             status: exchange.status(),
             headers: exchange
@@ -230,7 +290,7 @@ async fn send_prepared<S: Sender>(
             sent.last = Some((exchange, failures.iter().map(ToString::to_string).collect()));
             return sent;
         }
-        sent.failed_polls.push(exchange);
+        sent.earlier.push(exchange);
         tokio::time::sleep(delay).await;
     }
     sent
@@ -365,8 +425,8 @@ pub async fn run_scan<S: Sender, F: Fixtures>(
                     progress.inc(p.name);
                     out.requests += sent.requests;
                     selections.insert((label.clone(), p.name.to_owned()), step.oracles.clone());
-                    for ex in &sent.failed_polls {
-                        // A failed poll attempt is still a response: judge it.
+                    for ex in &sent.earlier {
+                        // A hop or a failed poll attempt is still a response.
                         findings.extend(
                             oracle::check_one(ex, &ctx)
                                 .into_iter()
