@@ -265,6 +265,29 @@ fn scan_reports_real_placement_findings_and_stable_snapshots() {
         "{out}"
     );
     assert_eq!(snap_files(&snaps1), first, "check must not write anything");
+
+    // The committed snapshots of the built-in smoke suite (beside it, in
+    // scenarios/snapshots/openstack-placement-16.0.0) match this server.
+    let (_, out, err) = scan(&[
+        "--target",
+        &server.url,
+        "--suite",
+        "scenarios/smoke.yaml",
+        "--profile",
+        "openstack-placement-16.0.0",
+        "--snapshots",
+        "check",
+    ]);
+    assert_eq!(
+        out.matches("snapshot ok: scenarios/snapshots/openstack-placement-16.0.0/")
+            .count(),
+        2,
+        "{out}\n{err}"
+    );
+    assert!(
+        !out.contains("snapshot CHANGED") && !out.contains("snapshot missing"),
+        "{out}"
+    );
 }
 
 #[test]
