@@ -5,7 +5,9 @@
 //! [`finding`]s, the [`oracle`]s that judge exchanges, the [`report`]
 //! writers, gabbi-compatible [`suite`]s, and the HTTP [`client`] with its
 //! [`target`] and [`persona`]s; the [`cli`] runs suites against a target
-//! (`placement-harness run`). The scan command comes next.
+//! (`placement-harness run`) and scans it (`placement-harness scan`: the
+//! [`scan`] engine over suites [`suite::expand`]ed with [`corpus`] inputs,
+//! [`route`] templates, [`snapshot`]s and a [`progress`] bar).
 
 pub use placement_core as core;
 

@@ -41,9 +41,11 @@ pub const SCAN_AFTER_HELP: &str = "Examples:\n  \
     placement-harness scan --target http://127.0.0.1:8778 --profile dev --snapshots update\n  \
     placement-harness scan --list-corpora\n\n\
     Suites: gabbi YAML plus `as`, `as_each`, `each: CORPUS` ($INPUT, $INPUT_URL,\n\
-    $INPUT_JSON), `expect`, `snapshot`, `cwe`, `severity`, `claim`.\n\
+    $INPUT_JSON; with uuid/spellings also $SPELL(VAR)), `expect`, `snapshot`,\n\
+    `cwe`, `severity`, `claim`. Corpora: --list-corpora.\n\
     Exit status: 0 no finding at or above --fail-on, 1 findings or a snapshot\n\
-    mismatch, 2 usage, suite or target error, 130 interrupted.";
+    mismatch, 2 usage, suite or target error (or a step that could not be\n\
+    sent), 130 interrupted (reports are still written).";
 
 /// Options of `scan`.
 #[derive(Debug, Args)]
@@ -83,7 +85,8 @@ pub struct ScanArgs {
     /// Requests started per second, at most.
     #[arg(long, value_name = "N", value_parser = parse_rps)]
     pub max_rps: Option<f64>,
-    /// Requests in flight at once.
+    /// Requests in flight at once (a step's reads go out together; writes
+    /// one by one, in order).
     #[arg(long, value_name = "N", default_value_t = 8,
           value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub concurrency: u32,

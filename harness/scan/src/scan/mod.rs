@@ -8,7 +8,7 @@
 //! wrapper and a [`hooks::Fixtures`] implementation; this module calls
 //! them and knows nothing of what they do.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -310,7 +310,11 @@ pub async fn run_scan<S: Sender, F: Fixtures>(
     let mut ctx = context::oracle_context(&config.personas);
     let started = Instant::now();
     let mut out = ScanOutcome::default();
+    // What the comparison oracles weigh at the end: every probe whole, and
+    // the first plain request per (persona, method, route, group) as its
+    // baseline, status only, so that memory grows with probes, not bodies.
     let mut exchanges: Vec<Exchange> = Vec::new();
+    let mut baselines: BTreeSet<BaselineKey> = BTreeSet::new();
     let mut selections: BTreeMap<(String, String), OracleSelection> = BTreeMap::new();
     let mut findings: Vec<Finding> = Vec::new();
     let prefix = url::Url::parse(&config.base_url)
@@ -465,7 +469,7 @@ pub async fn run_scan<S: Sender, F: Fixtures>(
                     if step.test.security.snapshot.is_some() {
                         snap.push((p.name.to_owned(), exchange.clone()));
                     }
-                    exchanges.push(exchange);
+                    keep_for_comparison(&mut exchanges, &mut baselines, exchange);
                 }
             }
             if let Some(rec) = last {
@@ -597,6 +601,40 @@ fn exchange_request(
             .then(|| String::from_utf8_lossy(&request.body).into_owned()),
         suite: Some(label.to_owned()),
         step: Some(step.to_owned()),
+    }
+}
+
+type BaselineKey = (String, String, String, Option<String>);
+
+/// Keeps `ex` for the comparison oracles: a probe whole; a plain request
+/// only when it is the first of its pairing key, and without its body and
+/// headers (the pairing reads only its status).
+fn keep_for_comparison(
+    kept: &mut Vec<Exchange>,
+    baselines: &mut BTreeSet<BaselineKey>,
+    ex: Exchange,
+) {
+    let r = ex.request();
+    if r.input.kind != InputKind::Valid {
+        kept.push(ex);
+        return;
+    }
+    let key = (
+        r.persona.clone(),
+        r.method.clone(),
+        r.route.clone(),
+        r.group.clone(),
+    );
+    if baselines.insert(key) {
+        let status = ex.status();
+        let request = r.clone();
+        kept.push(Exchange::new(
+            request,
+            exchange::Response {
+                status,
+                ..exchange::Response::default()
+            },
+        ));
     }
 }
 
