@@ -386,24 +386,59 @@ impl Finding {
 /// whose every answer shows a banner (info) and one answer a schema dump
 /// (low) is reported with the dump).
 pub fn dedup(findings: Vec<Finding>) -> Vec<Finding> {
-    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-    let mut out: Vec<Finding> = Vec::new();
-    for f in findings {
-        match seen.get(&f.id) {
+    let mut set = FindingSet::default();
+    set.extend(findings);
+    set.into_vec()
+}
+
+/// Findings de-duplicated as they arrive, by [`dedup`]'s rule: a long scan
+/// keeps one finding per id in memory, not one per response.
+#[derive(Clone, Debug, Default)]
+pub struct FindingSet {
+    index: BTreeMap<String, usize>,
+    findings: Vec<Finding>,
+}
+
+impl FindingSet {
+    /// Adds a finding, merging it with a kept one of the same id.
+    pub fn push(&mut self, f: Finding) {
+        match self.index.get(&f.id) {
             Some(&i) => {
-                if let Some(kept) = out.get_mut(i) {
+                if let Some(kept) = self.findings.get_mut(i) {
                     if f.severity > kept.severity {
                         *kept = f;
                     }
                 }
             }
             None => {
-                seen.insert(f.id.clone(), out.len());
-                out.push(f);
+                self.index.insert(f.id.clone(), self.findings.len());
+                self.findings.push(f);
             }
         }
     }
-    out
+
+    /// Distinct findings so far.
+    pub fn len(&self) -> usize {
+        self.findings.len()
+    }
+
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.findings.is_empty()
+    }
+
+    /// The findings, in order of first appearance.
+    pub fn into_vec(self) -> Vec<Finding> {
+        self.findings
+    }
+}
+
+impl Extend<Finding> for FindingSet {
+    fn extend<I: IntoIterator<Item = Finding>>(&mut self, iter: I) {
+        for f in iter {
+            self.push(f);
+        }
+    }
 }
 
 /// The distinct CWE numbers among findings, ascending.

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::exchange::{self, Exchange, Header, Input, InputKind};
-use crate::finding::{CheckId, Finding, Severity, finding_id};
+use crate::finding::{CheckId, Finding, FindingSet, Severity, finding_id};
 use crate::oracle;
 use crate::persona::Persona;
 use crate::progress::Progress;
@@ -310,13 +310,13 @@ pub async fn run_scan<S: Sender, F: Fixtures>(
     let mut ctx = context::oracle_context(&config.personas);
     let started = Instant::now();
     let mut out = ScanOutcome::default();
-    // What the comparison oracles weigh at the end: every probe whole, and
+    // What the comparison oracles weigh at the end: the probes they pair, and
     // the first plain request per (persona, method, route, group) as its
     // baseline, status only, so that memory grows with probes, not bodies.
     let mut exchanges: Vec<Exchange> = Vec::new();
     let mut baselines: BTreeSet<BaselineKey> = BTreeSet::new();
     let mut selections: BTreeMap<(String, String), OracleSelection> = BTreeMap::new();
-    let mut findings: Vec<Finding> = Vec::new();
+    let mut findings = FindingSet::default();
     let prefix = url::Url::parse(&config.base_url)
         .map(|u| u.path().trim_end_matches('/').to_owned())
         .unwrap_or_default();
@@ -537,7 +537,7 @@ pub async fn run_scan<S: Sender, F: Fixtures>(
         out.errors.push(format!("cleanup: {e}"));
     }
     progress.finish();
-    out.findings = crate::finding::dedup(findings);
+    out.findings = findings.into_vec();
     out
 }
 
@@ -606,7 +606,7 @@ fn exchange_request(
 
 type BaselineKey = (String, String, String, Option<String>);
 
-/// Keeps `ex` for the comparison oracles: a probe whole; a plain request
+/// Keeps `ex` for the comparison oracles: a probe they pair whole; a plain request
 /// only when it is the first of its pairing key, and without its body and
 /// headers (the pairing reads only its status).
 fn keep_for_comparison(
@@ -615,9 +615,18 @@ fn keep_for_comparison(
     ex: Exchange,
 ) {
     let r = ex.request();
-    if r.input.kind != InputKind::Valid {
-        kept.push(ex);
-        return;
+    match r.input.kind {
+        // What the comparison oracles pair: kept whole.
+        InputKind::SpoofedIdentity
+        | InputKind::UuidSpelling
+        | InputKind::OtherTenantRef
+        | InputKind::Nonexistent => {
+            kept.push(ex);
+            return;
+        }
+        InputKind::Valid => {}
+        // Judged one by one already; no comparison reads them.
+        InputKind::MalformedUuid | InputKind::MalformedName | InputKind::Hostile => return,
     }
     let key = (
         r.persona.clone(),
