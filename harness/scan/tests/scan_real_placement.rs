@@ -212,6 +212,17 @@ fn scan_reports_real_placement_findings_and_stable_snapshots() {
             "{class}: {malformed:#?}"
         );
     }
+    // noauth2 takes any token as a user: a made-up one gets 403, not 401.
+    let auth = findings(&r, "auth_required");
+    assert!(
+        auth.iter().any(|f| f["route"] == "/resource_providers"
+            && f["response"]["status"] == 403
+            && f["request"]["headers"]["x-auth-token"] == "not-a-real-token"
+            && f["evidence"]
+                .as_str()
+                .is_some_and(|e| e.contains("garbage token"))),
+        "{auth:#?}"
+    );
     // The step's own claim gives an `expectation` finding with its CWE.
     let expectation = findings(&r, "expectation");
     assert!(

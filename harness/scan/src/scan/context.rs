@@ -6,7 +6,11 @@
 //! `GET /usages`, which a project reader may call for its own project
 //! (`rule:admin_or_project_reader_or_service_api`). The table below says
 //! exactly that for the personas whose roles the scan knows; personas with
-//! opaque tokens are not judged.
+//! opaque tokens are not judged. The same table holds for the three RBAC
+//! modes `scripts/placement-up --rbac` sets (default, `secure`: new
+//! defaults with project scope, `legacy`: the deprecated `role:admin` rules
+//! OR'd in): every persona here is project-scoped and the deprecated rules
+//! grant admin only. A deployment's own policy file is not modelled.
 
 use crate::oracle::{Access, Context, PolicyRule};
 use crate::persona::{Credential, Persona};

@@ -40,7 +40,9 @@ impl ClientSender {
 }
 
 /// How a request authenticates, judged from its headers once the persona's
-/// are on it: an empty token is `Empty`, no credential header at all `None`.
+/// are on it: an empty token is `Empty`; a token sent as a persona that
+/// has no credentials (`anonymous`) was written by the suite and is
+/// `Garbage`; no credential header at all is `None`.
 pub fn classify_credentials(request: &mut exchange::Request, persona: Option<&Persona>) {
     let token = request
         .headers
@@ -53,6 +55,7 @@ pub fn classify_credentials(request: &mut exchange::Request, persona: Option<&Pe
         .any(|h| h.name.eq_ignore_ascii_case("x-identity-status"));
     request.credentials = match (token, persona.map(|p| &p.credential)) {
         (Some(t), _) if t.trim().is_empty() => exchange::Credentials::Empty,
+        (Some(_), Some(Credential::None)) => exchange::Credentials::Garbage,
         (Some(_), _) => exchange::Credentials::Valid,
         (None, Some(Credential::None)) => exchange::Credentials::None,
         (None, _) if identity => exchange::Credentials::Valid,
@@ -107,5 +110,42 @@ impl Fixtures for NoFixtures {
 
     async fn cleanup(&self) -> Result<(), String> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exchange::{Credentials, Header};
+    use crate::persona::Secret;
+
+    fn creds(headers: &[(&str, &str)], persona: Option<Credential>) -> Credentials {
+        let mut r = exchange::Request {
+            headers: headers.iter().map(|(n, v)| Header::new(n, v)).collect(),
+            ..exchange::Request::default()
+        };
+        let p = persona.map(|c| Persona::new("p", c));
+        classify_credentials(&mut r, p.as_ref());
+        r.credentials
+    }
+
+    #[test]
+    fn credentials_kinds() {
+        let token = Credential::Token(Secret::new("t0ken-value"));
+        assert_eq!(
+            creds(&[("x-auth-token", "x")], Some(token)),
+            Credentials::Valid
+        );
+        assert_eq!(creds(&[("X-Auth-Token", " ")], None), Credentials::Empty);
+        assert_eq!(
+            creds(&[("x-auth-token", "made-up")], Some(Credential::None)),
+            Credentials::Garbage
+        );
+        assert_eq!(creds(&[], Some(Credential::None)), Credentials::None);
+        assert_eq!(creds(&[], None), Credentials::None);
+        assert_eq!(
+            creds(&[("x-identity-status", "Confirmed")], None),
+            Credentials::Valid
+        );
     }
 }
