@@ -603,7 +603,100 @@ pub fn state_ops(data: &[u8]) -> Verdict {
             ..failure
         })?;
     }
+    check_read_side(T, &state).map_err(|failure| OracleFailure {
+        what: format!("{}\n{sequence:?}", failure.what),
+        ..failure
+    })
+}
+
+/// The read side of a state the operations left, as `GET
+/// /resource_providers` and `GET /usages` would read it: a few fixed
+/// provider filters plus `in_tree` of every provider and `member_of` of
+/// every aggregate in use, and every usage filter the consumers make
+/// possible (each project, alone and with each of its users, by every
+/// consumer type, `unknown` and `all`). Each answer must agree with the one
+/// built from the records themselves.
+fn check_read_side(target: &'static str, state: &crate::state::State) -> Verdict {
+    use crate::query::{ConsumerTypeFilter, MemberOf, ProviderQuery, UsagesQuery};
+    use std::collections::BTreeSet;
+    let mut provider_queries: Vec<ProviderQuery> = state_provider_queries().to_vec();
+    let aggregates: BTreeSet<Uuid> = state
+        .providers()
+        .flat_map(|p| p.aggregates().iter().copied())
+        .collect();
+    for aggregate in aggregates {
+        provider_queries.push(ProviderQuery {
+            member_of: MemberOf {
+                any_of: vec![BTreeSet::from([aggregate])],
+                forbidden: BTreeSet::new(),
+            },
+            ..ProviderQuery::default()
+        });
+    }
+    for p in state.providers() {
+        provider_queries.push(ProviderQuery {
+            in_tree: Some(p.uuid()),
+            ..ProviderQuery::default()
+        });
+    }
+    for q in &provider_queries {
+        check_provider_listing(target, state, q)?;
+    }
+    let mut types = vec![
+        None,
+        Some(ConsumerTypeFilter::All),
+        Some(ConsumerTypeFilter::Unknown),
+    ];
+    let named: BTreeSet<_> = state
+        .consumers()
+        .filter_map(|c| c.consumer_type())
+        .collect();
+    types.extend(
+        named
+            .into_iter()
+            .map(|t| Some(ConsumerTypeFilter::Named(t.clone()))),
+    );
+    let projects: BTreeSet<_> = state.consumers().map(|c| c.project()).collect();
+    for project in projects {
+        let users: BTreeSet<_> = state
+            .consumers()
+            .filter(|c| c.project() == project)
+            .map(|c| Some(c.user()))
+            .chain([None])
+            .collect();
+        for user in users {
+            for consumer_type in &types {
+                let q = UsagesQuery {
+                    project_id: project.clone(),
+                    user_id: user.cloned(),
+                    consumer_type: consumer_type.clone(),
+                };
+                check_usages_answer(target, state, &q)?;
+            }
+        }
+    }
     Ok(())
+}
+
+/// Provider listings asked of every state `state_ops` reaches, in the
+/// generator's classes and traits.
+fn state_provider_queries() -> &'static [crate::query::ProviderQuery] {
+    static QUERIES: std::sync::OnceLock<Vec<crate::query::ProviderQuery>> =
+        std::sync::OnceLock::new();
+    QUERIES.get_or_init(|| {
+        [
+            "",
+            "name=rp-b",
+            "resources=VCPU:1",
+            "resources=VCPU:2,MEMORY_MB:256",
+            "resources=CUSTOM_GOLD:1,DISK_GB:10",
+            "required=CUSTOM_FAST,!CUSTOM_SLOW",
+            "required=in:HW_CPU_X86_AVX,CUSTOM_SLOW",
+        ]
+        .iter()
+        .filter_map(|raw| crate::query::ProviderQuery::parse(Microversion::MAX, raw).ok())
+        .collect()
+    })
 }
 
 /// Candidate queries asked of every state `state_ops` reaches: one
@@ -686,11 +779,11 @@ pub fn list_query(data: &[u8]) -> Verdict {
     match query {
         crate::query::Query::ResourceProviders(q) => {
             check_provider_query_fields(mv, &q)?;
-            check_provider_listing(state, &q)
+            check_provider_listing(T, state, &q)
         }
         crate::query::Query::Usages(q) => {
             check_usages_query_fields(mv, &q)?;
-            check_usages_answer(state, &q)
+            check_usages_answer(T, state, &q)
         }
         crate::query::Query::Traits(q) => check_traits_query_fields(mv, &q),
         crate::query::Query::AllocationCandidates(_) => fail(
@@ -924,14 +1017,17 @@ fn provider_matches(
 
 /// The listing from the store's readers is exactly the providers whose own
 /// records pass every filter, and the empty query lists everyone.
-fn check_provider_listing(state: &crate::state::State, q: &crate::query::ProviderQuery) -> Verdict {
-    const T: &str = "list_query";
+fn check_provider_listing(
+    target: &'static str,
+    state: &crate::state::State,
+    q: &crate::query::ProviderQuery,
+) -> Verdict {
     let listed = provider_listing(state, q);
     for p in state.providers() {
         let matches = provider_matches(state, p, q);
         if matches != listed.contains(&p.uuid()) {
             return fail(
-                T,
+                target,
                 format!(
                     "providers: {} ({}) is {} by the readers but {} its own record for {q:?}",
                     p.name().as_str(),
@@ -943,7 +1039,10 @@ fn check_provider_listing(state: &crate::state::State, q: &crate::query::Provide
         }
     }
     if *q == crate::query::ProviderQuery::default() && listed.len() != state.providers().count() {
-        return fail(T, "providers: the empty query does not list every provider");
+        return fail(
+            target,
+            "providers: the empty query does not list every provider",
+        );
     }
     Ok(())
 }
@@ -953,11 +1052,14 @@ fn check_provider_listing(state: &crate::state::State, q: &crate::query::Provide
 /// allocations; the two must agree, and no class sums to more than the
 /// providers' usages of it. `consumer_type=all` must also be the sum of
 /// every type's answer, `unknown` included.
-fn check_usages_answer(state: &crate::state::State, q: &crate::query::UsagesQuery) -> Verdict {
+fn check_usages_answer(
+    target: &'static str,
+    state: &crate::state::State,
+    q: &crate::query::UsagesQuery,
+) -> Verdict {
     use crate::query::ConsumerTypeFilter;
     use crate::state::store::UsageFilter;
     use std::collections::{BTreeMap, BTreeSet};
-    const T: &str = "list_query";
     let type_filter = match &q.consumer_type {
         None | Some(ConsumerTypeFilter::All) => None,
         Some(ConsumerTypeFilter::Unknown) => Some(None),
@@ -994,7 +1096,7 @@ fn check_usages_answer(state: &crate::state::State, q: &crate::query::UsagesQuer
     let again = recount(&filter);
     if answer != again {
         return fail(
-            T,
+            target,
             format!(
                 "usages: the store answers {answer:?}, the consumer records {again:?}, for {q:?}"
             ),
@@ -1007,7 +1109,7 @@ fn check_usages_answer(state: &crate::state::State, q: &crate::query::UsagesQuer
             .sum();
         if *sum > on_providers {
             return fail(
-                T,
+                target,
                 format!(
                     "usages: {} sums to {sum}, providers hold {on_providers}",
                     class.as_str()
@@ -1032,7 +1134,7 @@ fn check_usages_answer(state: &crate::state::State, q: &crate::query::UsagesQuer
         }
         if (by_type.clone(), count) != answer {
             return fail(
-                T,
+                target,
                 format!(
                     "usages: all is {answer:?} but its types add up to {:?}",
                     (by_type, count)
@@ -1299,6 +1401,7 @@ mod tests {
     #[test]
     fn state_queries_all_parse() {
         assert_eq!(state_queries().len(), 4);
+        assert_eq!(state_provider_queries().len(), 7);
     }
 
     #[test]
