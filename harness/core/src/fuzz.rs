@@ -1338,6 +1338,15 @@ fn build_list_state() -> Option<crate::state::State> {
 /// 1.0 to 1.39; a well-formed version outside the range is `Unsupported`,
 /// never a syntax error; an accepted version renders back to a value that
 /// parses to itself; every refusal reads cleanly.
+///
+/// Real Placement reads the header with `microversion_parse`, which is
+/// looser on purpose or by accident: the service name in any case, several
+/// comma-separated services (the last `placement` wins), white space around
+/// parts, Python `int()` digits (`placement 1.05` is 1.5, `placement 1.1_0`
+/// is 1.10), and no `placement` entry at all means 1.0 rather than an error
+/// (checked against 16.0.0, 2026-11). The core refuses all of these; this
+/// target holds the core to its own strict contract, and predicting
+/// Placement's looser reading is the scanner's job, not this check's.
 pub fn microversion_header(data: &[u8]) -> Verdict {
     use crate::microversion::MicroversionError;
     const T: &str = "microversion_header";
