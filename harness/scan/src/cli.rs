@@ -58,6 +58,11 @@ pub enum Command {
     #[command(after_help = "Example (once built):\n  \
         placement-harness cleanup --target https://placement.example --run-id RUN_ID")]
     Cleanup(PlaceholderArgs),
+    /// Serve the embedded reference Placement until SIGINT or SIGTERM.
+    #[command(
+        after_help = "Example:\n  placement-harness serve --listen 127.0.0.1:0 --rbac secure"
+    )]
+    Serve(crate::serve::ServeArgs),
 }
 
 /// Options of `run`.
@@ -140,6 +145,7 @@ pub fn main_with(args: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) ->
     };
     match cli.command {
         Command::Run(args) => run_command(&args, out, err),
+        Command::Serve(args) => crate::serve::serve_command(&args, out, err),
         Command::Scan(_) => {
             let _ = writeln!(
                 err,

@@ -16,5 +16,6 @@ pub mod finding;
 pub mod oracle;
 pub mod persona;
 pub mod report;
+pub mod serve;
 pub mod suite;
 pub mod target;
