@@ -117,8 +117,27 @@ pub(crate) async fn handle(AxumState(app): AxumState<Arc<App>>, req: Request) ->
         headers: &parts.headers,
         body: &bytes,
     };
-    let answer = handlers::dispatch(&call, &route);
+    let answer = handlers::dispatch(&call, &route).map(|reply| absolute_location(reply, &parts.headers));
     finish(answer, Some(mv), true, &request_id)
+}
+
+/// `Location` as an absolute URL, as webob writes it, when the `Host`
+/// header is a plain host\[:port\] (anything else keeps the path alone, so
+/// a hostile Host is never echoed).
+fn absolute_location(mut reply: Reply, headers: &axum::http::HeaderMap) -> Reply {
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            !h.is_empty()
+                && h.len() <= 255
+                && h.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'))
+        });
+    if let (Some(host), Some(path)) = (host, reply.location.as_ref()) {
+        reply.location = Some(format!("http://{host}{path}"));
+    }
+    reply
 }
 
 fn not_allowed(method: &Method, route: &Route) -> ApiError {

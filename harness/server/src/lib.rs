@@ -23,6 +23,7 @@ pub mod config;
 mod handlers;
 mod httpdate;
 pub mod identity;
+mod messages;
 pub mod policy;
 mod render;
 pub mod reply;

@@ -57,12 +57,6 @@ impl ApiError {
         self
     }
 
-    /// A refused body: Placement says "JSON does not validate" before its reason.
-    pub fn invalid_body(rejection: &Rejection) -> Self {
-        let detail = format!("JSON does not validate: {rejection}");
-        Self::bad_request(detail).with_code(rejection.code)
-    }
-
     /// A refused query string.
     pub fn invalid_query(rejection: &Rejection) -> Self {
         Self::bad_request(format!("Invalid query string parameters: {rejection}"))

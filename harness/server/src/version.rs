@@ -31,10 +31,14 @@ pub fn from_headers(headers: &HeaderMap) -> Result<Microversion, ApiError> {
         ApiError::bad_request("Invalid microversion: the header value is not ASCII text")
     })?;
     Microversion::parse_header(text).map_err(|e| match e {
-        MicroversionError::Syntax => ApiError::bad_request(format!(
-            "Invalid microversion: {} must be 'placement X.Y' or 'placement latest'",
-            Excerpt::of(text)
-        )),
+        MicroversionError::Syntax => {
+            let version = text.strip_prefix("placement ").unwrap_or(text);
+            ApiError::bad_request(format!(
+                "Invalid microversion: invalid version string: {}; the header must be \
+                 'placement X.Y' or 'placement latest'",
+                Excerpt::of(version).as_str()
+            ))
+        }
         MicroversionError::Unsupported(v) => {
             let mut error = ApiError::new(
                 StatusCode::NOT_ACCEPTABLE,

@@ -102,7 +102,9 @@ impl Call<'_> {
 
     /// The body of `kind`, checked by the core.
     pub(crate) fn body(&self, kind: BodyKind) -> Result<WriteRequest, ApiError> {
-        body::parse(kind, self.mv, self.body).map_err(|r| ApiError::invalid_body(&r))
+        body::parse(kind, self.mv, self.body).map_err(|r| {
+            ApiError::bad_request(crate::messages::body_rejection(&r, self.body)).with_code(r.code)
+        })
     }
 
     /// A 404 unless the provider exists: Placement looks it up before it
@@ -123,7 +125,11 @@ impl Call<'_> {
         render: impl FnOnce(&State, Applied) -> T,
     ) -> Result<T, ApiError> {
         let mut state = self.app.write();
-        let applied = state.apply(op).map_err(ApiError::from)?;
+        let applied = state.apply_detailed(op).map_err(|refusal| {
+            let detail = crate::messages::refusal(&refusal, op);
+            let failure = placement_core::Failure::from(refusal);
+            ApiError::from(placement_core::Failure { detail, ..failure })
+        })?;
         Ok(render(&state, applied))
     }
 }

@@ -1,0 +1,294 @@
+//! Placement's sentences for the core's refusals and body rejections.
+//!
+//! Clients and Placement's own functional tests match on the words of
+//! Placement's error details ("resource provider generation conflict",
+//! "Failed validating 'maxLength'"), so the server words its details as
+//! Placement does, with two differences: client input appears only as a
+//! core [`Excerpt`] (short, escaped), and a schema rejection names the
+//! jsonschema keyword and the field but never prints the schema, which
+//! Placement dumps whole into the detail.
+
+use placement_core::error::{FieldPath, JsonKind, Location, Problem, Rejection, Segment};
+use placement_core::state::{Op, Refusal};
+use placement_core::{Excerpt, Uuid};
+use serde_json::Value;
+
+/// The detail of a refused operation.
+pub fn refusal(refusal: &Refusal, op: &Op) -> String {
+    use Refusal as R;
+    match refusal {
+        R::ProviderNotFound(u) => format!("No resource provider with uuid {u} found"),
+        R::ParentNotFound(_) => "parent provider UUID does not exist.".to_owned(),
+        R::ParentIsSelf => "parent provider UUID cannot be same as UUID. Please choose a \
+                            different parent provider UUID."
+            .to_owned(),
+        R::ReparentingNotAllowed => {
+            "re-parenting a provider is not currently allowed.".to_owned()
+        }
+        R::UnparentingNotAllowed => "un-parenting a provider is not currently allowed.".to_owned(),
+        R::ProviderLoop(_) => "creating loop in the provider tree is not allowed.".to_owned(),
+        R::DuplicateProviderUuid(u) => {
+            format!("Conflicting resource provider uuid: {u} already exists.")
+        }
+        R::DuplicateProviderName(n) => {
+            format!("Conflicting resource provider name: {n} already exists.")
+        }
+        R::ProviderHasChildren(u) => format!(
+            "Unable to delete parent resource provider {u}: It has child resource providers."
+        ),
+        R::ProviderInUse(u) => {
+            format!("Unable to delete resource provider {u}: Resource provider has allocations.")
+        }
+        R::ProviderGenerationConflict {
+            provider,
+            current,
+            sent,
+        } => format!(
+            "resource provider generation conflict: resource provider {provider} is at \
+             generation {current}, the request sent {sent}. Resource provider's generation \
+             already changed. Please update the generation and try again."
+        ),
+        R::UnknownResourceClass(c) => match op {
+            Op::PutAllocations { .. } | Op::PostAllocations { .. } => {
+                format!("Unable to allocate inventory: No such resource class {c}.")
+            }
+            _ => format!("Unknown resource class in inventory: No such resource class {c}."),
+        },
+        R::ResourceClassNotFound(c) => format!("No such resource class {c}."),
+        R::InventoryCapacity(c) => format!(
+            "Unable to update inventory: Invalid inventory for {c}. The reserved value is \
+             greater than or equal to total."
+        ),
+        R::InventoryExists(c) => {
+            format!("Update conflict: Inventory for {c} already exists on this resource provider.")
+        }
+        R::NoInventoryToUpdate(c) => format!(
+            "No inventory record with resource class for resource provider: No inventory of \
+             class {c} found."
+        ),
+        R::NoInventoryToDelete(c) => format!("No inventory of class {c} found for delete."),
+        R::InventoryInUse(c) | R::InventoryInUseOnDelete(c) => {
+            let provider = named_provider(op).map_or(String::new(), |u| format!(" '{u}'"));
+            format!("Unable to update inventory: Inventory for {c} on resource provider{provider} in use.")
+        }
+        R::ConsumerGenerationConflict { current, sent, .. } => {
+            let shown = |g: &Option<u32>| g.map_or("None".to_owned(), |g| g.to_string());
+            format!(
+                "consumer generation conflict - expected {} but got {}",
+                shown(current),
+                shown(sent)
+            )
+        }
+        R::AllocationProviderNotFound(u) => {
+            format!("Allocation for resource provider '{u}' that does not exist.")
+        }
+        R::AmountOutOfRange => {
+            "Unable to allocate inventory: amounts must be from 1 to 2147483647.".to_owned()
+        }
+        R::ProviderWithoutInventory(u) => format!(
+            "Unable to allocate inventory: Resource provider '{u}' has no inventory of the \
+             requested resource classes."
+        ),
+        R::NoInventoryForAllocation { provider, class } => format!(
+            "Unable to allocate inventory: Inventory for {class} on resource provider \
+             '{provider}' invalid."
+        ),
+        R::UnitConstraint { provider, class } => format!(
+            "Unable to allocate inventory: Unable to create allocation for {class} on resource \
+             provider '{provider}'. The requested amount would violate inventory constraints \
+             (min_unit, max_unit or step_size)."
+        ),
+        R::CapacityExceeded { provider, class } => format!(
+            "Unable to allocate inventory: Unable to create allocation for {class} on resource \
+             provider '{provider}'. The requested amount would exceed the capacity."
+        ),
+        R::NoAllocations(c) => format!("No allocations for consumer '{c}'"),
+        R::UnknownTrait(t) | R::TraitNotFound(t) => format!("No such trait(s): {t}"),
+        R::NotCustom(n) => match op {
+            Op::EnsureTrait { .. } => "The trait is invalid. A valid trait must be no longer \
+                than 255 characters, start with the prefix \"CUSTOM_\" and use following \
+                characters: \"A\"-\"Z\", \"0\"-\"9\" and \"_\""
+                .to_owned(),
+            _ => format!("{n} does not match '^CUSTOM\\_[A-Z0-9_]+$'. Failed validating 'pattern'"),
+        },
+        R::ResourceClassExists(c) => match op {
+            Op::CreateResourceClass { .. } => {
+                format!("Conflicting resource class already exists: {c}")
+            }
+            _ => format!("Resource class already exists: {c}"),
+        },
+        R::StandardResourceClass(c) => match op {
+            Op::RenameResourceClass { .. } => format!("Cannot update standard resource class {c}"),
+            _ => format!("Error in delete resource class {c}: Cannot delete standard resource class {c}."),
+        },
+        R::ResourceClassInUse(c) => format!(
+            "Error in delete resource class {c}: Cannot delete resource class {c}. Class is in \
+             use in inventory."
+        ),
+        R::StandardTrait(t) => format!("Cannot delete standard trait {t}."),
+        R::TraitInUse(t) => format!("The trait {t} is in use by a resource provider."),
+        R::ReshapeProviderNotFound(u) => {
+            format!("Resource provider '{u}' in inventories not found")
+        }
+        R::GenerationExhausted => {
+            "Update conflict: a generation would pass 2147483647.".to_owned()
+        }
+    }
+}
+
+fn named_provider(op: &Op) -> Option<Uuid> {
+    match op {
+        Op::SetInventories { provider, .. }
+        | Op::UpdateInventory { provider, .. }
+        | Op::DeleteInventory { provider, .. }
+        | Op::DeleteInventories { provider } => Some(*provider),
+        _ => None,
+    }
+}
+
+/// The detail of a refused request body, given the body it refused.
+pub fn body_rejection(rejection: &Rejection, body: &[u8]) -> String {
+    let Location::Body(path) = &rejection.location else {
+        return format!("JSON does not validate: {rejection}");
+    };
+    if let Problem::InvalidJson { line, column } = rejection.problem {
+        return format!("Malformed JSON: not valid JSON at line {line}, column {column}");
+    }
+    let value = serde_json::from_slice::<Value>(body).ok();
+    let at = value.as_ref().and_then(|v| walk(v, path));
+    let shown = at.map(show);
+    let field = last_key(path);
+    let (sentence, keyword) = match &rejection.problem {
+        Problem::Missing => (
+            format!("{} is a required property", field.unwrap_or_else(|| "a field".into())),
+            Some("required"),
+        ),
+        Problem::NotAllowed => (
+            format!(
+                "Additional properties are not allowed ({} was unexpected)",
+                field.unwrap_or_else(|| "a field".into())
+            ),
+            Some("additionalProperties"),
+        ),
+        Problem::WrongKind(kind) => (
+            format!(
+                "{} is not of type {}",
+                shown.clone().unwrap_or_else(|| "the value".into()),
+                kind_name(*kind)
+            ),
+            Some("type"),
+        ),
+        Problem::OutOfRange { min, max } => {
+            let n = at.and_then(Value::as_f64);
+            match n {
+                #[allow(clippy::cast_precision_loss)]
+                Some(n) if n < *min as f64 => (
+                    format!("{} is less than the minimum of {min}", shown.clone().unwrap_or_default()),
+                    Some("minimum"),
+                ),
+                Some(_) => (
+                    format!("{} is greater than the maximum of {max}", shown.clone().unwrap_or_default()),
+                    Some("maximum"),
+                ),
+                None => (rejection.problem.to_string(), None),
+            }
+        }
+        Problem::TooLong { .. } => (
+            format!("{} is too long", shown.clone().unwrap_or_else(|| "the value".into())),
+            Some("maxLength"),
+        ),
+        Problem::TooShort { .. } => match at {
+            Some(Value::Object(_)) => (
+                format!("{} does not have enough properties", shown.clone().unwrap_or_default()),
+                Some("minProperties"),
+            ),
+            Some(Value::Array(_)) => (
+                format!("{} should be non-empty", shown.clone().unwrap_or_default()),
+                Some("minItems"),
+            ),
+            _ => (
+                format!("{} is too short", shown.clone().unwrap_or_else(|| "''".into())),
+                Some("minLength"),
+            ),
+        },
+        Problem::Duplicate(_) => (
+            format!("{} has non-unique elements", shown.clone().unwrap_or_else(|| "the list".into())),
+            Some("uniqueItems"),
+        ),
+        Problem::Syntax { what, got } if what.contains("UUID") => {
+            (format!("{got} is not a 'uuid'"), Some("format"))
+        }
+        Problem::Syntax { got, .. } => (
+            format!("{got} does not match the expected pattern (or does not match any of the regexes)"),
+            Some("pattern"),
+        ),
+        Problem::NotOneOf { accepted, got } => {
+            (format!("{got} is not one of {accepted}"), Some("enum"))
+        }
+        Problem::Rule(text) if text.starts_with("has no capacity") => {
+            return "Unable to update inventory: Invalid inventory: the reserved value is \
+                    greater than or equal to total."
+                .to_owned();
+        }
+        Problem::Rule(text) if text.starts_with("has negative capacity") => {
+            return "Unable to update inventory: Invalid inventory: the reserved value is \
+                    greater than total."
+                .to_owned();
+        }
+        other => (other.to_string(), None),
+    };
+    match keyword {
+        Some(k) => format!("JSON does not validate: {sentence}. Failed validating '{k}' at {path}: {}", rejection.problem),
+        None => format!("JSON does not validate: {path}: {sentence}"),
+    }
+}
+
+fn kind_name(kind: JsonKind) -> &'static str {
+    match kind {
+        JsonKind::Object => "'object'",
+        JsonKind::Array => "'array'",
+        JsonKind::String => "'string'",
+        JsonKind::Integer => "'integer'",
+        JsonKind::Number => "'number'",
+        JsonKind::IntegerOrNull => "'integer', 'null'",
+        JsonKind::StringOrNull => "'string', 'null'",
+    }
+}
+
+fn last_key(path: &FieldPath) -> Option<String> {
+    match path.segments().last()? {
+        Segment::Key(k) => Some(format!("'{k}'")),
+        Segment::ClientKey(k) => Some(k.to_string()),
+        Segment::Index(_) => None,
+    }
+}
+
+/// The value at `path`, when every client key is short enough to be
+/// matched from its excerpt.
+fn walk<'a>(value: &'a Value, path: &FieldPath) -> Option<&'a Value> {
+    let mut at = value;
+    for segment in path.segments() {
+        at = match segment {
+            Segment::Key(k) => at.get(*k)?,
+            Segment::Index(i) => at.get(*i)?,
+            Segment::ClientKey(k) => at
+                .as_object()?
+                .iter()
+                .find(|(name, _)| Excerpt::of(name) == *k)
+                .map(|(_, v)| v)?,
+        };
+    }
+    Some(at)
+}
+
+/// A value as a short excerpt (numbers and short strings as jsonschema shows them).
+fn show(value: &Value) -> String {
+    match value {
+        Value::String(s) => Excerpt::of(s).to_string(),
+        Value::Object(m) if m.is_empty() => "{}".to_owned(),
+        Value::Array(a) if a.is_empty() => "[]".to_owned(),
+        Value::Object(_) => "the object".to_owned(),
+        Value::Array(_) => "the list".to_owned(),
+        other => Excerpt::of(&other.to_string()).as_str().to_owned(),
+    }
+}
