@@ -78,6 +78,9 @@ pub(crate) async fn handle(AxumState(app): AxumState<Arc<App>>, req: Request) ->
         Ok(mv) => mv,
         Err(e) => return finish(Err(e), None, false, &request_id),
     };
+    if let Err(e) = content_type_with_length(&parts.headers) {
+        return finish(Err(e), Some(mv), true, &request_id);
+    }
     let Some(route) = Route::of(&path) else {
         let e = ApiError::not_found("The resource could not be found.");
         return finish(Err(e), Some(mv), true, &request_id);
@@ -117,7 +120,8 @@ pub(crate) async fn handle(AxumState(app): AxumState<Arc<App>>, req: Request) ->
         headers: &parts.headers,
         body: &bytes,
     };
-    let answer = handlers::dispatch(&call, &route).map(|reply| absolute_location(reply, &parts.headers));
+    let answer =
+        handlers::dispatch(&call, &route).map(|reply| absolute_location(reply, &parts.headers));
     finish(answer, Some(mv), true, &request_id)
 }
 
@@ -131,13 +135,33 @@ fn absolute_location(mut reply: Reply, headers: &axum::http::HeaderMap) -> Reply
         .filter(|h| {
             !h.is_empty()
                 && h.len() <= 255
-                && h.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'))
+                && h.bytes().all(|b| {
+                    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']')
+                })
         });
     if let (Some(host), Some(path)) = (host, reply.location.as_ref()) {
         reply.location = Some(format!("http://{host}{path}"));
     }
     reply
+}
+
+/// Placement's handler refuses a body without a content type before it
+/// routes (`handler.py` `PlacementHandler.__call__`).
+fn content_type_with_length(headers: &axum::http::HeaderMap) -> Result<(), ApiError> {
+    let length = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(0);
+    let typed = headers
+        .get(CONTENT_TYPE)
+        .is_some_and(|v| !v.as_bytes().is_empty());
+    if length > 0 && !typed {
+        return Err(ApiError::bad_request(
+            "content-type header required when content-length > 0",
+        ));
+    }
+    Ok(())
 }
 
 fn not_allowed(method: &Method, route: &Route) -> ApiError {
@@ -150,7 +174,10 @@ fn not_allowed(method: &Method, route: &Route) -> ApiError {
     let shown = placement_core::Excerpt::of(method.as_str());
     let mut e = ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
-        format!("The method {shown} is not allowed for this resource."),
+        format!(
+            "The method {} is not allowed for this resource.",
+            shown.as_str()
+        ),
     );
     if let Ok(value) = HeaderValue::from_str(&allow) {
         e.headers.push((ALLOW, value));

@@ -15,24 +15,42 @@ use serde_json::Value;
 
 /// The detail of a refused operation.
 pub fn refusal(refusal: &Refusal, op: &Op) -> String {
+    let sentence = refusal_sentence(refusal, op);
+    match (op, refusal) {
+        (
+            Op::CreateProvider { uuid, name, .. },
+            Refusal::ParentNotFound(_) | Refusal::ParentIsSelf | Refusal::ProviderLoop(_),
+        ) => format!(
+            "Unable to create resource provider \"{}\", {uuid}: {sentence}",
+            Excerpt::of(name.as_str()).as_str()
+        ),
+        _ => sentence,
+    }
+}
+
+fn refusal_sentence(refusal: &Refusal, op: &Op) -> String {
     use Refusal as R;
     match refusal {
-        R::ProviderNotFound(u) => format!("No resource provider with uuid {u} found"),
+        R::ProviderNotFound(u) => match op {
+            Op::DeleteProvider { .. } => {
+                format!("No resource provider with uuid {u} found for delete")
+            }
+            _ => format!("No resource provider with uuid {u} found"),
+        },
         R::ParentNotFound(_) => "parent provider UUID does not exist.".to_owned(),
         R::ParentIsSelf => "parent provider UUID cannot be same as UUID. Please choose a \
                             different parent provider UUID."
             .to_owned(),
-        R::ReparentingNotAllowed => {
-            "re-parenting a provider is not currently allowed.".to_owned()
-        }
+        R::ReparentingNotAllowed => "re-parenting a provider is not currently allowed.".to_owned(),
         R::UnparentingNotAllowed => "un-parenting a provider is not currently allowed.".to_owned(),
         R::ProviderLoop(_) => "creating loop in the provider tree is not allowed.".to_owned(),
         R::DuplicateProviderUuid(u) => {
             format!("Conflicting resource provider uuid: {u} already exists.")
         }
-        R::DuplicateProviderName(n) => {
-            format!("Conflicting resource provider name: {n} already exists.")
-        }
+        R::DuplicateProviderName(n) => format!(
+            "Conflicting resource provider name: {} already exists.",
+            n.as_str()
+        ),
         R::ProviderHasChildren(u) => format!(
             "Unable to delete parent resource provider {u}: It has child resource providers."
         ),
@@ -49,12 +67,20 @@ pub fn refusal(refusal: &Refusal, op: &Op) -> String {
              already changed. Please update the generation and try again."
         ),
         R::UnknownResourceClass(c) => match op {
-            Op::PutAllocations { .. } | Op::PostAllocations { .. } => {
-                format!("Unable to allocate inventory: No such resource class {c}.")
-            }
-            _ => format!("Unknown resource class in inventory: No such resource class {c}."),
+            Op::PutAllocations { consumer, .. } => format!(
+                "Unable to allocate inventory for consumer {consumer}: No such resource class {}.",
+                c.as_str()
+            ),
+            Op::PostAllocations { .. } | Op::Reshape { .. } => format!(
+                "Unable to allocate inventory: No such resource class {}.",
+                c.as_str()
+            ),
+            _ => format!(
+                "Unknown resource class in inventory: No such resource class {}.",
+                c.as_str()
+            ),
         },
-        R::ResourceClassNotFound(c) => format!("No such resource class {c}."),
+        R::ResourceClassNotFound(c) => format!("No such resource class {}.", c.as_str()),
         R::InventoryCapacity(c) => format!(
             "Unable to update inventory: Invalid inventory for {c}. The reserved value is \
              greater than or equal to total."
@@ -66,10 +92,14 @@ pub fn refusal(refusal: &Refusal, op: &Op) -> String {
             "No inventory record with resource class for resource provider: No inventory of \
              class {c} found."
         ),
-        R::NoInventoryToDelete(c) => format!("No inventory of class {c} found for delete."),
+        R::NoInventoryToDelete(c) => {
+            format!("No inventory of class {} found for delete.", c.as_str())
+        }
         R::InventoryInUse(c) | R::InventoryInUseOnDelete(c) => {
             let provider = named_provider(op).map_or(String::new(), |u| format!(" '{u}'"));
-            format!("Unable to update inventory: Inventory for {c} on resource provider{provider} in use.")
+            format!(
+                "Unable to update inventory: Inventory for {c} on resource provider{provider} in use."
+            )
         }
         R::ConsumerGenerationConflict { current, sent, .. } => {
             let shown = |g: &Option<u32>| g.map_or("None".to_owned(), |g| g.to_string());
@@ -103,12 +133,9 @@ pub fn refusal(refusal: &Refusal, op: &Op) -> String {
              provider '{provider}'. The requested amount would exceed the capacity."
         ),
         R::NoAllocations(c) => format!("No allocations for consumer '{c}'"),
-        R::UnknownTrait(t) | R::TraitNotFound(t) => format!("No such trait(s): {t}"),
+        R::UnknownTrait(t) | R::TraitNotFound(t) => format!("No such trait(s): {}", t.as_str()),
         R::NotCustom(n) => match op {
-            Op::EnsureTrait { .. } => "The trait is invalid. A valid trait must be no longer \
-                than 255 characters, start with the prefix \"CUSTOM_\" and use following \
-                characters: \"A\"-\"Z\", \"0\"-\"9\" and \"_\""
-                .to_owned(),
+            Op::EnsureTrait { .. } => crate::handlers::INVALID_TRAIT.to_owned(),
             _ => format!("{n} does not match '^CUSTOM\\_[A-Z0-9_]+$'. Failed validating 'pattern'"),
         },
         R::ResourceClassExists(c) => match op {
@@ -118,8 +145,12 @@ pub fn refusal(refusal: &Refusal, op: &Op) -> String {
             _ => format!("Resource class already exists: {c}"),
         },
         R::StandardResourceClass(c) => match op {
-            Op::RenameResourceClass { .. } => format!("Cannot update standard resource class {c}"),
-            _ => format!("Error in delete resource class {c}: Cannot delete standard resource class {c}."),
+            Op::RenameResourceClass { .. } => {
+                format!("Cannot update standard resource class {}", c.as_str())
+            }
+            _ => format!(
+                "Error in delete resource class {c}: Cannot delete standard resource class {c}."
+            ),
         },
         R::ResourceClassInUse(c) => format!(
             "Error in delete resource class {c}: Cannot delete resource class {c}. Class is in \
@@ -130,9 +161,7 @@ pub fn refusal(refusal: &Refusal, op: &Op) -> String {
         R::ReshapeProviderNotFound(u) => {
             format!("Resource provider '{u}' in inventories not found")
         }
-        R::GenerationExhausted => {
-            "Update conflict: a generation would pass 2147483647.".to_owned()
-        }
+        R::GenerationExhausted => "Update conflict: a generation would pass 2147483647.".to_owned(),
     }
 }
 
@@ -146,8 +175,10 @@ fn named_provider(op: &Op) -> Option<Uuid> {
     }
 }
 
-/// The detail of a refused request body, given the body it refused.
-pub fn body_rejection(rejection: &Rejection, body: &[u8]) -> String {
+/// The detail of a refused request body, given the body it refused and,
+/// for inventory bodies, Placement's sentence about the provider
+/// ("Unable to update inventory for resource provider U").
+pub fn body_rejection(rejection: &Rejection, body: &[u8], context: Option<&str>) -> String {
     let Location::Body(path) = &rejection.location else {
         return format!("JSON does not validate: {rejection}");
     };
@@ -160,7 +191,10 @@ pub fn body_rejection(rejection: &Rejection, body: &[u8]) -> String {
     let field = last_key(path);
     let (sentence, keyword) = match &rejection.problem {
         Problem::Missing => (
-            format!("{} is a required property", field.unwrap_or_else(|| "a field".into())),
+            format!(
+                "{} is a required property",
+                field.unwrap_or_else(|| "a field".into())
+            ),
             Some("required"),
         ),
         Problem::NotAllowed => (
@@ -183,23 +217,35 @@ pub fn body_rejection(rejection: &Rejection, body: &[u8]) -> String {
             match n {
                 #[allow(clippy::cast_precision_loss)]
                 Some(n) if n < *min as f64 => (
-                    format!("{} is less than the minimum of {min}", shown.clone().unwrap_or_default()),
+                    format!(
+                        "{} is less than the minimum of {min}",
+                        shown.clone().unwrap_or_default()
+                    ),
                     Some("minimum"),
                 ),
                 Some(_) => (
-                    format!("{} is greater than the maximum of {max}", shown.clone().unwrap_or_default()),
+                    format!(
+                        "{} is greater than the maximum of {max}",
+                        shown.clone().unwrap_or_default()
+                    ),
                     Some("maximum"),
                 ),
                 None => (rejection.problem.to_string(), None),
             }
         }
         Problem::TooLong { .. } => (
-            format!("{} is too long", shown.clone().unwrap_or_else(|| "the value".into())),
+            format!(
+                "{} is too long",
+                shown.clone().unwrap_or_else(|| "the value".into())
+            ),
             Some("maxLength"),
         ),
         Problem::TooShort { .. } => match at {
             Some(Value::Object(_)) => (
-                format!("{} does not have enough properties", shown.clone().unwrap_or_default()),
+                format!(
+                    "{} does not have enough properties",
+                    shown.clone().unwrap_or_default()
+                ),
                 Some("minProperties"),
             ),
             Some(Value::Array(_)) => (
@@ -207,40 +253,104 @@ pub fn body_rejection(rejection: &Rejection, body: &[u8]) -> String {
                 Some("minItems"),
             ),
             _ => (
-                format!("{} is too short", shown.clone().unwrap_or_else(|| "''".into())),
+                format!(
+                    "{} is too short",
+                    shown.clone().unwrap_or_else(|| "''".into())
+                ),
                 Some("minLength"),
             ),
         },
         Problem::Duplicate(_) => (
-            format!("{} has non-unique elements", shown.clone().unwrap_or_else(|| "the list".into())),
+            format!(
+                "{} has non-unique elements",
+                shown.clone().unwrap_or_else(|| "the list".into())
+            ),
             Some("uniqueItems"),
         ),
         Problem::Syntax { what, got } if what.contains("UUID") => {
             (format!("{got} is not a 'uuid'"), Some("format"))
         }
+        Problem::Syntax { got, .. }
+            if at
+                .and_then(Value::as_object)
+                .is_some_and(|m| m.keys().any(|k| Excerpt::of(k) == *got)) =>
+        {
+            (
+                format!("{got} does not match any of the regexes"),
+                Some("additionalProperties"),
+            )
+        }
         Problem::Syntax { got, .. } => (
-            format!("{got} does not match the expected pattern (or does not match any of the regexes)"),
+            format!(
+                "{got} does not match the expected pattern (or does not match any of the regexes)"
+            ),
             Some("pattern"),
         ),
         Problem::NotOneOf { accepted, got } => {
             (format!("{got} is not one of {accepted}"), Some("enum"))
         }
         Problem::Rule(text) if text.starts_with("has no capacity") => {
-            return "Unable to update inventory: Invalid inventory: the reserved value is \
-                    greater than or equal to total."
-                .to_owned();
+            return format!(
+                "{}: Invalid inventory: the reserved value is greater than or equal to total.",
+                context.unwrap_or("Unable to update inventory")
+            );
         }
         Problem::Rule(text) if text.starts_with("has negative capacity") => {
-            return "Unable to update inventory: Invalid inventory: the reserved value is \
-                    greater than total."
-                .to_owned();
+            return format!(
+                "{}: Invalid inventory: the reserved value is greater than total.",
+                context.unwrap_or("Unable to update inventory")
+            );
         }
+        Problem::NumberOutOfRange { min, max } => match at.and_then(Value::as_f64) {
+            Some(n) if n < min.parse::<f64>().unwrap_or(f64::MIN) => (
+                format!(
+                    "{} is less than the minimum of {min}",
+                    shown.clone().unwrap_or_default()
+                ),
+                Some("minimum"),
+            ),
+            _ => (
+                format!(
+                    "{} is greater than the maximum of {max}",
+                    shown.clone().unwrap_or_default()
+                ),
+                Some("maximum"),
+            ),
+        },
         other => (other.to_string(), None),
     };
     match keyword {
-        Some(k) => format!("JSON does not validate: {sentence}. Failed validating '{k}' at {path}: {}", rejection.problem),
+        Some(k) => {
+            let in_schema = schema_path(path, k == "required");
+            format!(
+                "JSON does not validate: {sentence}. Failed validating '{k}' in {in_schema} \
+                 (at {path}: {})",
+                rejection.problem
+            )
+        }
         None => format!("JSON does not validate: {path}: {sentence}"),
     }
+}
+
+/// Where in the schema a keyword failed, in jsonschema's notation, as far
+/// as fixed keys go (`schema['properties']['total']`); `required` fails on
+/// the object that lacks the field, so its path stops one step earlier.
+fn schema_path(path: &FieldPath, parent: bool) -> String {
+    let segments = path.segments();
+    let upto = if parent {
+        segments.len().saturating_sub(1)
+    } else {
+        segments.len()
+    };
+    let mut out = "schema".to_owned();
+    for segment in segments.iter().take(upto) {
+        match segment {
+            Segment::Key(k) => out.push_str(&format!("['properties']['{k}']")),
+            Segment::Index(_) => out.push_str("['items']"),
+            Segment::ClientKey(_) => break,
+        }
+    }
+    out
 }
 
 fn kind_name(kind: JsonKind) -> &'static str {

@@ -48,7 +48,7 @@ pub(super) fn of_consumer(call: &Call<'_>, raw: &str) -> Answer {
         Method::PUT => "placement:allocations:update",
         _ => "placement:allocations:delete",
     })?;
-    let consumer = path_uuid(raw, "consumer uuid")?;
+    let consumer = path_uuid(raw, "consumer_uuid")?;
     match *call.method {
         Method::GET => Ok(Reply::json(consumer_allocations(call, consumer))),
         Method::PUT => {

@@ -57,7 +57,7 @@ pub(super) fn one(call: &Call<'_>, raw: &str) -> Answer {
             } else {
                 Err(ApiError::not_found(format!(
                     "No such resource class {}.",
-                    Excerpt::of(name.as_str())
+                    Excerpt::of(name.as_str()).as_str()
                 )))
             }
         }
@@ -75,12 +75,9 @@ pub(super) fn one(call: &Call<'_>, raw: &str) -> Answer {
         Method::PUT => {
             let location = format!("/resource_classes/{}", name.as_str());
             let status = call.apply(&Op::EnsureResourceClass { name }, |_, a| a.status)?;
-            let reply = Reply::empty(http_status(status));
-            Ok(if reply.status == StatusCode::CREATED {
-                reply.at(location)
-            } else {
-                reply
-            })
+            let mut reply = Reply::empty(http_status(status)).at(location);
+            reply.cacheable = true;
+            Ok(reply)
         }
         _ => {
             call.apply(&Op::DeleteResourceClass { name }, |_, _| ())?;

@@ -39,8 +39,17 @@ fn all_inventories(call: &Call<'_>, uuid: Uuid) -> Result<Value, ApiError> {
 
 /// `/resource_providers/{uuid}/inventories`: GET, POST, PUT, DELETE (1.5+).
 pub(super) fn all(call: &Call<'_>, raw: &str) -> Answer {
-    if call.method == Method::DELETE {
-        call.since(5)?;
+    if call.method == Method::DELETE && !call.mv.at_least(placement_core::Microversion::v1(5)) {
+        // Placement's delete_inventories is version_handler('1.5', status_code=405).
+        let mut e = ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "The method DELETE is not allowed for this resource.",
+        );
+        e.headers.push((
+            axum::http::header::ALLOW,
+            axum::http::HeaderValue::from_static("GET, POST, PUT"),
+        ));
+        return Err(e);
     }
     prelude(call, true)?;
     let uuid = path_uuid(raw, "resource provider uuid")?;
@@ -48,7 +57,13 @@ pub(super) fn all(call: &Call<'_>, raw: &str) -> Answer {
         Method::GET => Ok(Reply::json(all_inventories(call, uuid)?)),
         Method::POST => {
             call.provider_exists(uuid)?;
-            let WriteRequest::CreateInventory(body) = call.body(BodyKind::CreateInventory)? else {
+            let WriteRequest::CreateInventory(body) = call.body_about(
+                BodyKind::CreateInventory,
+                Some(&format!(
+                    "Unable to create inventory for resource provider {uuid}"
+                )),
+            )?
+            else {
                 return Err(ApiError::bad_request("unexpected body kind"));
             };
             let class = body.resource_class.clone();
@@ -68,7 +83,12 @@ pub(super) fn all(call: &Call<'_>, raw: &str) -> Answer {
         }
         Method::PUT => {
             call.provider_exists(uuid)?;
-            let WriteRequest::ReplaceInventories(body) = call.body(BodyKind::ReplaceInventories)?
+            let WriteRequest::ReplaceInventories(body) = call.body_about(
+                BodyKind::ReplaceInventories,
+                Some(&format!(
+                    "Unable to update inventory for resource provider {uuid}"
+                )),
+            )?
             else {
                 return Err(ApiError::bad_request("unexpected body kind"));
             };
@@ -99,14 +119,20 @@ pub(super) fn one(call: &Call<'_>, raw: &str, raw_class: &str) -> Answer {
             let inv = p.inventory(&class).ok_or_else(|| {
                 ApiError::not_found(format!(
                     "No inventory of class {} for {uuid}",
-                    Excerpt::of(class.as_str())
+                    Excerpt::of(class.as_str()).as_str()
                 ))
             })?;
             Ok(Reply::json(render::inventory(p.generation(), inv)))
         }
         Method::PUT => {
             call.provider_exists(uuid)?;
-            let WriteRequest::UpdateInventory(body) = call.body(BodyKind::UpdateInventory)? else {
+            let WriteRequest::UpdateInventory(body) = call.body_about(
+                BodyKind::UpdateInventory,
+                Some(&format!(
+                    "Unable to update inventory for resource provider {uuid}"
+                )),
+            )?
+            else {
                 return Err(ApiError::bad_request("unexpected body kind"));
             };
             let op = request::update_inventory(call.mv, uuid, class.clone(), body);

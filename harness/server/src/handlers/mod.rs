@@ -102,8 +102,19 @@ impl Call<'_> {
 
     /// The body of `kind`, checked by the core.
     pub(crate) fn body(&self, kind: BodyKind) -> Result<WriteRequest, ApiError> {
+        self.body_about(kind, None)
+    }
+
+    /// [`Self::body`] with Placement's sentence about the object the body
+    /// is for, which its inventory handlers put before a rejection.
+    pub(crate) fn body_about(
+        &self,
+        kind: BodyKind,
+        context: Option<&str>,
+    ) -> Result<WriteRequest, ApiError> {
         body::parse(kind, self.mv, self.body).map_err(|r| {
-            ApiError::bad_request(crate::messages::body_rejection(&r, self.body)).with_code(r.code)
+            let detail = crate::messages::body_rejection(&r, self.body, context);
+            ApiError::bad_request(detail).with_code(r.code)
         })
     }
 
@@ -148,8 +159,13 @@ pub(crate) fn path_uuid(text: &str, what: &str) -> Result<Uuid, ApiError> {
 pub(crate) fn path_class(text: &str) -> Result<ResourceClass, ApiError> {
     ResourceClass::parse(text).map_err(|e| {
         ApiError::bad_request(format!(
-            "Malformed resource class {} in the path: {e}",
-            Excerpt::of(text)
+            "Malformed resource class {} in the path: {e}. Failed validating '{}'",
+            Excerpt::of(text),
+            if text.chars().count() > placement_core::names::NAME_MAX_CHARS {
+                "maxLength"
+            } else {
+                "pattern"
+            }
         ))
     })
 }
@@ -158,11 +174,16 @@ pub(crate) fn path_class(text: &str) -> Result<ResourceClass, ApiError> {
 pub(crate) fn path_trait(text: &str) -> Result<TraitName, ApiError> {
     TraitName::parse(text).map_err(|e| {
         ApiError::bad_request(format!(
-            "Malformed trait name {} in the path: {e}",
+            "Malformed trait name {} in the path: {e}. {INVALID_TRAIT}",
             Excerpt::of(text)
         ))
     })
 }
+
+/// Placement's sentence for a trait name it will not create.
+pub(crate) const INVALID_TRAIT: &str = "The trait is invalid. A valid trait must be no longer \
+    than 255 characters, start with the prefix \"CUSTOM_\" and use following characters: \
+    \"A\"-\"Z\", \"0\"-\"9\" and \"_\"";
 
 /// The 404 of a provider that does not exist.
 pub(crate) fn no_provider(uuid: Uuid) -> ApiError {
@@ -198,7 +219,7 @@ pub(crate) fn dispatch(call: &Call<'_>, route: &Route) -> Answer {
 /// `GET /`: version discovery, open to anyone.
 fn root(call: &Call<'_>) -> Answer {
     call.accepts_json()?;
-    let mut reply = Reply::json(json!({
+    let reply = Reply::json(json!({
         "versions": [{
             "id": "v1.0",
             "max_version": Microversion::MAX.to_string(),
@@ -207,6 +228,5 @@ fn root(call: &Call<'_>) -> Answer {
             "links": [{"rel": "self", "href": ""}],
         }]
     }));
-    reply.cacheable = false;
     Ok(reply)
 }

@@ -34,15 +34,15 @@ fn check_names(state: &State, query: &ProviderQuery) -> Result<(), ApiError> {
         if !state.resource_class_exists(rc) {
             return Err(ApiError::bad_request(format!(
                 "Invalid resource class in resources parameter: No such resource class {}",
-                Excerpt::of(rc.as_str())
+                Excerpt::of(rc.as_str()).as_str()
             )));
         }
     }
     for name in query.required.names() {
         if !state.trait_exists(name) {
             return Err(ApiError::bad_request(format!(
-                "No such trait(s): {}",
-                Excerpt::of(name.as_str())
+                "No such trait(s): {}.",
+                Excerpt::of(name.as_str()).as_str()
             )));
         }
     }

@@ -62,27 +62,30 @@ pub(super) fn one(call: &Call<'_>, raw: &str) -> Answer {
     match *call.method {
         Method::GET => {
             if call.app.read().trait_exists(&name) {
-                Ok(Reply::empty(StatusCode::NO_CONTENT))
+                Ok(cacheable(Reply::empty(StatusCode::NO_CONTENT)))
             } else {
                 Err(ApiError::not_found(format!(
                     "No such trait(s): {}",
-                    Excerpt::of(name.as_str())
+                    Excerpt::of(name.as_str()).as_str()
                 )))
             }
         }
         Method::PUT => {
             let status = call.apply(&Op::EnsureTrait { name: name.clone() }, |_, a| a.status)?;
-            let mut reply = Reply::empty(http_status(status));
-            if reply.status == StatusCode::CREATED {
-                reply = reply.at(format!("/traits/{}", name.as_str()));
-            }
-            Ok(reply)
+            Ok(cacheable(Reply::empty(http_status(status)))
+                .at(format!("/traits/{}", name.as_str())))
         }
         _ => {
             call.apply(&Op::DeleteTrait { name }, |_, _| ())?;
             Ok(Reply::empty(StatusCode::NO_CONTENT))
         }
     }
+}
+
+/// Placement sets the 1.15 cache headers on these bodiless answers too.
+fn cacheable(mut reply: Reply) -> Reply {
+    reply.cacheable = true;
+    reply
 }
 
 fn provider_traits(p: &Provider) -> Value {
