@@ -10,7 +10,7 @@
 
 use placement_core::error::{FieldPath, JsonKind, Location, Problem, Rejection, Segment};
 use placement_core::state::{Op, Refusal};
-use placement_core::{Excerpt, Uuid};
+use placement_core::{Excerpt, Microversion, Uuid};
 use serde_json::Value;
 
 /// The detail of a refused operation.
@@ -140,9 +140,9 @@ fn refusal_sentence(refusal: &Refusal, op: &Op) -> String {
         },
         R::ResourceClassExists(c) => match op {
             Op::CreateResourceClass { .. } => {
-                format!("Conflicting resource class already exists: {c}")
+                format!("Conflicting resource class already exists: {}", c.as_str())
             }
-            _ => format!("Resource class already exists: {c}"),
+            _ => format!("Resource class already exists: {}", c.as_str()),
         },
         R::StandardResourceClass(c) => match op {
             Op::RenameResourceClass { .. } => {
@@ -156,8 +156,8 @@ fn refusal_sentence(refusal: &Refusal, op: &Op) -> String {
             "Error in delete resource class {c}: Cannot delete resource class {c}. Class is in \
              use in inventory."
         ),
-        R::StandardTrait(t) => format!("Cannot delete standard trait {t}."),
-        R::TraitInUse(t) => format!("The trait {t} is in use by a resource provider."),
+        R::StandardTrait(t) => format!("Cannot delete standard trait {}.", t.as_str()),
+        R::TraitInUse(t) => format!("The trait {} is in use by a resource provider.", t.as_str()),
         R::ReshapeProviderNotFound(u) => {
             format!("Resource provider '{u}' in inventories not found")
         }
@@ -267,9 +267,6 @@ pub fn body_rejection(rejection: &Rejection, body: &[u8], context: Option<&str>)
             ),
             Some("uniqueItems"),
         ),
-        Problem::Syntax { what, got } if what.contains("UUID") => {
-            (format!("{got} is not a 'uuid'"), Some("format"))
-        }
         Problem::Syntax { got, .. }
             if at
                 .and_then(Value::as_object)
@@ -279,6 +276,9 @@ pub fn body_rejection(rejection: &Rejection, body: &[u8], context: Option<&str>)
                 format!("{got} does not match any of the regexes"),
                 Some("additionalProperties"),
             )
+        }
+        Problem::Syntax { what, got } if what.contains("UUID") => {
+            (format!("{got} is not a 'uuid'"), Some("format"))
         }
         Problem::Syntax { got, .. } => (
             format!(
@@ -400,5 +400,87 @@ fn show(value: &Value) -> String {
         Value::Object(_) => "the object".to_owned(),
         Value::Array(_) => "the list".to_owned(),
         other => Excerpt::of(&other.to_string()).as_str().to_owned(),
+    }
+}
+
+/// The detail of a refused query string, in Placement's words where its
+/// tests and clients match on them, followed by the core's own sentence.
+pub fn query_rejection(rejection: &Rejection, raw_query: &str, mv: Microversion) -> String {
+    let Location::Query(name) = &rejection.location else {
+        return format!("Invalid query string parameters: {rejection}");
+    };
+    let name = name.as_str();
+    let raw_value = || {
+        placement_core::query::decode::decode_pairs(raw_query)
+            .ok()
+            .and_then(|pairs| {
+                pairs
+                    .into_iter()
+                    .find(|(k, _)| Excerpt::of(k).as_str() == name)
+            })
+            .map(|(_, v)| v)
+    };
+    let placement: Option<String> = match (&rejection.problem, name) {
+        (Problem::NeedsMicroversion("1.24"), _) if name.starts_with("member_of") => Some(
+            "Multiple member_of parameters are not supported in the specified microversion"
+                .to_owned(),
+        ),
+        (Problem::NeedsMicroversion("1.32"), _) if name.starts_with("member_of") => Some(
+            "Forbidden member_of parameters are not supported in the specified microversion"
+                .to_owned(),
+        ),
+        (Problem::Syntax { .. }, _) if name.starts_with("member_of") => {
+            Some("Expected 'member_of' parameter to contain valid UUID(s).".to_owned())
+        }
+        (Problem::NeedsMicroversion("1.22"), _) if name.starts_with("required") => Some(format!(
+            "Expected 'required' parameter value of the form: HW_CPU_X86_VMX,CUSTOM_MAGIC. Got: {}",
+            Excerpt::of(&raw_value().unwrap_or_default()).as_str()
+        )),
+        (Problem::Rule(_) | Problem::Syntax { .. } | Problem::TooShort { .. }, _)
+            if name.starts_with("required") || name == "root_required" =>
+        {
+            let form = if mv.at_least(Microversion::v1(22)) {
+                "HW_CPU_X86_VMX,!CUSTOM_MAGIC"
+            } else {
+                "HW_CPU_X86_VMX,CUSTOM_MAGIC"
+            };
+            Some(format!(
+                "Expected '{name}' parameter value of the form: {form}. Got: {}",
+                Excerpt::of(&raw_value().unwrap_or_default()).as_str()
+            ))
+        }
+        (Problem::NotAllowed | Problem::NeedsMicroversion(_), _) => Some(format!(
+            "Additional properties are not allowed ('{name}' was unexpected)"
+        )),
+        (Problem::NotOneOf { .. }, "associated") => {
+            Some("The query parameter \"associated\" only accepts \"true\" or \"false\"".to_owned())
+        }
+        (Problem::Syntax { got, .. }, "name") => Some(format!(
+            "Badly formatted name parameter. Expected name query string parameter in form: \
+             ?name=[in|startswith]:[name1,name2|prefix]. Got: \"{}\"",
+            got.as_str()
+        )),
+        (Problem::Syntax { .. } | Problem::TooLong { .. } | Problem::TooShort { .. }, _)
+            if matches!(name, "project_id" | "user_id" | "consumer_type") =>
+        {
+            let value = raw_value().unwrap_or_default();
+            if value.is_empty() {
+                Some(format!(
+                    "'' is too short. Failed validating 'minLength' ({name})"
+                ))
+            } else if value.chars().count() > placement_core::names::NAME_MAX_CHARS {
+                Some(format!(
+                    "{} is too long. Failed validating 'maxLength' ({name})",
+                    Excerpt::of(&value)
+                ))
+            } else {
+                None
+            }
+        }
+        _ => None,
+    };
+    match placement {
+        Some(sentence) => format!("Invalid query string parameters: {sentence}; {rejection}"),
+        None => format!("Invalid query string parameters: {rejection}"),
     }
 }

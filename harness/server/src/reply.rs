@@ -8,7 +8,7 @@
 //! [`Excerpt`](placement_core::Excerpt).
 
 use axum::http::{HeaderName, HeaderValue, StatusCode};
-use placement_core::{ErrorCode, Failure, Microversion, Rejection, Status};
+use placement_core::{ErrorCode, Failure, Microversion, Status};
 use serde_json::{Value, json};
 
 /// The first microversion whose errors carry a `code`.
@@ -55,12 +55,6 @@ impl ApiError {
     pub fn with_code(mut self, code: ErrorCode) -> Self {
         self.code = code;
         self
-    }
-
-    /// A refused query string.
-    pub fn invalid_query(rejection: &Rejection) -> Self {
-        Self::bad_request(format!("Invalid query string parameters: {rejection}"))
-            .with_code(rejection.code)
     }
 
     /// The envelope as JSON, with `code` from 1.23 (`mv` is `None` when the

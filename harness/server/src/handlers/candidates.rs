@@ -26,8 +26,7 @@ pub(super) fn list(call: &Call<'_>) -> Answer {
     call.since(10)?;
     call.accepts_json()?;
     call.allow("placement:allocation_candidates:list")?;
-    let query =
-        CandidatesQuery::parse(call.mv, call.query).map_err(|r| ApiError::invalid_query(&r))?;
+    let query = CandidatesQuery::parse(call.mv, call.query).map_err(|r| call.invalid_query(&r))?;
     let found = {
         let state = call.app.read();
         allocation_candidates_within(&*state, &query, Budget::default()).map_err(ApiError::from)?

@@ -75,9 +75,7 @@ pub(super) fn one(call: &Call<'_>, raw: &str) -> Answer {
         Method::PUT => {
             let location = format!("/resource_classes/{}", name.as_str());
             let status = call.apply(&Op::EnsureResourceClass { name }, |_, a| a.status)?;
-            let mut reply = Reply::empty(http_status(status)).at(location);
-            reply.cacheable = true;
-            Ok(reply)
+            Ok(Reply::empty(http_status(status)).at(location))
         }
         _ => {
             call.apply(&Op::DeleteResourceClass { name }, |_, _| ())?;

@@ -118,6 +118,14 @@ impl Call<'_> {
         })
     }
 
+    /// A refused query string, in Placement's words.
+    pub(crate) fn invalid_query(&self, rejection: &placement_core::Rejection) -> ApiError {
+        ApiError::bad_request(crate::messages::query_rejection(
+            rejection, self.query, self.mv,
+        ))
+        .with_code(rejection.code)
+    }
+
     /// A 404 unless the provider exists: Placement looks it up before it
     /// reads the body.
     pub(crate) fn provider_exists(&self, uuid: Uuid) -> Result<(), ApiError> {

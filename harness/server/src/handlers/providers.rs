@@ -17,8 +17,7 @@ use crate::reply::{Answer, ApiError, Reply, http_status};
 pub(super) fn list(call: &Call<'_>) -> Answer {
     call.accepts_json()?;
     call.allow("placement:resource_providers:list")?;
-    let query =
-        ProviderQuery::parse(call.mv, call.query).map_err(|r| ApiError::invalid_query(&r))?;
+    let query = ProviderQuery::parse(call.mv, call.query).map_err(|r| call.invalid_query(&r))?;
     let state = call.app.read();
     check_names(&state, &query)?;
     let found: Vec<Value> = state

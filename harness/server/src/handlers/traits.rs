@@ -20,7 +20,7 @@ pub(super) fn list(call: &Call<'_>) -> Answer {
     call.since(6)?;
     call.accepts_json()?;
     call.allow("placement:traits:list")?;
-    let query = TraitsQuery::parse(call.mv, call.query).map_err(|r| ApiError::invalid_query(&r))?;
+    let query = TraitsQuery::parse(call.mv, call.query).map_err(|r| call.invalid_query(&r))?;
     let state = call.app.read();
     let associated: BTreeSet<&str> = state
         .providers()
@@ -120,6 +120,26 @@ pub(super) fn provider(call: &Call<'_>, raw: &str) -> Answer {
             else {
                 return Err(ApiError::bad_request("unexpected body kind"));
             };
+            let missing: Vec<&str> = {
+                let state = call.app.read();
+                body.traits
+                    .iter()
+                    .filter(|t| !state.trait_exists(t))
+                    .map(TraitName::as_str)
+                    .collect()
+            };
+            if !missing.is_empty() {
+                // At most five names: the detail stays short whatever the body.
+                let shown: Vec<String> = missing
+                    .iter()
+                    .take(5)
+                    .map(|t| Excerpt::of(t).as_str().to_owned())
+                    .collect();
+                return Err(ApiError::bad_request(format!(
+                    "No such trait(s): {}",
+                    shown.join(", ")
+                )));
+            }
             let op = request::replace_provider_traits(uuid, body);
             let shown = call.apply(&op, |state, _| state.provider(uuid).map(provider_traits))?;
             Ok(Reply::json(shown.unwrap_or(Value::Null)))

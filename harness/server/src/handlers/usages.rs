@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 
 use super::{Call, no_provider, path_uuid};
 use crate::render;
-use crate::reply::{Answer, ApiError, Reply};
+use crate::reply::{Answer, Reply};
 
 /// `GET /resource_providers/{uuid}/usages`.
 pub(super) fn provider(call: &Call<'_>, raw: &str) -> Answer {
@@ -39,7 +39,7 @@ pub(super) fn total(call: &Call<'_>) -> Answer {
         call.who,
         Some(asked.as_deref().unwrap_or("")),
     )?;
-    let query = UsagesQuery::parse(call.mv, call.query).map_err(|r| ApiError::invalid_query(&r))?;
+    let query = UsagesQuery::parse(call.mv, call.query).map_err(|r| call.invalid_query(&r))?;
     let state = call.app.read();
     let base = UsageFilter {
         project: &query.project_id,
