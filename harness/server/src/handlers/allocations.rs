@@ -27,7 +27,13 @@ pub(super) fn of_provider(call: &Call<'_>, raw: &str) -> Answer {
                 .iter()
                 .map(|(rc, n)| (rc.as_str().to_owned(), json!(n)))
                 .collect();
-            (consumer.to_string(), json!({ "resources": r }))
+            let mut entry = Map::new();
+            entry.insert("resources".into(), Value::Object(r));
+            if call.mv.at_least(Microversion::v1(28)) {
+                let generation = state.consumer(consumer).map(|c| c.generation());
+                entry.insert("consumer_generation".into(), json!(generation));
+            }
+            (consumer.to_string(), Value::Object(entry))
         })
         .collect();
     Ok(Reply::json(json!({

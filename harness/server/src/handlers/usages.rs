@@ -99,11 +99,11 @@ pub(super) fn total(call: &Call<'_>) -> Answer {
                 .map(|c| c.consumer_type().cloned())
                 .collect();
             for t in &types {
-                // Placement's outer join names untyped consumers `None`,
-                // which Python's JSON writes as the key "null".
+                // Consumers without a type are reported as `unknown`,
+                // as Placement does (checked against 16.0.0).
                 let key = t
                     .as_ref()
-                    .map_or("null".to_owned(), |t| t.as_str().to_owned());
+                    .map_or("unknown".to_owned(), |t| t.as_str().to_owned());
                 group(key, Some(t.as_ref()), &mut out);
             }
         }
