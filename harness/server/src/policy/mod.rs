@@ -347,4 +347,26 @@ mod tests {
         let e = Policy::new(Rbac::Secure, &bad).unwrap_err();
         assert!(e.to_string().contains("\"x\""), "{e}");
     }
+
+    #[test]
+    fn policy_files_in_yaml_and_json() {
+        let dir = std::env::temp_dir();
+        let yaml = dir.join(format!("refserver-policy-{}.yaml", std::process::id()));
+        let json = dir.join(format!("refserver-policy-{}.json", std::process::id()));
+        std::fs::write(&yaml, "\"placement:usages\": \"@\"\n# a comment\n").unwrap();
+        std::fs::write(&json, r#"{"placement:usages": "!"}"#).unwrap();
+        let from_yaml = load_file(&yaml).unwrap();
+        let from_json = load_file(&json).unwrap();
+        let _ = std::fs::remove_file(&yaml);
+        let _ = std::fs::remove_file(&json);
+        let open = Policy::new(Rbac::Secure, &from_yaml).unwrap();
+        assert!(open.allows("placement:usages", &who(&[], "a"), Some("b")));
+        let shut = Policy::new(Rbac::Secure, &from_json).unwrap();
+        assert!(!shut.allows("placement:usages", &who(&["admin"], "a"), Some("a")));
+        let missing = load_file(&dir.join("no-such-policy-file.yaml")).unwrap_err();
+        assert!(
+            missing.to_string().contains("no-such-policy-file.yaml"),
+            "{missing}"
+        );
+    }
 }
