@@ -2,7 +2,9 @@
 //!
 //! `noauth2` is Placement's `NoAuthMiddleware` (`placement/auth.py`): no
 //! `X-Auth-Token` is a 401 except on `/`; the token `user[:project]` names
-//! the caller, `admin` gets the admin role and anyone else none. Placement
+//! the caller, `admin` gets the admin role and anyone else none. Unlike
+//! Placement, an empty token or one that cannot be a user id (blank,
+//! control characters, longer than 255) is a 401 too. Placement
 //! then also believes an `X-Roles` header from the client, so any caller can
 //! make itself admin; here identity headers from the client are ignored
 //! unless the server is told to trust them (`trust_identity_headers`), so
@@ -68,6 +70,19 @@ pub fn identify(
                 Some((u, _)) => (u, u),
                 None => (token, token),
             };
+            // Placement takes any token, even an empty one, as a user name;
+            // here a token must name somebody: a non-empty user of at most
+            // 255 visible ASCII characters (what a Keystone id can be).
+            let plausible = |id: &str| {
+                !id.is_empty() && id.len() <= 255 && id.bytes().all(|b| b.is_ascii_graphic())
+            };
+            if !plausible(user) || !plausible(project) {
+                return if exempt {
+                    Ok(Identity::default())
+                } else {
+                    Err(unauthorized())
+                };
+            }
             let trusted_roles = if config.trust_identity_headers {
                 header(headers, "x-roles")
             } else {

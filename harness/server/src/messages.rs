@@ -2,11 +2,12 @@
 //!
 //! Clients and Placement's own functional tests match on the words of
 //! Placement's error details ("resource provider generation conflict",
-//! "Failed validating 'maxLength'"), so the server words its details as
-//! Placement does, with two differences: client input appears only as a
-//! core [`Excerpt`] (short, escaped), and a schema rejection names the
-//! jsonschema keyword and the field but never prints the schema, which
-//! Placement dumps whole into the detail.
+//! "'project_id' is a required property"), so the server words its details
+//! as Placement does, with two differences: client input appears only as a
+//! core [`Excerpt`] (short, escaped), and a schema rejection says what rule
+//! failed where in the body but never prints jsonschema's "Failed
+//! validating ... in schema[...]" dump with the schema itself, which
+//! Placement puts into the detail (the scanner's leak oracle reports it).
 
 use placement_core::error::{FieldPath, JsonKind, Location, Problem, Rejection, Segment};
 use placement_core::state::{Op, Refusal};
@@ -136,7 +137,7 @@ fn refusal_sentence(refusal: &Refusal, op: &Op) -> String {
         R::UnknownTrait(t) | R::TraitNotFound(t) => format!("No such trait(s): {}", t.as_str()),
         R::NotCustom(n) => match op {
             Op::EnsureTrait { .. } => crate::handlers::INVALID_TRAIT.to_owned(),
-            _ => format!("{n} does not match '^CUSTOM\\_[A-Z0-9_]+$'. Failed validating 'pattern'"),
+            _ => format!("{n} does not match '^CUSTOM\\_[A-Z0-9_]+$'"),
         },
         R::ResourceClassExists(c) => match op {
             Op::CreateResourceClass { .. } => {
@@ -320,37 +321,12 @@ pub fn body_rejection(rejection: &Rejection, body: &[u8], context: Option<&str>)
         other => (other.to_string(), None),
     };
     match keyword {
-        Some(k) => {
-            let in_schema = schema_path(path, k == "required");
-            format!(
-                "JSON does not validate: {sentence}. Failed validating '{k}' in {in_schema} \
-                 (at {path}: {})",
-                rejection.problem
-            )
-        }
+        Some(k) => format!(
+            "JSON does not validate: {sentence} (the {k} rule, at {path}: {})",
+            rejection.problem
+        ),
         None => format!("JSON does not validate: {path}: {sentence}"),
     }
-}
-
-/// Where in the schema a keyword failed, in jsonschema's notation, as far
-/// as fixed keys go (`schema['properties']['total']`); `required` fails on
-/// the object that lacks the field, so its path stops one step earlier.
-fn schema_path(path: &FieldPath, parent: bool) -> String {
-    let segments = path.segments();
-    let upto = if parent {
-        segments.len().saturating_sub(1)
-    } else {
-        segments.len()
-    };
-    let mut out = "schema".to_owned();
-    for segment in segments.iter().take(upto) {
-        match segment {
-            Segment::Key(k) => out.push_str(&format!("['properties']['{k}']")),
-            Segment::Index(_) => out.push_str("['items']"),
-            Segment::ClientKey(_) => break,
-        }
-    }
-    out
 }
 
 fn kind_name(kind: JsonKind) -> &'static str {
@@ -465,12 +441,10 @@ pub fn query_rejection(rejection: &Rejection, raw_query: &str, mv: Microversion)
         {
             let value = raw_value().unwrap_or_default();
             if value.is_empty() {
-                Some(format!(
-                    "'' is too short. Failed validating 'minLength' ({name})"
-                ))
+                Some(format!("'' is too short (the minLength rule of {name})"))
             } else if value.chars().count() > placement_core::names::NAME_MAX_CHARS {
                 Some(format!(
-                    "{} is too long. Failed validating 'maxLength' ({name})",
+                    "{} is too long (the maxLength rule of {name})",
                     Excerpt::of(&value)
                 ))
             } else {

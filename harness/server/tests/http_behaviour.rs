@@ -16,6 +16,21 @@ async fn every_error_has_the_envelope_and_the_headers() {
     // 401: no token.
     let got = call(&url, "GET", "/resource_providers", None, None, None, &[]).await;
     assert_envelope(&got, 401);
+    // 401: an empty token, or one that cannot name a user.
+    // (HTTP trims blanks around a header value, so " " arrives empty.)
+    for token in ["", " ", "a b", "x:a\tb"] {
+        let got = call(
+            &url,
+            "GET",
+            "/resource_providers",
+            None,
+            None,
+            None,
+            &[("x-auth-token", token)],
+        )
+        .await;
+        assert_envelope(&got, 401);
+    }
     // 404: unknown path, with the version headers.
     let got = admin(&url, "GET", "/nope", None).await;
     assert_envelope(&got, 404);
@@ -61,6 +76,32 @@ async fn every_error_has_the_envelope_and_the_headers() {
     assert_eq!(got.body["versions"][0]["max_version"], "1.39");
     assert!(got.header("x-openstack-request-id").is_some());
     assert!(got.header("server").is_none());
+    s.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn schema_rejections_say_what_and_where_without_the_schema() {
+    let s = start(ServerConfig::default()).await;
+    let url = s.url();
+    for (body, words) in [
+        (json!({"name": "x".repeat(201)}), "is too long"),
+        (
+            json!({"name": "a", "extra": 1}),
+            "Additional properties are not allowed",
+        ),
+        (json!({}), "'name' is a required property"),
+        (json!({"name": "a", "uuid": "nope"}), "is not a 'uuid'"),
+    ] {
+        let got = admin(&url, "POST", "/resource_providers", Some(body)).await;
+        assert_envelope(&got, 400);
+        let detail = got.body["errors"][0]["detail"].as_str().unwrap();
+        assert!(detail.starts_with("JSON does not validate: "), "{detail}");
+        assert!(detail.contains(words), "{detail}");
+        assert!(
+            !detail.contains("Failed validating") && !detail.contains("schema["),
+            "{detail}"
+        );
+    }
     s.shutdown().await.unwrap();
 }
 

@@ -167,7 +167,7 @@ pub(crate) fn path_uuid(text: &str, what: &str) -> Result<Uuid, ApiError> {
 pub(crate) fn path_class(text: &str) -> Result<ResourceClass, ApiError> {
     ResourceClass::parse(text).map_err(|e| {
         ApiError::bad_request(format!(
-            "Malformed resource class {} in the path: {e}. Failed validating '{}'",
+            "Malformed resource class {} in the path: {e} (the {} rule)",
             Excerpt::of(text),
             if text.chars().count() > placement_core::names::NAME_MAX_CHARS {
                 "maxLength"
