@@ -105,3 +105,57 @@ async fn over_the_work_budget_is_a_clean_400() {
     assert_eq!(got.body["allocation_requests"].as_array().unwrap().len(), 2);
     s.shutdown().await.unwrap();
 }
+
+/// Real Placement 16.0.0 answers this request with candidates that allocate
+/// 5 VCPU for a request of 3: with `group_policy=isolate`,
+/// `copy_arr_if_needed` (`objects/research_context.py:342`) hands back the
+/// shared AllocationRequestResource and `_consolidate_allocation_requests`
+/// (`objects/allocation_candidate.py:688`) adds to it in place, so amounts
+/// leak from one candidate into the next. Every candidate here asks for
+/// exactly what the groups asked.
+#[tokio::test]
+async fn granular_candidates_allocate_exactly_what_the_groups_ask() {
+    let s = start(ServerConfig::default()).await;
+    let url = s.url();
+    let root = admin(
+        &url,
+        "POST",
+        "/resource_providers",
+        Some(json!({"name": "cn"})),
+    )
+    .await;
+    let root = root.body["uuid"].as_str().unwrap().to_owned();
+    let child = admin(
+        &url,
+        "POST",
+        "/resource_providers",
+        Some(json!({"name": "numa", "parent_provider_uuid": root})),
+    )
+    .await;
+    let child = child.body["uuid"].as_str().unwrap().to_owned();
+    for (p, total) in [(&root, 8), (&child, 4)] {
+        let inv = admin(
+            &url,
+            "PUT",
+            &format!("/resource_providers/{p}/inventories"),
+            Some(json!({"resource_provider_generation": 0, "inventories": {"VCPU": {"total": total}}})),
+        )
+        .await;
+        assert_eq!(inv.status, 200, "{}", inv.text);
+    }
+    let q = "/allocation_candidates?resources=VCPU:1&resources1=VCPU:2&group_policy=isolate";
+    let got = admin(&url, "GET", q, None).await;
+    assert_eq!(got.status, 200, "{}", got.text);
+    let reqs = got.body["allocation_requests"].as_array().unwrap();
+    assert_eq!(reqs.len(), 4, "{}", got.text);
+    for r in reqs {
+        let total: u64 = r["allocations"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|a| a["resources"]["VCPU"].as_u64().unwrap())
+            .sum();
+        assert_eq!(total, 3, "{r}");
+    }
+    s.shutdown().await.unwrap();
+}
