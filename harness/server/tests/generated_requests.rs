@@ -133,6 +133,25 @@ proptest! {
             return Ok(());
         };
         let (status, headers, bytes) = runtime.block_on(async {
+            // The UUID the generators use names a provider with inventory,
+            // so requests reach the allocation and inventory code, not only
+            // its 404s.
+            for (method, path, body) in [
+                ("POST", "/resource_providers".to_owned(), format!(r#"{{"name": "p", "uuid": "{UUID}"}}"#)),
+                ("PUT", format!("/resource_providers/{UUID}/inventories"),
+                 r#"{"resource_provider_generation": 0, "inventories": {"VCPU": {"total": 8}}}"#.to_owned()),
+            ] {
+                let setup = Request::builder()
+                    .method(method)
+                    .uri(path)
+                    .header("x-auth-token", "admin")
+                    .header("openstack-api-version", "placement 1.39")
+                    .header("content-type", "application/json")
+                    .body(Body::from(body))
+                    .unwrap();
+                let done = app.clone().oneshot(setup).await.unwrap();
+                assert!(done.status().is_success(), "setup: {}", done.status());
+            }
             let resp = app.oneshot(req).await.unwrap();
             let status = resp.status().as_u16();
             let headers = resp.headers().clone();
