@@ -87,9 +87,15 @@ fn deliberate() -> BTreeSet<(String, String)> {
 }
 
 fn run_against_fresh_server(file: &Path) -> String {
+    run_against(file, &[])
+}
+
+/// Runs `file` against a fresh `serve --listen 127.0.0.1:0 <serve_args>`.
+fn run_against(file: &Path, serve_args: &[&str]) -> String {
     let bin = env!("CARGO_BIN_EXE_placement-harness");
     let mut server = Command::new(bin)
         .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(serve_args)
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -161,4 +167,78 @@ fn every_failure_on_the_embedded_server_is_deliberate_or_shared() {
     );
     // CONFORMANCE.md, 2026-11: 485 tests pass.
     assert!(passed >= 485, "only {passed} tests passed");
+}
+
+/// The RBAC and policy gabbits pass the roles and projects as identity
+/// headers (`x-roles`, `x-project-id`, `openstack-system-scope`), which
+/// Placement's noauth2 believes; the server believes them only with
+/// `--trust-identity-headers`, and then every test of the secure and legacy
+/// RBAC files passes, and of the OpenPolicyFixture files with every rule
+/// set to `@` (as that fixture does).
+#[test]
+fn rbac_and_policy_gabbits_pass_with_trusted_identity_headers() {
+    let dir = gabbits_dir();
+    if !dir.is_dir() {
+        assert!(std::env::var_os("PLACEMENT_HARNESS_REQUIRE_VENV").is_none());
+        eprintln!("note: no Placement gabbits; skipping the RBAC conformance run");
+        return;
+    }
+    let open_policy = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("open-policy.yaml");
+    let rules: String = placement_refserver::policy::API_RULES
+        .iter()
+        .map(|(name, _)| *name)
+        .chain([
+            "service_api",
+            "admin_or_service_api",
+            "project_reader_api",
+            "admin_or_project_reader_or_service_api",
+        ])
+        .map(|name| format!("\"{name}\": \"@\"\n"))
+        .collect();
+    std::fs::write(&open_policy, rules).unwrap();
+    let open = open_policy.to_string_lossy().into_owned();
+    let modes: [(&str, Vec<&str>); 3] = [
+        (
+            "-secure-rbac.yaml",
+            vec!["--trust-identity-headers", "--rbac", "secure"],
+        ),
+        (
+            "-legacy-rbac.yaml",
+            vec!["--trust-identity-headers", "--rbac", "legacy"],
+        ),
+        (
+            "-policy.yaml",
+            vec![
+                "--trust-identity-headers",
+                "--rbac",
+                "legacy",
+                "--policy",
+                &open,
+            ],
+        ),
+    ];
+    let mut passed = 0;
+    let mut failed = Vec::new();
+    for (suffix, args) in &modes {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.to_string_lossy().ends_with(suffix))
+            .collect();
+        files.sort();
+        assert!(files.len() >= 9, "{suffix}: only {} files", files.len());
+        for file in files {
+            let stdout = run_against(&file, args);
+            for line in stdout.lines() {
+                if line.ends_with(" ... ok") || line.ends_with(" ... xfail") {
+                    passed += 1;
+                } else if line.ends_with(" ... FAIL") {
+                    failed.push(line.to_owned());
+                }
+            }
+        }
+    }
+    assert!(failed.is_empty(), "{failed:#?}");
+    // 2026-11: 268 secure, 146 legacy and 41 open-policy tests.
+    assert!(passed >= 455, "only {passed} passed");
 }

@@ -28,6 +28,9 @@ pub struct Identity {
     pub project_id: Option<String>,
     /// Roles, lower-cased (oslo.policy compares roles without case).
     pub roles: Vec<String>,
+    /// Whether the token is system-scoped (`OpenStack-System-Scope`,
+    /// believed only with trusted identity headers).
+    pub system_scope: bool,
 }
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -95,10 +98,23 @@ pub fn identify(
             };
             let system_scoped = config.trust_identity_headers
                 && header(headers, "openstack-system-scope").is_some_and(|v| !v.is_empty());
+            // Placement's middleware sets X_TENANT_ID from the token, but
+            // oslo.context prefers X-Project-Id, which the client may send.
+            let claimed_project = if config.trust_identity_headers {
+                header(headers, "x-project-id").filter(|p| !p.is_empty())
+            } else {
+                None
+            };
+            let project_id = match (claimed_project, system_scoped) {
+                (Some(p), _) => Some(p.to_owned()),
+                (None, true) => None,
+                (None, false) => Some(project.to_owned()),
+            };
             Ok(Identity {
                 user_id: Some(user.to_owned()),
-                project_id: (!system_scoped).then(|| project.to_owned()),
+                project_id,
                 roles,
+                system_scope: system_scoped,
             })
         }
         AuthMode::KeystoneHeaders => {
@@ -112,6 +128,8 @@ pub fn identify(
                         .filter(|p| !p.is_empty())
                         .map(str::to_owned),
                     roles: header(headers, "x-roles").map(roles_of).unwrap_or_default(),
+                    system_scope: header(headers, "openstack-system-scope")
+                        .is_some_and(|v| !v.is_empty()),
                 }),
                 _ if exempt => Ok(Identity::default()),
                 _ => Err(unauthorized()),

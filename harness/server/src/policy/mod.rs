@@ -180,6 +180,10 @@ pub enum PolicyError {
 #[derive(Clone, Debug)]
 pub struct Policy {
     rules: BTreeMap<String, Rule>,
+    /// oslo.policy's `enforce_scope` (on by default, in both modes): every
+    /// Placement rule has `scope_types=['project']`, so a system-scoped
+    /// token is refused whatever its roles.
+    enforce_scope: bool,
 }
 
 impl Policy {
@@ -206,12 +210,18 @@ impl Policy {
         for (name, text) in overrides {
             rules.insert(name.clone(), parse(name, text)?);
         }
-        Ok(Policy { rules })
+        Ok(Policy {
+            rules,
+            enforce_scope: true,
+        })
     }
 
     /// Whether `identity` may do `action` on a target of `target_project`
     /// (the caller's own project when `None`, as Placement's default target).
     pub fn allows(&self, action: &str, identity: &Identity, target_project: Option<&str>) -> bool {
+        if self.enforce_scope && identity.system_scope {
+            return false;
+        }
         let mut credentials = BTreeMap::new();
         if let Some(p) = &identity.project_id {
             credentials.insert("project_id", p.clone());
@@ -289,6 +299,7 @@ mod tests {
             user_id: Some("u".into()),
             project_id: Some(project.into()),
             roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+            system_scope: false,
         }
     }
 
@@ -316,6 +327,17 @@ mod tests {
         assert!(p.allows("placement:reshaper:reshape", &who(&["service"], "a"), None));
         assert!(!p.allows("placement:reshaper:reshape", &who(&["admin"], "a"), None));
         assert!(!p.allows("placement:no_such_rule", &who(&["admin"], "a"), None));
+    }
+
+    #[test]
+    fn system_scoped_tokens_are_refused_in_both_modes() {
+        for rbac in [Rbac::Secure, Rbac::Legacy] {
+            let p = Policy::new(rbac, &BTreeMap::new()).unwrap();
+            let mut system_admin = who(&["admin"], "a");
+            system_admin.project_id = None;
+            system_admin.system_scope = true;
+            assert!(!p.allows("placement:resource_providers:list", &system_admin, None));
+        }
     }
 
     #[test]
