@@ -1,6 +1,11 @@
-//! The `placement-harness` command line: argument parsing (clap derive)
-//! and the `run` command, which runs gabbi suites against a target over the
-//! scanner's HTTP client and prints gabbi-style verdicts.
+//! The `placement-harness` command line: argument parsing (clap derive),
+//! the `run` command, which runs gabbi suites against a target over the
+//! scanner's HTTP client and prints gabbi-style verdicts, and `cleanup`,
+//! which deletes what a crashed run's journal lists.
+//!
+//! `run` works inside a run id: it journals every object it creates,
+//! guards every write ([`crate::guard`]), sets up data fixtures and cleans
+//! up at the end or on Ctrl-C.
 //!
 //! It lives in the library, not in `main.rs`, so that tests can check the
 //! parsing and the exit codes without spawning a process for each case.
@@ -9,14 +14,21 @@
 //! target errors (clap's own usage errors exit 2 as well).
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::cleanup::{CleanupConfig, CleanupReport, Finished, cleanup, run_with_cleanup};
 use crate::client::{Client, ClientConfig};
+use crate::guard::{GuardedTransport, Ownership};
+use crate::journal::{Journal, JournalError};
 use crate::persona::{self, Persona};
-use crate::suite::fixture::{suite_environ, unsupported_fixtures};
+use crate::run_id::RunId;
+use crate::suite::fixture::{
+    FixtureContext, FixtureError, setup_fixtures, suite_environ_in, unsupported_fixtures,
+};
 use crate::suite::{ClientTransport, Outcome, RunConfig, Suite, load_suite, run_suite};
 use crate::target::{AuthMode, Target};
 
@@ -54,10 +66,13 @@ pub enum Command {
     #[command(after_help = "Example (once built):\n  \
         placement-harness scan --target https://placement.example --personas personas.yaml")]
     Scan(PlaceholderArgs),
-    /// Delete what a crashed run created (not built yet).
-    #[command(after_help = "Example (once built):\n  \
-        placement-harness cleanup --target https://placement.example --run-id RUN_ID")]
-    Cleanup(PlaceholderArgs),
+    /// Delete what a run created, from its journal (after a crash or kill).
+    #[command(after_help = "Examples:\n  \
+        placement-harness cleanup --list\n  \
+        placement-harness cleanup --target https://placement.example --run-id ph0a1b2c3d4e\n\n\
+        Only objects in the run's journal are deleted. Exit status: 0 nothing left, \
+        1 something left, 2 usage or journal error.")]
+    Cleanup(CleanupArgs),
 }
 
 /// Options of `run`.
@@ -89,9 +104,62 @@ pub struct RunArgs {
     /// Extra trusted CA certificates (PEM bundle).
     #[arg(long, value_name = "FILE")]
     pub cacert: Option<PathBuf>,
+    /// Send GET and HEAD only: every other test is skipped (`read-only`)
+    /// and fixtures that create data are not set up.
+    #[arg(long)]
+    pub read_only: bool,
+    /// The target was started for this run and is thrown away after it:
+    /// allow writes to objects the run did not create (Placement's own
+    /// gabbits need it). Never use it against a deployment.
+    #[arg(long)]
+    pub disposable_target: bool,
+    /// Where the journal of created objects is kept
+    /// (default: $XDG_STATE_HOME/placement-harness/runs).
+    #[arg(long, value_name = "DIR")]
+    pub journal_dir: Option<PathBuf>,
+    /// Leave what the run created (its journal stays for `cleanup`).
+    #[arg(long)]
+    pub keep: bool,
     /// Suite files, run in order.
     #[arg(value_name = "FILE.yaml", required = true)]
     pub files: Vec<PathBuf>,
+}
+
+/// Options of `cleanup`.
+#[derive(Debug, Args)]
+pub struct CleanupArgs {
+    /// Base URL of the Placement API the run used.
+    #[arg(long, value_name = "URL", required_unless_present = "list")]
+    pub target: Option<String>,
+    /// The run whose objects to delete (printed by `run`, listed by --list).
+    #[arg(long, value_name = "ID", required_unless_present = "list",
+          value_parser = parse_run_id)]
+    pub run_id: Option<RunId>,
+    /// How the target authenticates: noauth2, keystone-headers or token.
+    #[arg(long, value_name = "MODE", default_value = "noauth2", value_parser = parse_auth)]
+    pub auth: AuthMode,
+    /// Personas file (default: the built-in set for --auth).
+    #[arg(long, value_name = "FILE")]
+    pub personas: Option<PathBuf>,
+    /// The persona that deletes.
+    #[arg(long = "as", value_name = "PERSONA", default_value = "admin")]
+    pub as_persona: String,
+    /// Where journals are kept
+    /// (default: $XDG_STATE_HOME/placement-harness/runs).
+    #[arg(long, value_name = "DIR")]
+    pub journal_dir: Option<PathBuf>,
+    /// List the journals found, with their object counts, and exit.
+    #[arg(long)]
+    pub list: bool,
+    /// Time limit for one request, in seconds.
+    #[arg(long, value_name = "S", default_value_t = 30.0, value_parser = parse_timeout)]
+    pub timeout: f64,
+    /// Accept any TLS certificate.
+    #[arg(long)]
+    pub insecure: bool,
+    /// Extra trusted CA certificates (PEM bundle).
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
 }
 
 /// Options of the commands that are not built yet: accepted and ignored, so
@@ -105,6 +173,10 @@ pub struct PlaceholderArgs {
 
 fn parse_auth(s: &str) -> Result<AuthMode, String> {
     s.parse::<AuthMode>().map_err(|e| e.to_string())
+}
+
+fn parse_run_id(s: &str) -> Result<RunId, String> {
+    RunId::parse(s).map_err(|e| e.to_string())
 }
 
 fn parse_rps(s: &str) -> Result<f64, String> {
@@ -148,14 +220,7 @@ pub fn main_with(args: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) ->
             );
             EXIT_USAGE
         }
-        Command::Cleanup(_) => {
-            let _ = writeln!(
-                err,
-                "placement-harness: `cleanup` is not built yet: nothing creates run-scoped \
-                 objects yet (issue 3). See README.md."
-            );
-            EXIT_USAGE
-        }
+        Command::Cleanup(args) => cleanup_command(&args, out, err),
     }
 }
 
@@ -179,10 +244,14 @@ enum RunError {
     Runtime(std::io::Error),
     #[error("target {url} is not reachable: {reason}")]
     Unreachable { url: String, reason: String },
+    #[error("{0}")]
+    Journal(#[from] JournalError),
+    #[error("{0}")]
+    Usage(String),
 }
 
 fn run_command(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
-    match run_inner(args, out) {
+    match run_inner(args, out, err) {
         Ok(all_passed) => {
             if all_passed {
                 EXIT_OK
@@ -206,7 +275,31 @@ struct Totals {
     xfailed: usize,
 }
 
-fn run_inner(args: &RunArgs, out: &mut dyn Write) -> Result<bool, RunError> {
+fn journal_dir(given: Option<&Path>) -> Result<PathBuf, JournalError> {
+    match given {
+        Some(d) => Ok(d.to_owned()),
+        None => Journal::default_dir(),
+    }
+}
+
+fn client_config(timeout: f64, cacert: Option<PathBuf>, insecure: bool) -> ClientConfig {
+    ClientConfig {
+        total_timeout: Duration::from_secs_f64(timeout),
+        connect_timeout: Duration::from_secs_f64(timeout.min(5.0)),
+        cacert,
+        insecure,
+        ..ClientConfig::default()
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, std::io::Error> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .worker_threads(2)
+        .build()
+}
+
+fn run_inner(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<bool, RunError> {
     let url = args.target.as_deref().ok_or(RunError::NoTarget)?;
     let target = Target::new(url, args.auth, "custom")?;
     // Every file is read before anything is sent: a typo in the last file
@@ -216,33 +309,71 @@ fn run_inner(args: &RunArgs, out: &mut dyn Write) -> Result<bool, RunError> {
         .iter()
         .map(|f| load_suite(f))
         .collect::<Result<_, _>>()?;
+    let run_id = RunId::generate();
     let personas: Vec<Persona> = match &args.personas {
         Some(path) => persona::load_personas(path)?,
-        None => persona::default_personas(args.auth),
+        None => persona::default_personas(args.auth, Some(run_id)),
     };
     let config = ClientConfig {
-        total_timeout: Duration::from_secs_f64(args.timeout),
-        connect_timeout: Duration::from_secs_f64(args.timeout.min(5.0)),
         concurrency: usize::try_from(args.concurrency).unwrap_or(1),
         max_rps: args.max_rps,
-        cacert: args.cacert.clone(),
-        insecure: args.insecure,
-        ..ClientConfig::default()
+        ..client_config(args.timeout, args.cacert.clone(), args.insecure)
     };
     let client = Client::new(config)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .worker_threads(2)
-        .build()
-        .map_err(RunError::Runtime)?;
+    let runtime = runtime().map_err(RunError::Runtime)?;
+    let dir = journal_dir(args.journal_dir.as_deref())?;
     runtime.block_on(async {
         preflight(&client, &target).await?;
         let base_url = target.base_url().as_str().to_owned();
-        let transport = ClientTransport::new(client, target, personas);
+        let base_path = target.base_url().path().to_owned();
+        let journal = Arc::new(Journal::create(&dir, run_id, &base_url)?);
+        let _ = writeln!(
+            out,
+            "run id {run_id} (journal {})",
+            journal.path().display()
+        );
+        let admin = personas
+            .iter()
+            .any(|p| p.name == "admin")
+            .then(|| "admin".to_owned());
+        let ownership = if args.disposable_target {
+            Ownership::DisposableTarget
+        } else {
+            Ownership::Strict
+        };
+        let transport = GuardedTransport::new(
+            ClientTransport::new(client, target, personas.clone()),
+            Arc::clone(&journal),
+            &base_path,
+            args.read_only,
+            ownership,
+        );
         let mut totals = Totals::default();
-        for suite in &suites {
-            run_one(suite, &transport, &base_url, out, &mut totals).await;
+        let cx = FixtureContext {
+            base_url: &base_url,
+            run_id,
+            personas: &personas,
+            admin: admin.as_deref(),
+        };
+        let work = async {
+            for suite in &suites {
+                run_one(suite, &transport, &cx, out, &mut totals).await;
+            }
+        };
+        let cleanup_config = CleanupConfig::new(&base_url, admin.as_deref());
+        let (finished, report) = if args.keep {
+            work.await;
+            (Finished::Completed(()), None)
+        } else {
+            let (f, r) = run_with_cleanup(work, transport.inner(), &journal, &cleanup_config).await;
+            (f, Some(r))
+        };
+        let interrupted = matches!(finished, Finished::Interrupted);
+        if interrupted {
+            let _ = writeln!(err, "interrupted (Ctrl-C): the run stopped early");
         }
+        drop(transport);
+        let clean = finish_journal(journal, report, &dir, &base_url, out, err);
         if totals.xfailed > 0 {
             let _ = writeln!(out, "{} expected failures (xfail)", totals.xfailed);
         }
@@ -251,7 +382,146 @@ fn run_inner(args: &RunArgs, out: &mut dyn Write) -> Result<bool, RunError> {
             line.push_str(&format!(", {} skipped", totals.skipped));
         }
         let _ = writeln!(out, "{line}");
-        Ok(totals.failed == 0)
+        Ok(totals.failed == 0 && clean && !interrupted)
+    })
+}
+
+/// Prints the cleanup report and retires the journal when nothing is left;
+/// otherwise says how to finish the job. Returns whether nothing is left.
+fn finish_journal(
+    journal: Arc<Journal>,
+    report: Option<CleanupReport>,
+    dir: &Path,
+    base_url: &str,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> bool {
+    let run_id = journal.run_id();
+    let retry = format!(
+        "placement-harness cleanup --target {base_url} --run-id {run_id} --journal-dir {}",
+        dir.display()
+    );
+    let Some(report) = report else {
+        let _ = writeln!(
+            out,
+            "kept what run {run_id} created; remove it with: {retry}"
+        );
+        return true;
+    };
+    let _ = write!(out, "{}", report.render());
+    if !report.is_clean() {
+        let _ = writeln!(err, "run {run_id} left objects behind; retry with: {retry}");
+        return false;
+    }
+    match Arc::try_unwrap(journal) {
+        Ok(j) => {
+            if let Err(e) = j.mark_done() {
+                let _ = writeln!(err, "{e}");
+            }
+        }
+        Err(_) => {
+            let _ = writeln!(err, "journal of run {run_id} still in use; not retired");
+        }
+    }
+    true
+}
+
+fn cleanup_command(args: &CleanupArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    match cleanup_inner(args, out, err) {
+        Ok(true) => EXIT_OK,
+        Ok(false) => EXIT_FAILED,
+        Err(e) => {
+            let _ = writeln!(err, "placement-harness cleanup: {e}");
+            EXIT_USAGE
+        }
+    }
+}
+
+fn cleanup_inner(
+    args: &CleanupArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<bool, RunError> {
+    let dir = journal_dir(args.journal_dir.as_deref())?;
+    if args.list {
+        let found = Journal::list(&dir)?;
+        if found.is_empty() {
+            let _ = writeln!(out, "no journals in {}", dir.display());
+        }
+        for j in found {
+            let counts: Vec<String> = j
+                .counts
+                .iter()
+                .map(|(k, n)| format!("{n} {}", k.as_str()))
+                .collect();
+            let _ = match j.error {
+                Some(e) => writeln!(out, "{}  unreadable: {e}", j.run_id),
+                None => writeln!(
+                    out,
+                    "{}  {}  {}  ({})",
+                    j.run_id,
+                    j.target,
+                    if counts.is_empty() {
+                        "nothing".to_owned()
+                    } else {
+                        counts.join(", ")
+                    },
+                    j.path.display()
+                ),
+            };
+        }
+        return Ok(true);
+    }
+    // clap requires both without --list.
+    let (Some(url), Some(run_id)) = (args.target.as_deref(), args.run_id) else {
+        return Err(RunError::Usage(
+            "--target and --run-id are required without --list".to_owned(),
+        ));
+    };
+    let target = Target::new(url, args.auth, "custom")?;
+    let journal = Journal::open_existing(&dir, run_id)?;
+    let personas: Vec<Persona> = match &args.personas {
+        Some(path) => persona::load_personas(path)?,
+        None => persona::default_personas(args.auth, Some(run_id)),
+    };
+    if !personas.iter().any(|p| p.name == args.as_persona) {
+        let known: Vec<&str> = personas.iter().map(|p| p.name.as_str()).collect();
+        return Err(RunError::Usage(format!(
+            "--as {:?}: no such persona (known: {})",
+            args.as_persona,
+            known.join(", ")
+        )));
+    }
+    let base_url = target.base_url().as_str().to_owned();
+    if journal.target().trim_end_matches('/') != base_url.trim_end_matches('/') {
+        let _ = writeln!(
+            err,
+            "note: run {run_id} was journaled against {}; deleting its objects at {base_url}",
+            journal.target()
+        );
+    }
+    let client = Client::new(client_config(
+        args.timeout,
+        args.cacert.clone(),
+        args.insecure,
+    ))?;
+    let runtime = runtime().map_err(RunError::Runtime)?;
+    runtime.block_on(async {
+        preflight(&client, &target).await?;
+        let transport = ClientTransport::new(client, target, personas);
+        let config = CleanupConfig::new(&base_url, Some(&args.as_persona));
+        let report = cleanup(&transport, &journal, &config).await;
+        let _ = write!(out, "{}", report.render());
+        if !report.is_clean() {
+            return Ok(false);
+        }
+        let done = journal.mark_done()?;
+        let _ = writeln!(
+            out,
+            "run {run_id}: nothing left (journal kept as {})",
+            done.display()
+        );
+        Ok(true)
     })
 }
 
@@ -275,8 +545,8 @@ async fn preflight(client: &Client, target: &Target) -> Result<(), RunError> {
 
 async fn run_one(
     suite: &Suite,
-    transport: &ClientTransport,
-    base_url: &str,
+    transport: &GuardedTransport<ClientTransport>,
+    cx: &FixtureContext<'_>,
     out: &mut dyn Write,
     totals: &mut Totals,
 ) {
@@ -289,8 +559,25 @@ async fn run_one(
             missing.join(", ")
         );
     }
-    let mut config = RunConfig::new(base_url);
-    config.environ = suite_environ(std::env::vars());
+    let mut config = RunConfig::new(cx.base_url);
+    config.environ = match setup_fixtures(&suite.fixtures, transport, cx).await {
+        Ok(data) => data.environ,
+        Err(e @ FixtureError::Skipped { .. }) => {
+            let _ = writeln!(out, "{file}: note: {e}");
+            suite_environ_in(std::env::vars(), cx.run_id)
+        }
+        Err(e) => {
+            // As gabbi: a fixture that fails to start fails every test of
+            // the file, none of which is sent.
+            let _ = writeln!(
+                out,
+                "{file}: FAIL: {e}; its {} tests are not run",
+                suite.tests.len()
+            );
+            totals.failed += suite.tests.len();
+            return;
+        }
+    };
     let started = Instant::now();
     let report = run_suite(suite, transport, &config).await;
     for r in &report.results {
@@ -339,6 +626,65 @@ mod tests {
         )
     }
 
+    fn tmp(tag: &str) -> PathBuf {
+        let d = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../target/tmp/cli-tests")
+            .join(format!("{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        d
+    }
+
+    #[test]
+    fn cleanup_of_an_unknown_run_names_the_path_and_list_counts() {
+        let dir = tmp("cleanup-unknown");
+        let d = dir.display().to_string();
+        let (code, _, err) = run(&[
+            "cleanup",
+            "--target",
+            "http://127.0.0.1:1",
+            "--run-id",
+            "ph0123456789",
+            "--journal-dir",
+            &d,
+        ]);
+        assert_eq!(code, EXIT_USAGE, "{err}");
+        assert!(err.contains(&format!("{d}/ph0123456789.jsonl")), "{err}");
+        let (code, out, _) = run(&["cleanup", "--list", "--journal-dir", &d]);
+        assert_eq!(code, EXIT_OK);
+        assert!(out.contains("no journals"), "{out}");
+        let run_id = RunId::generate();
+        let j = Journal::create(&dir, run_id, "http://127.0.0.1:1/");
+        let Ok(j) = j else { panic!("journal") };
+        let u = run_id.uuid_string();
+        let entry = crate::journal::Entry::new(
+            crate::journal::ObjectKind::Consumer,
+            &u,
+            &format!("/allocations/{u}"),
+        );
+        assert!(j.record(entry).is_ok());
+        let (code, out, _) = run(&["cleanup", "--list", "--journal-dir", &d]);
+        assert_eq!(code, EXIT_OK);
+        assert!(
+            out.contains(&format!("{run_id}  http://127.0.0.1:1/  1 consumer")),
+            "{out}"
+        );
+        // A target that does not answer is a target error: exit 2, nothing lost.
+        let (code, _, err) = run(&[
+            "cleanup",
+            "--target",
+            "http://127.0.0.1:1",
+            "--run-id",
+            &run_id.to_string(),
+            "--journal-dir",
+            &d,
+            "--timeout",
+            "2",
+        ]);
+        assert_eq!(code, EXIT_USAGE, "{err}");
+        assert!(err.contains("not reachable"), "{err}");
+        assert!(Journal::path_in(&dir, run_id).is_file());
+    }
+
     #[test]
     fn cli_definition_is_consistent() {
         use clap::CommandFactory;
@@ -385,7 +731,22 @@ mod tests {
         assert!(err.contains("not built yet"), "{err}");
         let (code, _, err) = run(&["cleanup"]);
         assert_eq!(code, EXIT_USAGE);
-        assert!(err.contains("not built yet"), "{err}");
+        assert!(
+            err.contains("--target") && err.contains("--run-id"),
+            "{err}"
+        );
+        let (code, _, err) = run(&[
+            "cleanup",
+            "--target",
+            "http://127.0.0.1:1",
+            "--run-id",
+            "PH0",
+        ]);
+        assert_eq!(code, EXIT_USAGE);
+        assert!(
+            err.contains("--run-id") && err.contains("not a run id"),
+            "{err}"
+        );
         let (code, _, err) = run(&["run", "a.yaml"]);
         assert_eq!(code, EXIT_USAGE);
         assert!(err.contains("issue 4"), "{err}");

@@ -9,12 +9,16 @@
 
 pub use placement_core as core;
 
+pub mod cleanup;
 pub mod cli;
 pub mod client;
 pub mod exchange;
 pub mod finding;
+pub mod guard;
+pub mod journal;
 pub mod oracle;
 pub mod persona;
 pub mod report;
+pub mod run_id;
 pub mod suite;
 pub mod target;

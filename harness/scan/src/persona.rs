@@ -18,6 +18,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+
+use crate::run_id::RunId;
 use serde_saphyr::Spanned;
 use tokio::sync::Mutex;
 
@@ -245,7 +247,12 @@ pub const DEFAULT_PERSONAS: &[&str] = &[
 
 /// The default set for an auth mode. Under [`AuthMode::Token`] only
 /// `anonymous`: real tokens must come from a personas file or clouds.yaml.
-pub fn default_personas(mode: AuthMode) -> Vec<Persona> {
+///
+/// With a run id, every user and project id but the admin's carries it
+/// (`tenant-a-ph0123abcdef`), so that two runs never share a project and
+/// the objects a run makes for its tenants are its own. Without one the
+/// ids are the fixed names (`tenant-a`).
+pub fn default_personas(mode: AuthMode, run_id: Option<RunId>) -> Vec<Persona> {
     // (name, user, project, roles as Keystone would expand them)
     let table: [(&str, &str, &str, &[&str]); 8] = [
         ("admin", "admin", "admin", &["admin", "member", "reader"]),
@@ -288,6 +295,11 @@ pub fn default_personas(mode: AuthMode) -> Vec<Persona> {
     }
     for (name, user, project, roles) in table {
         let roles: Vec<String> = roles.iter().map(|r| (*r).to_owned()).collect();
+        let (user, project) = match run_id {
+            Some(run) if user != "admin" => (run.user_id(user), run.project_id(project)),
+            _ => (user.to_owned(), project.to_owned()),
+        };
+        let (user, project) = (user.as_str(), project.as_str());
         let credential = match mode {
             AuthMode::Noauth2 => Credential::Noauth2 {
                 // noauth2 makes `admin` an admin from the token alone; every

@@ -30,7 +30,7 @@ async fn real_placement_root_open_api_guarded() {
     })
     .unwrap();
     let auth = Authenticator::new(&client);
-    let personas = default_personas(target.auth);
+    let personas = default_personas(target.auth, None);
     let persona = |name: &str| personas.iter().find(|p| p.name == name).unwrap();
 
     let send = |path: &str, who: &str| {

@@ -41,23 +41,27 @@ fn find<'a>(set: &'a [Persona], name: &str) -> &'a Persona {
 #[test]
 fn default_set_shapes() {
     for mode in [AuthMode::Noauth2, AuthMode::KeystoneHeaders] {
-        let set = default_personas(mode);
+        let set = default_personas(mode, None);
         let names: Vec<&str> = set.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(names, DEFAULT_PERSONAS);
         assert_eq!(find(&set, "anonymous").credential, Credential::None);
     }
-    let token = default_personas(AuthMode::Token);
+    let token = default_personas(AuthMode::Token, None);
     assert_eq!(token.len(), 1);
     assert_eq!(token[0].name, "anonymous");
     assert_eq!(
-        find(&default_personas(AuthMode::Noauth2), "tenant-a-reader").token_var(),
+        find(
+            &default_personas(AuthMode::Noauth2, None),
+            "tenant-a-reader"
+        )
+        .token_var(),
         "TOKEN_TENANT_A_READER"
     );
 }
 
 #[tokio::test]
 async fn noauth2_headers() {
-    let set = default_personas(AuthMode::Noauth2);
+    let set = default_personas(AuthMode::Noauth2, None);
     assert!(headers(find(&set, "anonymous")).await.is_empty());
     assert_eq!(
         headers(find(&set, "admin")).await,
@@ -82,7 +86,7 @@ async fn noauth2_headers() {
 
 #[tokio::test]
 async fn keystone_headers() {
-    let set = default_personas(AuthMode::KeystoneHeaders);
+    let set = default_personas(AuthMode::KeystoneHeaders, None);
     let h = headers(find(&set, "tenant-a-admin")).await;
     let get = |n: &str| h.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
     assert_eq!(get("x-user-id"), Some("tenant-a-admin"));
@@ -95,7 +99,7 @@ async fn keystone_headers() {
 
 #[tokio::test]
 async fn apply_sets_persona_and_keeps_spoofed_headers() {
-    let set = default_personas(AuthMode::Noauth2);
+    let set = default_personas(AuthMode::Noauth2, None);
     let a = auth();
     let mut req = Request::default();
     req.headers
@@ -363,4 +367,33 @@ async fn keystone_refusal_is_a_typed_error_without_the_password() {
     let msg = format!("{err} {err:?}");
     assert!(msg.contains("401"), "{msg}");
     assert!(!msg.contains("hunter2"), "{msg}");
+}
+
+#[test]
+fn default_personas_of_a_run_carry_its_id_in_every_project_and_user() {
+    use placement_harness::run_id::RunId;
+    use placement_harness::suite::fixture::persona_project_user;
+    let (r1, r2) = (RunId::generate(), RunId::generate());
+    for mode in [AuthMode::Noauth2, AuthMode::KeystoneHeaders] {
+        let one = default_personas(mode, Some(r1));
+        let two = default_personas(mode, Some(r2));
+        for (a, b) in one.iter().zip(&two) {
+            let (Some((pa, ua)), Some((pb, ub))) =
+                (persona_project_user(a), persona_project_user(b))
+            else {
+                continue;
+            };
+            if a.name == "admin" {
+                continue;
+            }
+            assert!(r1.owns(&pa) && r1.owns(&ua), "{}: {pa} {ua}", a.name);
+            assert_ne!(pa, pb, "{}: two runs share a project", a.name);
+            assert_ne!(ua, ub);
+        }
+        let a = find(&one, "tenant-a-member");
+        assert_eq!(
+            persona_project_user(a).map(|p| p.0),
+            Some(r1.project_id("tenant-a"))
+        );
+    }
 }

@@ -87,7 +87,15 @@ impl Drop for FreshPlacement {
 fn run(url: &str, file: &Path) -> (i32, String) {
     let started = Instant::now();
     let out = Command::new(env!("CARGO_BIN_EXE_placement-harness"))
-        .args(["run", "--timeout", "30", "--target", url])
+        .args([
+            "run",
+            "--disposable-target",
+            "--timeout",
+            "30",
+            "--target",
+            url,
+        ])
+        .env("XDG_STATE_HOME", env!("CARGO_TARGET_TMPDIR"))
         .arg(file)
         .output();
     let out = match out {

@@ -48,6 +48,12 @@ pub trait Transport {
     ) -> impl Future<Output = Result<Response, TransportError>> + Send;
     /// Wait between `poll` attempts (the fake returns at once).
     fn sleep(&self, delay: Duration) -> impl Future<Output = ()> + Send;
+    /// Why this request must not be sent at all (`read-only`): the test is
+    /// then reported skipped with that reason instead of being sent.
+    fn skip_reason(&self, request: &Request) -> Option<String> {
+        let _ = request;
+        None
+    }
 }
 
 /// How to run a suite.
@@ -287,7 +293,7 @@ pub async fn run_suite<T: Transport + ?Sized>(
             });
             continue;
         }
-        let (failures, attempts, recorded) = {
+        let (failures, attempts, recorded, skip) = {
             let ctx = Context {
                 environ: &config.environ,
                 prior: prior.as_ref(),
@@ -298,6 +304,15 @@ pub async fn run_suite<T: Transport + ?Sized>(
             };
             run_test(test, transport, config, &ctx).await
         };
+        if let Some(reason) = skip {
+            results.push(TestResult {
+                name: test.name.clone(),
+                line: test.line,
+                outcome: Outcome::Skipped(reason),
+                attempts: 0,
+            });
+            continue;
+        }
         let messages: Vec<String> = failures.iter().map(ToString::to_string).collect();
         let outcome = match (test.xfail, messages.is_empty()) {
             (false, true) => Outcome::Passed,
@@ -323,17 +338,21 @@ pub async fn run_suite<T: Transport + ?Sized>(
 }
 
 /// Send `test` (polling if asked) and judge it; returns the failures of
-/// the last attempt, the attempts made and what later tests may read.
+/// the last attempt, the attempts made, what later tests may read, and
+/// why the transport would not send it (the test is then skipped).
 async fn run_test<T: Transport + ?Sized>(
     test: &Test,
     transport: &T,
     config: &RunConfig,
     ctx: &Context<'_>,
-) -> (Vec<Failure>, u32, Option<Recorded>) {
+) -> (Vec<Failure>, u32, Option<Recorded>, Option<String>) {
     let (request, url) = match build_request(test, config, ctx) {
         Ok(r) => r,
-        Err(f) => return (vec![f], 0, None),
+        Err(f) => return (vec![f], 0, None, None),
     };
+    if let Some(reason) = transport.skip_reason(&request) {
+        return (Vec::new(), 0, None, Some(reason));
+    }
     let (count, delay) = match test.poll {
         Some(p) => (p.count.clamp(1, config.max_poll.max(1)), p.delay),
         None => (1, Duration::ZERO),
@@ -370,7 +389,7 @@ async fn run_test<T: Transport + ?Sized>(
             transport.sleep(delay).await;
         }
     }
-    (failures, attempts, recorded)
+    (failures, attempts, recorded, None)
 }
 
 #[cfg(test)]

@@ -1,0 +1,503 @@
+//! The safety guard between the scanner and a target: a [`Transport`]
+//! wrapper that keeps a run from touching what it did not create.
+//!
+//! It exists because a scan runs against real deployments: a suite that
+//! deletes a provider, or writes allocations against a compute node, must
+//! not do so to an operator's objects, whatever the suite says. Three
+//! duties, all decided before anything is sent:
+//!
+//! - **read-only** (`--read-only`): only `GET` and `HEAD` reach the server;
+//!   every other request is reported skipped with the reason `read-only`
+//!   ([`Transport::skip_reason`]) and, should a caller send it anyway, is
+//!   refused by [`Transport::send`] without a byte on the wire.
+//! - **journal**: every object a successful write created (providers,
+//!   consumers, custom classes and traits, and inventories, traits and
+//!   aggregates set on providers) is appended to the run's [`Journal`]
+//!   before the response is handed back, so a crash right after the
+//!   response loses nothing that cleanup needs.
+//! - **ownership** ([`Ownership::Strict`], the default): a `PUT`, `DELETE`
+//!   or `PATCH` of an object, a `POST` under a provider, and allocations
+//!   (their consumers and the providers they consume from) must name
+//!   objects the run created (in its journal) or whose id carries the run
+//!   id ([`RunId::owns`]: a marked name, or a UUID in any spelling Python's
+//!   `uuid.UUID` accepts, with the run's bits). The mark must be accepted
+//!   besides the journal because a consumer comes into existence by the
+//!   very `PUT /allocations/{uuid}` that writes to it; it cannot name a
+//!   deployment's object by accident (40 bits per run). A path key that is
+//!   not a UUID in any spelling is allowed only if it carries the run id,
+//!   so malformed-input steps put the run id in their inputs. Allocations
+//!   against providers the run did not create are refused because they
+//!   take capacity from a real cloud's scheduler; aggregates set on a
+//!   provider must carry the run id, since joining a deployment's aggregate
+//!   would let the run's provider share resources with real ones. A
+//!   write that creates (`POST /resource_providers`,
+//!   `POST /resource_classes`) is allowed,
+//!   except under a parent provider that is not the run's. In strict mode
+//!   writes never follow redirects: a redirect could point the write at
+//!   another object than the one checked.
+//!
+//!   [`Ownership::DisposableTarget`] lifts the ownership rule (journaling
+//!   and read-only still apply) for a target the harness or a test started
+//!   itself: the embedded server, or a fresh `scripts/placement-up`
+//!   Placement. Placement's own gabbits need it, since they create and
+//!   delete fixed names (`CUSTOM_TRAIT_1`) and unmarked UUIDs.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::journal::{Entry, Journal, ObjectKind};
+use crate::run_id::RunId;
+use crate::suite::run::TransportError;
+use crate::suite::{Request, Response, Transport};
+
+/// Whose objects a run may change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ownership {
+    /// Only objects the run created or that carry its id (any target the
+    /// harness did not start).
+    Strict,
+    /// Anything: the target was started by the harness or a test and is
+    /// thrown away afterwards.
+    DisposableTarget,
+}
+
+/// The reason read-only mode gives for a skipped write.
+pub const READ_ONLY: &str = "read-only";
+
+/// A [`Transport`] that enforces read-only mode and ownership and journals
+/// what the run creates.
+#[derive(Debug)]
+pub struct GuardedTransport<T> {
+    inner: T,
+    journal: Arc<Journal>,
+    run_id: RunId,
+    base_path: String,
+    read_only: bool,
+    ownership: Ownership,
+}
+
+/// A request's place in Placement's API: the path below the base URL,
+/// split and percent-decoded.
+fn segments(url: &str, base_path: &str) -> Option<Vec<String>> {
+    let parsed = url::Url::parse(url).ok()?;
+    let path = parsed.path();
+    let rest = path.strip_prefix(base_path.trim_end_matches('/'))?;
+    let segs = rest
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(percent_decode)
+        .collect();
+    Some(segs)
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b == b'%' {
+            let hex = bytes
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u8::from_str_radix(h, 16).ok());
+            if let Some(v) = hex {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Python's `uuid.UUID(text)`: `urn:` and `uuid:` removed, braces stripped
+/// at both ends, every dash removed, then 32 hex digits. Placement accepts
+/// some of these spellings, so ownership compares the value they denote.
+pub fn python_uuid(text: &str) -> Option<uuid::Uuid> {
+    let t = text.replace("urn:", "").replace("uuid:", "");
+    let t = t.trim_matches(|c| c == '{' || c == '}').replace('-', "");
+    if t.len() != 32 || !t.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    uuid::Uuid::try_parse(&t).ok()
+}
+
+impl<T: Transport> GuardedTransport<T> {
+    /// Guards `inner`, whose base URL has the path `base_path` (`/` or
+    /// `/placement`), journaling into `journal`.
+    pub fn new(
+        inner: T,
+        journal: Arc<Journal>,
+        base_path: &str,
+        read_only: bool,
+        ownership: Ownership,
+    ) -> Self {
+        GuardedTransport {
+            run_id: journal.run_id(),
+            inner,
+            journal,
+            base_path: base_path.to_owned(),
+            read_only,
+            ownership,
+        }
+    }
+
+    /// The wrapped transport.
+    pub fn inner(&self) -> &T {
+        &self.inner
+    }
+
+    /// The run's journal.
+    pub fn journal(&self) -> &Arc<Journal> {
+        &self.journal
+    }
+
+    /// Whether an object id or name is the run's: journaled, or marked.
+    fn ours(&self, key: &str) -> bool {
+        if self.journal.created(key) || self.run_id.owns(key) {
+            return true;
+        }
+        match python_uuid(key) {
+            Some(u) => {
+                let canonical = u.hyphenated().to_string();
+                self.journal.created(&canonical) || self.run_id.owns(&canonical)
+            }
+            None => false,
+        }
+    }
+
+    fn refuse(&self, request: &Request, what: &str, key: &str) -> Result<(), TransportError> {
+        if self.ours(key) {
+            return Ok(());
+        }
+        Err(TransportError(format!(
+            "refused before sending {} {}: {what} {key:?} was not created by run {} and \
+             does not carry its id (ownership is strict; pass --disposable-target only for \
+             a server started for the test)",
+            request.method, request.url, self.run_id
+        )))
+    }
+
+    /// The providers an allocations body consumes from and the consumers it
+    /// writes, in the list (< 1.12), dict and consumer-keyed
+    /// (`POST /allocations`, reshaper) forms.
+    fn allocation_parts(body: &Value, consumer_keyed: bool) -> (Vec<String>, Vec<String>) {
+        let mut providers = Vec::new();
+        let mut consumers = Vec::new();
+        let one = |allocs: Option<&Value>, providers: &mut Vec<String>| match allocs {
+            Some(Value::Object(by_rp)) => providers.extend(by_rp.keys().cloned()),
+            Some(Value::Array(list)) => providers.extend(list.iter().filter_map(|a| {
+                a.pointer("/resource_provider/uuid")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            })),
+            _ => {}
+        };
+        if consumer_keyed {
+            if let Value::Object(map) = body {
+                for (consumer, v) in map {
+                    consumers.push(consumer.clone());
+                    one(v.get("allocations"), &mut providers);
+                }
+            }
+        } else {
+            one(body.get("allocations"), &mut providers);
+        }
+        (providers, consumers)
+    }
+
+    fn check_ownership(&self, request: &Request, segs: &[String]) -> Result<(), TransportError> {
+        let method = request.method.as_str();
+        let body: Option<Value> = serde_json::from_slice(&request.body).ok();
+        let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
+        match (method, segs.as_slice()) {
+            ("POST", ["resource_providers"]) => {
+                if let Some(parent) = body
+                    .as_ref()
+                    .and_then(|b| b.get("parent_provider_uuid"))
+                    .and_then(Value::as_str)
+                {
+                    self.refuse(request, "parent provider", parent)?;
+                }
+                Ok(())
+            }
+            ("POST", ["resource_classes"]) => Ok(()),
+            (_, ["resource_providers", rp, "aggregates"]) => {
+                self.refuse(request, "resource provider", rp)?;
+                // Joining a deployment's aggregate would make the run's
+                // providers share resources with real compute nodes.
+                let listed = match &body {
+                    Some(Value::Array(list)) => Some(list),
+                    Some(b) => b.get("aggregates").and_then(Value::as_array),
+                    None => None,
+                };
+                for agg in listed.into_iter().flatten().filter_map(Value::as_str) {
+                    if !self.run_id.owns(agg) {
+                        self.refuse(request, "aggregate", agg)?;
+                    }
+                }
+                Ok(())
+            }
+            (_, ["resource_providers", rp, rest @ ..]) => {
+                self.refuse(request, "resource provider", rp)?;
+                let parent = body
+                    .as_ref()
+                    .and_then(|b| b.get("parent_provider_uuid"))
+                    .and_then(Value::as_str);
+                match parent {
+                    Some(parent) if rest.is_empty() => {
+                        self.refuse(request, "parent provider", parent)
+                    }
+                    _ => Ok(()),
+                }
+            }
+            (_, ["allocations", consumer]) => {
+                self.refuse(request, "consumer", consumer)?;
+                if let Some(b) = &body {
+                    let (providers, _) = Self::allocation_parts(b, false);
+                    for rp in providers {
+                        self.refuse(request, "resource provider (allocated from)", &rp)?;
+                    }
+                }
+                Ok(())
+            }
+            ("POST", ["allocations"]) => {
+                if let Some(b) = &body {
+                    let (providers, consumers) = Self::allocation_parts(b, true);
+                    for c in consumers {
+                        self.refuse(request, "consumer", &c)?;
+                    }
+                    for rp in providers {
+                        self.refuse(request, "resource provider (allocated from)", &rp)?;
+                    }
+                }
+                Ok(())
+            }
+            ("POST", ["reshaper"]) => {
+                if let Some(b) = &body {
+                    if let Some(Value::Object(inv)) = b.get("inventories") {
+                        for rp in inv.keys() {
+                            self.refuse(request, "resource provider", rp)?;
+                        }
+                    }
+                    if let Some(allocs) = b.get("allocations") {
+                        let (providers, consumers) = Self::allocation_parts(allocs, true);
+                        for c in consumers {
+                            self.refuse(request, "consumer", &c)?;
+                        }
+                        for rp in providers {
+                            self.refuse(request, "resource provider (allocated from)", &rp)?;
+                        }
+                    }
+                }
+                Ok(())
+            }
+            (_, ["resource_classes", name]) => self.refuse(request, "resource class", name),
+            (_, ["traits", name]) => self.refuse(request, "trait", name),
+            // Anything else is not an object Placement has (404/405), or
+            // a collection write checked above.
+            _ => Ok(()),
+        }
+    }
+
+    /// Appends to the journal what a successful write created.
+    fn record(
+        &self,
+        request: &Request,
+        segs: &[String],
+        response: &Response,
+    ) -> Result<(), String> {
+        if !(200..300).contains(&response.status) {
+            return Ok(());
+        }
+        let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
+        let body: Option<Value> = serde_json::from_slice(&request.body).ok();
+        let mut entries = Vec::new();
+        let rp_entry = |uuid: &str, parent: Option<&str>| {
+            Entry::new(
+                ObjectKind::Provider,
+                uuid,
+                &format!("/resource_providers/{uuid}"),
+            )
+            .with_parent(parent)
+        };
+        let consumer = |c: &str| Entry::new(ObjectKind::Consumer, c, &format!("/allocations/{c}"));
+        let parent = body
+            .as_ref()
+            .and_then(|b| b.get("parent_provider_uuid"))
+            .and_then(Value::as_str);
+        match (request.method.as_str(), segs.as_slice()) {
+            ("POST", ["resource_providers"]) => {
+                let from_location = response
+                    .header("location")
+                    .and_then(|l| l.trim_end_matches('/').rsplit('/').next())
+                    .map(percent_decode);
+                let from_body = response
+                    .json()
+                    .ok()
+                    .flatten()
+                    .and_then(|b| b.get("uuid").and_then(Value::as_str).map(str::to_owned));
+                let from_request = body
+                    .as_ref()
+                    .and_then(|b| b.get("uuid"))
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
+                match from_location.or(from_body).or(from_request) {
+                    Some(uuid) => entries.push(rp_entry(&uuid, parent)),
+                    None => {
+                        return Err(format!(
+                            "POST {}: a provider was created ({}) but neither the Location \
+                             header nor the body names it",
+                            request.url, response.status
+                        ));
+                    }
+                }
+            }
+            // A re-parenting is recorded so that cleanup orders children
+            // first; an entry with the same parent is not written twice.
+            ("PUT", ["resource_providers", rp]) if self.journal.created(rp) => {
+                entries.push(rp_entry(rp, parent));
+            }
+            ("POST", ["resource_classes"]) => {
+                let name = body
+                    .as_ref()
+                    .and_then(|b| b.get("name"))
+                    .and_then(Value::as_str);
+                if let (201, Some(name)) = (response.status, name) {
+                    entries.push(Entry::new(
+                        ObjectKind::ResourceClass,
+                        name,
+                        &format!("/resource_classes/{name}"),
+                    ));
+                }
+            }
+            ("PUT", ["resource_classes", name]) if response.status == 201 => {
+                entries.push(Entry::new(
+                    ObjectKind::ResourceClass,
+                    name,
+                    &format!("/resource_classes/{name}"),
+                ));
+            }
+            ("PUT", ["traits", name]) if response.status == 201 => {
+                entries.push(Entry::new(
+                    ObjectKind::Trait,
+                    name,
+                    &format!("/traits/{name}"),
+                ));
+            }
+            ("PUT", ["allocations", c]) => entries.push(consumer(c)),
+            ("POST", ["allocations"]) => {
+                if let Some(b) = &body {
+                    let (_, consumers) = Self::allocation_parts(b, true);
+                    entries.extend(consumers.iter().map(|c| consumer(c)));
+                }
+            }
+            ("POST", ["reshaper"]) => {
+                if let Some(b) = &body {
+                    if let Some(Value::Object(inv)) = b.get("inventories") {
+                        for rp in inv.keys() {
+                            entries.push(
+                                Entry::new(
+                                    ObjectKind::Inventory,
+                                    rp,
+                                    &format!("/resource_providers/{rp}/inventories"),
+                                )
+                                .with_parent(Some(rp)),
+                            );
+                        }
+                    }
+                    if let Some(allocs) = b.get("allocations") {
+                        let (_, consumers) = Self::allocation_parts(allocs, true);
+                        entries.extend(consumers.iter().map(|c| consumer(c)));
+                    }
+                }
+            }
+            ("PUT" | "POST", ["resource_providers", rp, "inventories", ..]) => {
+                entries.push(
+                    Entry::new(
+                        ObjectKind::Inventory,
+                        rp,
+                        &format!("/resource_providers/{rp}/inventories"),
+                    )
+                    .with_parent(Some(rp)),
+                );
+            }
+            ("PUT", ["resource_providers", rp, "traits"]) => {
+                entries.push(
+                    Entry::new(
+                        ObjectKind::ProviderTraits,
+                        rp,
+                        &format!("/resource_providers/{rp}/traits"),
+                    )
+                    .with_parent(Some(rp)),
+                );
+            }
+            ("PUT", ["resource_providers", rp, "aggregates"]) => {
+                entries.push(
+                    Entry::new(
+                        ObjectKind::Aggregates,
+                        rp,
+                        &format!("/resource_providers/{rp}/aggregates"),
+                    )
+                    .with_parent(Some(rp)),
+                );
+            }
+            _ => {}
+        }
+        for e in entries {
+            self.journal.record(e).map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+}
+
+fn is_read(method: &str) -> bool {
+    matches!(method, "GET" | "HEAD")
+}
+
+impl<T: Transport + Sync> Transport for GuardedTransport<T> {
+    fn skip_reason(&self, request: &Request) -> Option<String> {
+        if self.read_only && !is_read(&request.method) {
+            return Some(READ_ONLY.to_owned());
+        }
+        self.inner.skip_reason(request)
+    }
+
+    async fn send(&self, request: Request) -> Result<Response, TransportError> {
+        if is_read(&request.method) {
+            return self.inner.send(request).await;
+        }
+        if self.read_only {
+            return Err(TransportError(format!(
+                "{READ_ONLY}: {} {} not sent",
+                request.method, request.url
+            )));
+        }
+        let segs = segments(&request.url, &self.base_path).unwrap_or_default();
+        let mut request = request;
+        if self.ownership == Ownership::Strict {
+            self.check_ownership(&request, &segs)?;
+            request.follow_redirects = false;
+        }
+        let response = self.inner.send(request.clone()).await?;
+        self.record(&request, &segs, &response).map_err(|e| {
+            TransportError(format!(
+                "{} {} succeeded ({}) but what it created could not be journaled, so \
+                 cleanup will not know it: {e}",
+                request.method, request.url, response.status
+            ))
+        })?;
+        Ok(response)
+    }
+
+    async fn sleep(&self, delay: Duration) {
+        self.inner.sleep(delay).await;
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

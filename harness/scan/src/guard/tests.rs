@@ -1,0 +1,441 @@
+//! The guard with a fake transport that counts what reaches it.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use super::*;
+use crate::suite::run::RunConfig;
+use crate::suite::{Suite, parse_suite, run_suite};
+
+type Reply = Box<dyn Fn(&Request) -> Response + Send + Sync>;
+
+/// A transport that answers with `reply` and remembers every request.
+pub(crate) struct Fake {
+    pub sent: Mutex<Vec<Request>>,
+    reply: Reply,
+}
+
+impl Fake {
+    pub fn new(reply: impl Fn(&Request) -> Response + Send + Sync + 'static) -> Fake {
+        Fake {
+            sent: Mutex::new(Vec::new()),
+            reply: Box::new(reply),
+        }
+    }
+
+    pub fn count(&self) -> usize {
+        self.sent.lock().map(|s| s.len()).unwrap_or(usize::MAX)
+    }
+}
+
+impl Transport for Fake {
+    async fn send(&self, request: Request) -> Result<Response, TransportError> {
+        let r = (self.reply)(&request);
+        if let Ok(mut s) = self.sent.lock() {
+            s.push(request);
+        }
+        Ok(r)
+    }
+    async fn sleep(&self, _: Duration) {}
+}
+
+pub(crate) fn resp(status: u16, headers: &[(&str, &str)], body: &str) -> Response {
+    Response {
+        status,
+        headers: headers
+            .iter()
+            .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+            .collect(),
+        body: body.as_bytes().to_vec(),
+    }
+}
+
+pub(crate) fn req(method: &str, path: &str, body: &str) -> Request {
+    Request {
+        method: method.to_owned(),
+        url: format!("http://127.0.0.1:1/placement{path}"),
+        headers: Vec::new(),
+        body: body.as_bytes().to_vec(),
+        follow_redirects: true,
+        persona: None,
+    }
+}
+
+pub(crate) fn journal(tag: &str) -> Arc<Journal> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/tmp/guard-tests")
+        .join(format!("{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    match Journal::create(&dir, RunId::generate(), "http://127.0.0.1:1/placement") {
+        Ok(j) => Arc::new(j),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+fn guard(fake: Fake, tag: &str, read_only: bool, ownership: Ownership) -> GuardedTransport<Fake> {
+    GuardedTransport::new(fake, journal(tag), "/placement", read_only, ownership)
+}
+
+fn block<F: std::future::Future>(f: F) -> F::Output {
+    match tokio::runtime::Builder::new_current_thread().build() {
+        Ok(rt) => rt.block_on(f),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+fn suite(yaml: &str) -> Suite {
+    match parse_suite(yaml, std::path::Path::new("t.yaml")) {
+        Ok(s) => s,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+#[test]
+fn read_only_skips_writes_without_sending_them() {
+    let g = guard(
+        Fake::new(|_| resp(200, &[], "")),
+        "ro",
+        true,
+        Ownership::Strict,
+    );
+    let s = suite(
+        "tests:\n- name: list\n  GET: /placement/resource_providers\n\
+         - name: make\n  POST: /placement/resource_providers\n  data: {name: x}\n  status: 201\n\
+         - name: drop\n  DELETE: /placement/traits/CUSTOM_X\n  status: 204\n",
+    );
+    let report = block(run_suite(&s, &g, &RunConfig::new("http://127.0.0.1:1")));
+    let outcomes: Vec<_> = report.results.iter().map(|r| r.outcome.clone()).collect();
+    assert_eq!(
+        outcomes,
+        vec![
+            crate::suite::Outcome::Passed,
+            crate::suite::Outcome::Skipped(READ_ONLY.to_owned()),
+            crate::suite::Outcome::Skipped(READ_ONLY.to_owned()),
+        ]
+    );
+    assert_eq!(g.inner().count(), 1, "only the GET reached the server");
+    // Sent directly, a write is refused, not sent.
+    for m in ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"] {
+        let e = block(g.send(req(m, "/resource_providers", "{}"))).err();
+        assert!(
+            e.map(|e| e.0.contains(READ_ONLY)).unwrap_or(false),
+            "{m} not refused"
+        );
+    }
+    assert!(block(g.send(req("HEAD", "/", ""))).is_ok());
+    assert_eq!(g.inner().count(), 2);
+}
+
+#[test]
+fn strict_refuses_objects_the_run_does_not_own_before_sending() {
+    let g = guard(
+        Fake::new(|r| {
+            if r.method == "POST" && r.url.ends_with("/resource_providers") {
+                let at = format!("/placement/resource_providers/{}", uuid::Uuid::new_v4());
+                resp(201, &[("location", &at)], "")
+            } else {
+                resp(204, &[], "")
+            }
+        }),
+        "own",
+        false,
+        Ownership::Strict,
+    );
+    let run = g.journal().run_id();
+    let foreign = uuid::Uuid::new_v4().to_string();
+    let mine = run.uuid_string();
+    let refused = [
+        req("DELETE", &format!("/resource_providers/{foreign}"), ""),
+        req(
+            "PUT",
+            &format!("/resource_providers/{foreign}"),
+            r#"{"name":"x"}"#,
+        ),
+        req(
+            "PUT",
+            &format!("/resource_providers/{foreign}/inventories"),
+            "{}",
+        ),
+        req(
+            "POST",
+            &format!("/resource_providers/{foreign}/inventories"),
+            "{}",
+        ),
+        req(
+            "DELETE",
+            &format!("/resource_providers/{}/traits", foreign.to_uppercase()),
+            "",
+        ),
+        req("DELETE", &format!("/allocations/{foreign}"), ""),
+        req(
+            "PUT",
+            &format!("/allocations/{foreign}"),
+            r#"{"allocations":{}}"#,
+        ),
+        req("DELETE", "/traits/CUSTOM_OPERATOR", ""),
+        req("PUT", "/resource_classes/CUSTOM_OPERATOR", ""),
+        req("DELETE", "/resource_classes/CUSTOM_OPERATOR", ""),
+        req("DELETE", "/resource_providers/not-a-uuid", ""),
+        // Our consumer, but allocated from someone else's provider.
+        req(
+            "PUT",
+            &format!("/allocations/{mine}"),
+            &format!(r#"{{"allocations":{{"{foreign}":{{"resources":{{"VCPU":1}}}}}}}}"#),
+        ),
+        req(
+            "PUT",
+            &format!("/allocations/{mine}"),
+            &format!(
+                r#"{{"allocations":[{{"resource_provider":{{"uuid":"{foreign}"}},"resources":{{"VCPU":1}}}}]}}"#
+            ),
+        ),
+        req(
+            "POST",
+            "/allocations",
+            &format!(r#"{{"{foreign}":{{"allocations":{{}}}}}}"#),
+        ),
+        req(
+            "POST",
+            "/resource_providers",
+            &format!(r#"{{"name":"n","parent_provider_uuid":"{foreign}"}}"#),
+        ),
+        req(
+            "POST",
+            "/reshaper",
+            &format!(r#"{{"inventories":{{"{foreign}":{{}}}},"allocations":{{}}}}"#),
+        ),
+        // Our provider into someone else's aggregate, in both body forms.
+        req(
+            "PUT",
+            &format!("/resource_providers/{mine}/aggregates"),
+            &format!(r#"{{"aggregates":["{foreign}"],"resource_provider_generation":0}}"#),
+        ),
+        req(
+            "PUT",
+            &format!("/resource_providers/{mine}/aggregates"),
+            &format!(r#"["{foreign}"]"#),
+        ),
+        // A foreign UUID in a spelling Python reads as the same UUID.
+        req("DELETE", &format!("/resource_providers/{{{foreign}}}"), ""),
+    ];
+    for r in refused {
+        let what = format!("{} {}", r.method, r.url);
+        match block(g.send(r)) {
+            Err(e) => assert!(e.0.contains("refused before sending"), "{what}: {e}"),
+            Ok(_) => panic!("{what} was sent"),
+        }
+    }
+    assert_eq!(g.inner().count(), 0, "nothing refused reached the server");
+
+    let allowed = [
+        req("DELETE", &format!("/resource_providers/{mine}"), ""),
+        req(
+            "DELETE",
+            &format!(
+                "/resource_providers/{}",
+                mine.to_uppercase().replace('-', "")
+            ),
+            "",
+        ),
+        req(
+            "DELETE",
+            &format!("/resource_providers/urn:uuid:{mine}"),
+            "",
+        ),
+        req(
+            "DELETE",
+            &format!("/resource_providers/{run}-not-a-uuid"),
+            "",
+        ),
+        req("PUT", &format!("/traits/{}", run.name("t")), ""),
+        req("PUT", &format!("/resource_classes/{}", run.name("c")), ""),
+        req(
+            "PUT",
+            &format!("/allocations/{}", run.uuid_string()),
+            &format!(r#"{{"allocations":{{"{mine}":{{"resources":{{"VCPU":1}}}}}}}}"#),
+        ),
+        req("POST", "/resource_providers", r#"{"name":"anything"}"#),
+        req(
+            "PUT",
+            &format!("/resource_providers/{mine}/aggregates"),
+            &format!(
+                r#"{{"aggregates":["{}"],"resource_provider_generation":0}}"#,
+                run.uuid()
+            ),
+        ),
+        req("POST", "/resource_classes", r#"{"name":"CUSTOM_X"}"#),
+        req("POST", "/allocations", "not json: the server refuses it"),
+    ];
+    let n = allowed.len();
+    for r in allowed {
+        let what = format!("{} {}", r.method, r.url);
+        if let Err(e) = block(g.send(r)) {
+            panic!("{what}: {e}");
+        }
+    }
+    assert_eq!(g.inner().count(), n);
+    // Strict writes do not follow redirects.
+    let sent = g.inner().sent.lock().map(|s| s.clone()).unwrap_or_default();
+    assert!(sent.iter().all(|r| !r.follow_redirects));
+}
+
+#[test]
+fn created_objects_become_ours_and_disposable_allows_anything() {
+    let foreign = uuid::Uuid::new_v4().to_string();
+    let f2 = foreign.clone();
+    let g = guard(
+        Fake::new(move |r| {
+            if r.method == "POST" {
+                resp(
+                    201,
+                    &[("Location", &format!("/placement/resource_providers/{f2}"))],
+                    "",
+                )
+            } else {
+                resp(204, &[], "")
+            }
+        }),
+        "created",
+        false,
+        Ownership::Strict,
+    );
+    // A provider the run created with an unmarked UUID is the run's.
+    assert!(block(g.send(req("POST", "/resource_providers", r#"{"name":"x"}"#))).is_ok());
+    assert!(block(g.send(req("DELETE", &format!("/resource_providers/{foreign}"), ""))).is_ok());
+
+    let d = guard(
+        Fake::new(|_| resp(204, &[], "")),
+        "disposable",
+        false,
+        Ownership::DisposableTarget,
+    );
+    assert!(block(d.send(req("DELETE", "/traits/CUSTOM_OPERATOR", ""))).is_ok());
+    assert!(block(d.send(req("DELETE", &format!("/resource_providers/{foreign}"), ""))).is_ok());
+    assert_eq!(d.inner().count(), 2);
+}
+
+#[test]
+fn records_from_location_bodies_and_statuses() {
+    let run_uuid = uuid::Uuid::new_v4().to_string();
+    let body_uuid = uuid::Uuid::new_v4().to_string();
+    let (a, b) = (run_uuid.clone(), body_uuid.clone());
+    let g = guard(
+        Fake::new(move |r| match (r.method.as_str(), r.url.as_str()) {
+            _ if r.body == b"bad" => resp(400, &[], ""),
+            ("POST", u)
+                if u.ends_with("/resource_providers") && r.body.starts_with(b"{\"name\":\"old") =>
+            {
+                resp(
+                    201,
+                    &[(
+                        "location",
+                        &format!("http://127.0.0.1:1/placement/resource_providers/{a}"),
+                    )],
+                    "",
+                )
+            }
+            ("POST", u) if u.ends_with("/resource_providers") => resp(
+                200,
+                &[("content-type", "application/json")],
+                &format!(r#"{{"uuid":"{b}","name":"new"}}"#),
+            ),
+            ("PUT", u) if u.contains("CUSTOM_EXISTS") => resp(204, &[], ""),
+            ("PUT", u) if u.contains("/traits/") || u.contains("/resource_classes/") => {
+                resp(201, &[], "")
+            }
+            ("PUT", u) if u.contains("/allocations/") => resp(204, &[], ""),
+            ("POST", u) if u.ends_with("/allocations") => resp(204, &[], ""),
+            _ => resp(400, &[], ""),
+        }),
+        "record",
+        false,
+        Ownership::DisposableTarget,
+    );
+    let run = g.journal().run_id();
+    let c1 = run.uuid_string();
+    let c2 = run.uuid_string();
+    let c3 = run.uuid_string();
+    for r in [
+        req("POST", "/resource_providers", r#"{"name":"old"}"#),
+        req(
+            "POST",
+            "/resource_providers",
+            &format!(r#"{{"name":"new","parent_provider_uuid":"{run_uuid}"}}"#),
+        ),
+        req("PUT", "/traits/CUSTOM_NEW", ""),
+        req("PUT", "/traits/CUSTOM_EXISTS", ""),
+        req("PUT", "/resource_classes/CUSTOM_NEW", ""),
+        req(
+            "PUT",
+            &format!("/allocations/{c1}"),
+            r#"{"allocations":{}}"#,
+        ),
+        req(
+            "POST",
+            "/allocations",
+            &format!(r#"{{"{c2}":{{"allocations":{{}}}},"{c3}":{{"allocations":{{}}}}}}"#),
+        ),
+        // Failed writes create nothing.
+        req("PUT", "/traits/x", "bad"),
+        req("DELETE", "/resource_classes/CUSTOM_NEW", ""),
+    ] {
+        let _ = block(g.send(r));
+    }
+    let mut got: Vec<(ObjectKind, String, Option<String>)> = g
+        .journal()
+        .entries()
+        .into_iter()
+        .map(|e| (e.kind, e.id, e.parent))
+        .collect();
+    // POST /allocations records its consumers in the body's key order.
+    got.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+    let mut consumers = [c1, c2, c3];
+    consumers.sort();
+    let [c1, c2, c3] = consumers;
+    let mut providers = [
+        (run_uuid.clone(), None),
+        (body_uuid.clone(), Some(run_uuid.clone())),
+    ];
+    providers.sort();
+    let [(p1, pp1), (p2, pp2)] = providers;
+    assert_eq!(
+        got,
+        vec![
+            (ObjectKind::Consumer, c1, None),
+            (ObjectKind::Consumer, c2, None),
+            (ObjectKind::Consumer, c3, None),
+            (ObjectKind::Provider, p1, pp1),
+            (ObjectKind::Provider, p2, pp2),
+            (ObjectKind::Trait, "CUSTOM_NEW".to_owned(), None),
+            (ObjectKind::ResourceClass, "CUSTOM_NEW".to_owned(), None),
+        ]
+    );
+    // Written to disk as it went, not at the end.
+    let reread = Journal::open_existing(
+        g.journal()
+            .path()
+            .parent()
+            .unwrap_or(std::path::Path::new(".")),
+        run,
+    )
+    .map(|j| j.entries().len());
+    assert_eq!(reread.ok(), Some(7));
+}
+
+#[test]
+fn python_uuid_spellings() {
+    let u = uuid::Uuid::new_v4();
+    let h = u.hyphenated().to_string();
+    for s in [
+        h.clone(),
+        h.to_uppercase(),
+        h.replace('-', ""),
+        format!("{{{h}}}"),
+        format!("urn:uuid:{h}"),
+        format!("{}-{}", &h[..3], h[3..].replace('-', "")),
+    ] {
+        assert_eq!(python_uuid(&s), Some(u), "{s}");
+    }
+    assert_eq!(python_uuid("x"), None);
+    assert_eq!(python_uuid(&h[1..]), None);
+}
