@@ -62,10 +62,10 @@ pub enum Command {
         --personas personas.yaml --max-rps 5 scenarios/tenant.yaml\n\n\
         Exit status: 0 all passed, 1 a test failed, 2 usage, suite or target error.")]
     Run(RunArgs),
-    /// Security scan of a Placement API (not built yet).
-    #[command(after_help = "Example (once built):\n  \
-        placement-harness scan --target https://placement.example --personas personas.yaml")]
-    Scan(PlaceholderArgs),
+    /// Security scan of a Placement API: suites sent as personas, every
+    /// response judged by oracles, findings reported, responses snapshotted.
+    #[command(after_help = crate::scan::command::SCAN_AFTER_HELP)]
+    Scan(crate::scan::command::ScanArgs),
     /// Delete what a run created, from its journal (after a crash or kill).
     #[command(after_help = "Examples:\n  \
         placement-harness cleanup --list\n  \
@@ -162,15 +162,6 @@ pub struct CleanupArgs {
     pub cacert: Option<PathBuf>,
 }
 
-/// Options of the commands that are not built yet: accepted and ignored, so
-/// that `--help` shows the command and any call gets the honest answer.
-#[derive(Debug, Args)]
-pub struct PlaceholderArgs {
-    /// Arguments (ignored until the command exists).
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-    pub rest: Vec<String>,
-}
-
 fn parse_auth(s: &str) -> Result<AuthMode, String> {
     s.parse::<AuthMode>().map_err(|e| e.to_string())
 }
@@ -212,14 +203,7 @@ pub fn main_with(args: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) ->
     };
     match cli.command {
         Command::Run(args) => run_command(&args, out, err),
-        Command::Scan(_) => {
-            let _ = writeln!(
-                err,
-                "placement-harness: `scan` is not built yet (issue 3). Today `run` runs \
-                 gabbi suites against a target; see README.md."
-            );
-            EXIT_USAGE
-        }
+        Command::Scan(args) => crate::scan::command::scan_command(&args, out, err),
         Command::Cleanup(args) => cleanup_command(&args, out, err),
     }
 }
@@ -275,7 +259,7 @@ struct Totals {
     xfailed: usize,
 }
 
-fn journal_dir(given: Option<&Path>) -> Result<PathBuf, JournalError> {
+pub(crate) fn journal_dir(given: Option<&Path>) -> Result<PathBuf, JournalError> {
     match given {
         Some(d) => Ok(d.to_owned()),
         None => Journal::default_dir(),
@@ -388,7 +372,7 @@ fn run_inner(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
 
 /// Prints the cleanup report and retires the journal when nothing is left;
 /// otherwise says how to finish the job. Returns whether nothing is left.
-fn finish_journal(
+pub(crate) fn finish_journal(
     journal: Arc<Journal>,
     report: Option<CleanupReport>,
     dir: &Path,
@@ -726,9 +710,9 @@ mod tests {
 
     #[test]
     fn placeholders_and_no_target_say_so_and_exit_2() {
-        let (code, _, err) = run(&["scan", "--target", "http://127.0.0.1:1"]);
+        let (code, _, err) = run(&["scan"]);
         assert_eq!(code, EXIT_USAGE);
-        assert!(err.contains("not built yet"), "{err}");
+        assert!(err.contains("issue 4"), "{err}");
         let (code, _, err) = run(&["cleanup"]);
         assert_eq!(code, EXIT_USAGE);
         assert!(

@@ -104,11 +104,14 @@ pub enum CheckId {
     IdentitySpoofing,
     /// A non-canonical UUID spelling treated differently from the canonical one.
     UuidSpelling,
+    /// A suite step's own expectations (status per persona, `response_*`)
+    /// not met; its CWE, severity and claim come from the step.
+    Expectation,
 }
 
 impl CheckId {
     /// Every check, in report order.
-    pub const ALL: [CheckId; 12] = [
+    pub const ALL: [CheckId; 13] = [
         CheckId::No5xx,
         CheckId::NoInternalLeak,
         CheckId::Reflection,
@@ -121,6 +124,7 @@ impl CheckId {
         CheckId::ExistenceLeak,
         CheckId::IdentitySpoofing,
         CheckId::UuidSpelling,
+        CheckId::Expectation,
     ];
 
     /// The stable id string.
@@ -138,6 +142,7 @@ impl CheckId {
             CheckId::ExistenceLeak => "existence_leak",
             CheckId::IdentitySpoofing => "identity_spoofing",
             CheckId::UuidSpelling => "uuid_spelling",
+            CheckId::Expectation => "expectation",
         }
     }
 
@@ -156,6 +161,9 @@ impl CheckId {
             CheckId::ExistenceLeak => 204,
             CheckId::IdentitySpoofing => 290,
             CheckId::UuidSpelling => 178,
+            // A step that says nothing more: a protection the suite relies
+            // on did not hold.
+            CheckId::Expectation => 693,
         }
     }
 
@@ -178,6 +186,7 @@ impl CheckId {
             CheckId::ExistenceLeak => "Answers reveal whether another tenant's object exists",
             CheckId::IdentitySpoofing => "Client-supplied identity headers are honoured",
             CheckId::UuidSpelling => "A non-canonical UUID spelling bypasses a check",
+            CheckId::Expectation => "A suite step's expected answer was not given",
         }
     }
 }
@@ -371,27 +380,65 @@ impl Finding {
     }
 }
 
-/// Keeps the first finding of each id, in order; later duplicates raise the
-/// kept one's severity if theirs is higher, so nothing is lost by merging.
+/// One finding per id, in order of first appearance; a later duplicate
+/// with a higher severity replaces the kept one whole, so that the
+/// severity, evidence and response shown always belong together (a route
+/// whose every answer shows a banner (info) and one answer a schema dump
+/// (low) is reported with the dump).
 pub fn dedup(findings: Vec<Finding>) -> Vec<Finding> {
-    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-    let mut out: Vec<Finding> = Vec::new();
-    for f in findings {
-        match seen.get(&f.id) {
+    let mut set = FindingSet::default();
+    set.extend(findings);
+    set.into_vec()
+}
+
+/// Findings de-duplicated as they arrive, by [`dedup`]'s rule: a long scan
+/// keeps one finding per id in memory, not one per response.
+#[derive(Clone, Debug, Default)]
+pub struct FindingSet {
+    index: BTreeMap<String, usize>,
+    findings: Vec<Finding>,
+}
+
+impl FindingSet {
+    /// Adds a finding, merging it with a kept one of the same id.
+    pub fn push(&mut self, f: Finding) {
+        match self.index.get(&f.id) {
             Some(&i) => {
-                if let Some(kept) = out.get_mut(i) {
+                if let Some(kept) = self.findings.get_mut(i) {
                     if f.severity > kept.severity {
-                        kept.severity = f.severity;
+                        *kept = f;
                     }
                 }
             }
             None => {
-                seen.insert(f.id.clone(), out.len());
-                out.push(f);
+                self.index.insert(f.id.clone(), self.findings.len());
+                self.findings.push(f);
             }
         }
     }
-    out
+
+    /// Distinct findings so far.
+    pub fn len(&self) -> usize {
+        self.findings.len()
+    }
+
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.findings.is_empty()
+    }
+
+    /// The findings, in order of first appearance.
+    pub fn into_vec(self) -> Vec<Finding> {
+        self.findings
+    }
+}
+
+impl Extend<Finding> for FindingSet {
+    fn extend<I: IntoIterator<Item = Finding>>(&mut self, iter: I) {
+        for f in iter {
+            self.push(f);
+        }
+    }
 }
 
 /// The distinct CWE numbers among findings, ascending.
@@ -474,13 +521,14 @@ mod tests {
     }
 
     #[test]
-    fn dedup_keeps_first_and_highest_severity() {
+    fn dedup_keeps_the_worst_instance_in_first_position() {
         let a = Finding::from_exchange(CheckId::No5xx, Severity::Low, "a", "e", &ex("admin", ""));
         let b = Finding::from_exchange(CheckId::No5xx, Severity::High, "b", "e", &ex("admin", ""));
         let c = Finding::from_exchange(CheckId::No5xx, Severity::Low, "c", "e", &ex("norole", ""));
         let out = dedup(vec![a, b, c]);
         assert_eq!(out.len(), 2);
-        assert_eq!(out[0].title, "a");
+        assert_eq!(out[0].title, "b");
         assert_eq!(out[0].severity, Severity::High);
+        assert_eq!(out[1].title, "c");
     }
 }

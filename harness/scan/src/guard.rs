@@ -66,16 +66,24 @@ pub enum Ownership {
 /// The reason read-only mode gives for a skipped write.
 pub const READ_ONLY: &str = "read-only";
 
-/// A [`Transport`] that enforces read-only mode and ownership and journals
-/// what the run creates.
+/// The rules themselves, apart from any transport: what may be sent, and
+/// what a response says the run created. [`GuardedTransport`] applies them
+/// to suite requests; the scan applies the same guard to its own sender.
 #[derive(Debug)]
-pub struct GuardedTransport<T> {
-    inner: T,
+pub struct Guard {
     journal: Arc<Journal>,
     run_id: RunId,
     base_path: String,
     read_only: bool,
     ownership: Ownership,
+}
+
+/// A [`Transport`] that enforces read-only mode and ownership and journals
+/// what the run creates.
+#[derive(Debug)]
+pub struct GuardedTransport<T> {
+    inner: T,
+    guard: Guard,
 }
 
 /// A request's place in Placement's API: the path below the base URL,
@@ -137,12 +145,8 @@ impl<T: Transport> GuardedTransport<T> {
         ownership: Ownership,
     ) -> Self {
         GuardedTransport {
-            run_id: journal.run_id(),
             inner,
-            journal,
-            base_path: base_path.to_owned(),
-            read_only,
-            ownership,
+            guard: Guard::new(journal, base_path, read_only, ownership),
         }
     }
 
@@ -153,7 +157,70 @@ impl<T: Transport> GuardedTransport<T> {
 
     /// The run's journal.
     pub fn journal(&self) -> &Arc<Journal> {
+        &self.guard.journal
+    }
+
+    /// The rules this transport applies.
+    pub fn guard(&self) -> &Guard {
+        &self.guard
+    }
+}
+
+impl Guard {
+    /// The rules for a run journaling into `journal`, against a base URL
+    /// whose path is `base_path` (`/` or `/placement`).
+    pub fn new(
+        journal: Arc<Journal>,
+        base_path: &str,
+        read_only: bool,
+        ownership: Ownership,
+    ) -> Self {
+        Guard {
+            run_id: journal.run_id(),
+            journal,
+            base_path: base_path.to_owned(),
+            read_only,
+            ownership,
+        }
+    }
+
+    /// The run's journal.
+    pub fn journal(&self) -> &Arc<Journal> {
         &self.journal
+    }
+
+    /// Why `request` must not be sent (read-only mode, or an object the run
+    /// does not own under strict ownership); `None` when it may go.
+    pub fn refusal(&self, request: &Request) -> Option<String> {
+        if is_read(&request.method) {
+            return None;
+        }
+        if self.read_only {
+            return Some(READ_ONLY.to_owned());
+        }
+        if self.ownership == Ownership::Strict {
+            let segs = segments(&request.url, &self.base_path).unwrap_or_default();
+            if let Err(e) = self.check_ownership(request, &segs) {
+                return Some(e.0);
+            }
+        }
+        None
+    }
+
+    /// Whether writes must not follow redirects (strict ownership: a
+    /// redirect could point the write at an object that was not checked).
+    pub fn pins_writes(&self) -> bool {
+        self.ownership == Ownership::Strict
+    }
+
+    /// Journals what a successful write created; call it before handing
+    /// the response on.
+    pub fn note(&self, request: &Request, response: &Response) -> Result<(), String> {
+        if is_read(&request.method) {
+            return Ok(());
+        }
+        let segs = segments(&request.url, &self.base_path).unwrap_or_default();
+        self.record(request, &segs, response)
     }
 
     /// Whether an object id or name is the run's: journaled, or marked.
@@ -461,7 +528,7 @@ fn is_read(method: &str) -> bool {
 
 impl<T: Transport + Sync> Transport for GuardedTransport<T> {
     fn skip_reason(&self, request: &Request) -> Option<String> {
-        if self.read_only && !is_read(&request.method) {
+        if self.guard.read_only && !is_read(&request.method) {
             return Some(READ_ONLY.to_owned());
         }
         self.inner.skip_reason(request)
@@ -471,20 +538,19 @@ impl<T: Transport + Sync> Transport for GuardedTransport<T> {
         if is_read(&request.method) {
             return self.inner.send(request).await;
         }
-        if self.read_only {
-            return Err(TransportError(format!(
-                "{READ_ONLY}: {} {} not sent",
-                request.method, request.url
-            )));
+        if let Some(why) = self.guard.refusal(&request) {
+            return Err(TransportError(if why == READ_ONLY {
+                format!("{READ_ONLY}: {} {} not sent", request.method, request.url)
+            } else {
+                why
+            }));
         }
-        let segs = segments(&request.url, &self.base_path).unwrap_or_default();
         let mut request = request;
-        if self.ownership == Ownership::Strict {
-            self.check_ownership(&request, &segs)?;
+        if self.guard.pins_writes() {
             request.follow_redirects = false;
         }
         let response = self.inner.send(request.clone()).await?;
-        self.record(&request, &segs, &response).map_err(|e| {
+        self.guard.note(&request, &response).map_err(|e| {
             TransportError(format!(
                 "{} {} succeeded ({}) but what it created could not be journaled, so \
                  cleanup will not know it: {e}",

@@ -5,20 +5,27 @@
 //! [`finding`]s, the [`oracle`]s that judge exchanges, the [`report`]
 //! writers, gabbi-compatible [`suite`]s, and the HTTP [`client`] with its
 //! [`target`] and [`persona`]s; the [`cli`] runs suites against a target
-//! (`placement-harness run`). The scan command comes next.
+//! (`placement-harness run`) and scans it (`placement-harness scan`: the
+//! [`scan`] engine over suites [`suite::expand`]ed with [`corpus`] inputs,
+//! [`route`] templates, [`snapshot`]s and a [`progress`] bar).
 
 pub use placement_core as core;
 
 pub mod cleanup;
 pub mod cli;
 pub mod client;
+pub mod corpus;
 pub mod exchange;
 pub mod finding;
 pub mod guard;
 pub mod journal;
 pub mod oracle;
 pub mod persona;
+pub mod progress;
 pub mod report;
+pub mod route;
 pub mod run_id;
+pub mod scan;
+pub mod snapshot;
 pub mod suite;
 pub mod target;

@@ -62,19 +62,29 @@ fn deletes_in_a_safe_order_and_tolerates_404() {
             "/resource_providers/grandchild",
             Some("child"),
         ),
-        e(ObjectKind::Consumer, "c1", "/allocations/c1", None),
+        e(
+            ObjectKind::Consumer,
+            "c1000000-0000-4000-8000-000000000001",
+            "/allocations/c1000000-0000-4000-8000-000000000001",
+            None,
+        ),
         e(
             ObjectKind::Inventory,
             "foreign",
             "/resource_providers/foreign/inventories",
             Some("foreign"),
         ),
-        e(ObjectKind::Consumer, "c2", "/allocations/c2", None),
+        e(
+            ObjectKind::Consumer,
+            "c2000000-0000-4000-8000-000000000002",
+            "/allocations/c2000000-0000-4000-8000-000000000002",
+            None,
+        ),
     ] {
         assert!(j.record(entry).is_ok());
     }
     let fake = Fake::new(|r| {
-        if r.url.ends_with("/c2") || r.url.ends_with("CUSTOM_T") {
+        if r.url.ends_with("/c2000000-0000-4000-8000-000000000002") || r.url.ends_with("CUSTOM_T") {
             resp(404, &[], "")
         } else {
             resp(204, &[], "")
@@ -88,8 +98,8 @@ fn deletes_in_a_safe_order_and_tolerates_404() {
     assert_eq!(
         paths(&fake),
         vec![
-            "/allocations/c1",
-            "/allocations/c2",
+            "/allocations/c1000000-0000-4000-8000-000000000001",
+            "/allocations/c2000000-0000-4000-8000-000000000002",
             "/resource_providers/foreign/inventories",
             "/resource_providers/grandchild",
             "/resource_providers/child",
@@ -209,5 +219,53 @@ fn run_with_cleanup_cleans_after_the_work() {
     let Ok(rt) = rt else { panic!("runtime") };
     let (finished, report) = rt.block_on(run_with_cleanup(async { 7 }, &fake, &j, &config));
     assert!(matches!(finished, Finished::Completed(7)));
+    assert_eq!(report.removed.len(), 1);
+}
+
+/// A consumer id Placement wrongly accepted (trailing newline, a literal
+/// `%`) is deleted at its escaped path: unescaped, a URL parser drops the
+/// newline and the DELETE would hit (and "find gone") another consumer.
+#[test]
+fn journaled_ids_with_control_characters_are_escaped_in_the_path() {
+    assert_eq!(
+        super::encode_path("/allocations/c0ffee00-1234-4abc-8def-0123456789ab\n"),
+        "/allocations/c0ffee00-1234-4abc-8def-0123456789ab%0A"
+    );
+    assert_eq!(
+        super::encode_path("/allocations/c0ffee00%2D1234 x"),
+        "/allocations/c0ffee00%252D1234%20x"
+    );
+    assert_eq!(
+        super::encode_path("/resource_providers/9a1b/inventories"),
+        "/resource_providers/9a1b/inventories"
+    );
+}
+
+/// A consumer whose journaled id is not a canonical UUID is cleared by name
+/// in a `POST /allocations` body (where Placement accepted it), never by a
+/// path that Python's `$` or a URL parser could bend to another consumer.
+#[test]
+fn consumers_with_non_canonical_ids_are_cleared_by_post() {
+    let j = journal("cleanup-post-clear");
+    let odd = "c0ffee00-1234-4abc-8def-0123456789ab\n";
+    assert!(
+        j.record(e(
+            ObjectKind::Consumer,
+            odd,
+            &format!("/allocations/{odd}"),
+            None
+        ))
+        .is_ok()
+    );
+    let fake = Fake::new(|_| resp(204, &[], ""));
+    let report = block(cleanup(&fake, &j, &CleanupConfig::new("http://h/p", None)));
+    assert_eq!(paths(&fake), vec!["/allocations"]);
+    let sent: Vec<Request> = fake.sent.lock().map(|s| s.clone()).unwrap_or_default();
+    let Some(req) = sent.first() else {
+        panic!("nothing sent")
+    };
+    assert_eq!(req.method, "POST");
+    let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
+    assert_eq!(body[odd]["allocations"], serde_json::json!({}));
     assert_eq!(report.removed.len(), 1);
 }

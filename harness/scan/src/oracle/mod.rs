@@ -106,10 +106,17 @@ pub fn check_one(ex: &Exchange, ctx: &Context) -> Vec<Finding> {
 /// Every oracle, single and comparison, over a run's exchanges, de-duplicated.
 pub fn check_all(exchanges: &[Exchange], ctx: &Context) -> Vec<Finding> {
     let mut out: Vec<Finding> = exchanges.iter().flat_map(|ex| check_one(ex, ctx)).collect();
-    out.extend(existence_leak::check(exchanges, ctx));
+    out.extend(check_comparisons(exchanges, ctx));
+    dedup(out)
+}
+
+/// The comparison oracles only (existence_leak, identity_spoofing,
+/// uuid_spelling), over every exchange of a run, not de-duplicated.
+pub fn check_comparisons(exchanges: &[Exchange], ctx: &Context) -> Vec<Finding> {
+    let mut out = existence_leak::check(exchanges, ctx);
     out.extend(identity_spoofing::check(exchanges, ctx));
     out.extend(uuid_spelling::check(exchanges, ctx));
-    dedup(out)
+    out
 }
 
 /// Test helpers: exchanges from the captured Placement fixtures.

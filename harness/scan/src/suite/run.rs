@@ -161,7 +161,7 @@ impl SuiteReport {
 }
 
 /// Split `scheme://netloc/prefix` for `$SCHEME` and `$NETLOC`.
-fn split_base(base: &str) -> (String, String) {
+pub fn split_base(base: &str) -> (String, String) {
     match base.split_once("://") {
         Some((scheme, rest)) => (scheme.to_owned(), rest.trim_end_matches('/').to_owned()),
         None => ("http".to_owned(), base.trim_end_matches('/').to_owned()),
@@ -210,8 +210,9 @@ fn subst_err(check: &'static str, e: SubstError) -> Failure {
 }
 
 /// Build the request for `test`; failures are the test's own (a missing
-/// variable fails the test, as in gabbi, not the run).
-fn build_request(
+/// variable fails the test, as in gabbi, not the run). Returns the request
+/// and the substituted URL before query parameters (`$URL`).
+pub fn build_request(
     test: &Test,
     config: &RunConfig,
     ctx: &Context<'_>,

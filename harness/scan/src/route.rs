@@ -1,0 +1,146 @@
+//! Route templates: a concrete URL path mapped to the Placement route it
+//! hits (`/resource_providers/{uuid}/inventories/{resource_class}`), so that
+//! findings hash the template, not the concrete URL: one bug found with a
+//! hundred malformed UUIDs is one finding per input class, not a hundred.
+//!
+//! The table is Placement's own route list (`placement/handler.py`,
+//! `ROUTE_DECLARATIONS`), which has not changed shape up to microversion
+//! 1.39. A path outside it keeps its own text as its route.
+
+/// Every route of Placement 1.39, as `handler.py` declares it.
+pub const ROUTES: &[&str] = &[
+    "/",
+    "/resource_classes",
+    "/resource_classes/{name}",
+    "/resource_providers",
+    "/resource_providers/{uuid}",
+    "/resource_providers/{uuid}/inventories",
+    "/resource_providers/{uuid}/inventories/{resource_class}",
+    "/resource_providers/{uuid}/usages",
+    "/resource_providers/{uuid}/aggregates",
+    "/resource_providers/{uuid}/allocations",
+    "/resource_providers/{uuid}/traits",
+    "/allocations",
+    "/allocations/{consumer_uuid}",
+    "/allocation_candidates",
+    "/traits",
+    "/traits/{name}",
+    "/usages",
+    "/reshaper",
+];
+
+/// A path matched to its route, with the values of its parameters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RouteMatch {
+    /// The template, or the path itself when no route matched.
+    pub template: String,
+    /// `(parameter name, raw segment)` in path order, still percent-encoded.
+    pub params: Vec<(String, String)>,
+    /// Whether a route of [`ROUTES`] matched.
+    pub known: bool,
+}
+
+impl RouteMatch {
+    /// The raw value of the parameter whose name is `uuid` or ends in `_uuid`.
+    pub fn uuid_param(&self) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(n, _)| n == "uuid" || n.ends_with("_uuid"))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The path of a URL or path: scheme, host, query and fragment removed.
+pub fn path_of(url: &str) -> &str {
+    let after_scheme = match url.find("://") {
+        Some(i) => {
+            let rest = url.get(i + 3..).unwrap_or("");
+            match rest.find('/') {
+                Some(j) => rest.get(j..).unwrap_or("/"),
+                None => "/",
+            }
+        }
+        None => url,
+    };
+    let end = after_scheme.find(['?', '#']).unwrap_or(after_scheme.len());
+    after_scheme.get(..end).unwrap_or(after_scheme)
+}
+
+/// Matches `url` (a full URL or a path) to a route. `prefix` is the path
+/// of the target's base URL (`/placement` behind a proxy), removed first.
+pub fn match_route(url: &str, prefix: &str) -> RouteMatch {
+    let path = path_of(url);
+    let prefix = prefix.trim_end_matches('/');
+    let rel = match path.strip_prefix(prefix) {
+        Some(r) if !prefix.is_empty() && (r.is_empty() || r.starts_with('/')) => r,
+        _ => path,
+    };
+    let rel = if rel.is_empty() { "/" } else { rel };
+    // Placement's router (selector) ignores one trailing slash on no route
+    // but `/`; keep the exact path when it does not match.
+    let segments: Vec<&str> = rel.trim_start_matches('/').split('/').collect();
+    for route in ROUTES {
+        let parts: Vec<&str> = route.trim_start_matches('/').split('/').collect();
+        if parts.len() != segments.len() {
+            continue;
+        }
+        let mut params = Vec::new();
+        let mut ok = true;
+        for (part, seg) in parts.iter().zip(&segments) {
+            if let Some(name) = part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+                if seg.is_empty() {
+                    ok = false;
+                    break;
+                }
+                params.push((name.to_owned(), (*seg).to_owned()));
+            } else if part != seg {
+                ok = false;
+                break;
+            }
+        }
+        if ok {
+            return RouteMatch {
+                template: (*route).to_owned(),
+                params,
+                known: true,
+            };
+        }
+    }
+    RouteMatch {
+        template: rel.to_owned(),
+        params: Vec::new(),
+        known: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn concrete_paths_map_to_templates() {
+        let m = match_route(
+            "http://127.0.0.1:8/resource_providers/abc/inventories/VCPU?x=1",
+            "",
+        );
+        assert_eq!(
+            m.template,
+            "/resource_providers/{uuid}/inventories/{resource_class}"
+        );
+        assert_eq!(m.uuid_param(), Some("abc"));
+        assert_eq!(match_route("/", "").template, "/");
+        assert_eq!(match_route("http://h:1", "").template, "/");
+        assert_eq!(
+            match_route("/allocations/x%0A", "").template,
+            "/allocations/{consumer_uuid}"
+        );
+        assert_eq!(
+            match_route("http://h/placement/traits/T", "/placement").template,
+            "/traits/{name}"
+        );
+        let unknown = match_route("/nope/1", "");
+        assert!(!unknown.known);
+        assert_eq!(unknown.template, "/nope/1");
+        assert!(!match_route("/resource_providers/", "").known);
+    }
+}

@@ -1,0 +1,154 @@
+//! The oracle [`Context`] of a scan: each persona's tenant, who is
+//! privileged, and the policy table of the target's RBAC mode.
+//!
+//! Placement 16.0.0's default policy (`placement/policies/`) allows admin
+//! or service on every route (`rule:admin_or_service_api`), except
+//! `GET /usages`, which a project reader may call for its own project
+//! (`rule:admin_or_project_reader_or_service_api`). The table below says
+//! exactly that for the personas whose roles the scan knows; personas with
+//! opaque tokens are not judged. The same table holds for the three RBAC
+//! modes `scripts/placement-up --rbac` sets (default, `secure`: new
+//! defaults with project scope, `legacy`: the deprecated `role:admin` rules
+//! OR'd in): every persona here is project-scoped and the deprecated rules
+//! grant admin only. A deployment's own policy file is not modelled.
+
+use crate::oracle::{Access, Context, PolicyRule};
+use crate::persona::{Credential, Persona};
+use crate::route::ROUTES;
+
+/// Methods the table covers: a method a route lacks answers 405, which the
+/// policy oracle neither counts as granted nor as refused.
+const METHODS: &[&str] = &["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"];
+
+/// What the scan knows of a persona's identity.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Known {
+    /// Its project, when known.
+    pub project: Option<String>,
+    /// Its roles, when known.
+    pub roles: Option<Vec<String>>,
+}
+
+/// The project and roles a persona presents.
+pub fn known(persona: &Persona) -> Known {
+    match &persona.credential {
+        Credential::None => Known {
+            project: None,
+            roles: Some(Vec::new()),
+        },
+        Credential::Noauth2 { token, roles } => {
+            let token = token.expose();
+            // noauth2: `admin` alone is the admin user with the admin role;
+            // `user:project` names the project after the colon.
+            let project = token.split_once(':').map(|(_, p)| p.to_owned());
+            let roles = match roles {
+                Some(r) => r.clone(),
+                None if token == "admin" => vec!["admin".to_owned()],
+                None => Vec::new(),
+            };
+            Known {
+                project: project.or_else(|| (token == "admin").then(|| "admin".to_owned())),
+                roles: Some(roles),
+            }
+        }
+        Credential::Identity(id) => Known {
+            project: Some(id.project_id.clone()),
+            roles: Some(id.roles.clone()),
+        },
+        Credential::Token(_) | Credential::Keystone(_) => Known {
+            project: None,
+            roles: None,
+        },
+    }
+}
+
+/// The oracle context for `personas` under Placement's default policy.
+pub fn oracle_context(personas: &[Persona]) -> Context {
+    let mut ctx = Context::default();
+    ctx.privileged.clear();
+    let mut access_default = Vec::new();
+    let mut access_usages = Vec::new();
+    for p in personas {
+        let k = known(p);
+        if let Some(project) = &k.project {
+            ctx.persona_tenant.insert(p.name.clone(), project.clone());
+        }
+        let Some(roles) = k.roles else {
+            // Opaque token: privileged only if named so, never judged.
+            if p.name == "admin" || p.name == "service" {
+                ctx.privileged.insert(p.name.clone());
+            }
+            continue;
+        };
+        if matches!(p.credential, Credential::None) {
+            continue;
+        }
+        let has = |r: &str| roles.iter().any(|x| x == r);
+        let privileged = has("admin") || has("service");
+        if privileged {
+            ctx.privileged.insert(p.name.clone());
+        }
+        let access = if privileged {
+            Access::Allow
+        } else {
+            Access::Deny
+        };
+        access_default.push((p.name.clone(), access));
+        // A reader may read its own project's usages; which project it
+        // asks for is in the query, so only the clear cases are judged.
+        if privileged {
+            access_usages.push((p.name.clone(), Access::Allow));
+        } else if !has("reader") {
+            access_usages.push((p.name.clone(), Access::Deny));
+        }
+    }
+    for route in ROUTES.iter().filter(|r| **r != "/") {
+        for method in METHODS {
+            let access = if *route == "/usages" && matches!(*method, "GET" | "HEAD") {
+                &access_usages
+            } else {
+                &access_default
+            };
+            ctx.policy.push(PolicyRule {
+                method: (*method).to_owned(),
+                route: (*route).to_owned(),
+                access: access.iter().cloned().collect(),
+            });
+        }
+    }
+    ctx
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::persona::default_personas;
+    use crate::target::AuthMode;
+
+    #[test]
+    fn default_personas_under_noauth2() {
+        let ctx = oracle_context(&default_personas(AuthMode::Noauth2, None));
+        assert!(ctx.privileged.contains("admin"));
+        assert!(ctx.privileged.contains("service"));
+        assert!(ctx.privileged.contains("tenant-a-admin"));
+        assert!(!ctx.privileged.contains("tenant-b-member"));
+        assert_eq!(
+            ctx.persona_tenant
+                .get("tenant-b-member")
+                .map(String::as_str),
+            Some("tenant-b")
+        );
+        assert_eq!(
+            ctx.access("GET", "/resource_providers", "tenant-b-member"),
+            Some(Access::Deny)
+        );
+        assert_eq!(
+            ctx.access("GET", "/resource_providers", "service"),
+            Some(Access::Allow)
+        );
+        assert_eq!(ctx.access("GET", "/usages", "tenant-a-reader"), None);
+        assert_eq!(ctx.access("GET", "/usages", "norole"), Some(Access::Deny));
+        assert_eq!(ctx.access("GET", "/", "norole"), None);
+        assert_eq!(ctx.access("GET", "/traits", "anonymous"), None);
+    }
+}

@@ -1,0 +1,742 @@
+//! The scan: every step of every suite expanded into concrete requests,
+//! sent in order as the right persona, each response judged by the oracles
+//! (and the step's own expectations), comparison oracles run over the whole
+//! run at the end, and marked steps snapshotted.
+//!
+//! The safety machinery (run id, journal, `--read-only`, fixtures that
+//! create data, cleanup) plugs in through [`hooks`]: a [`hooks::Sender`]
+//! wrapper and a [`hooks::Fixtures`] implementation; this module calls
+//! them and knows nothing of what they do.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::exchange::{self, Exchange, Header, Input, InputKind};
+use crate::finding::{CheckId, Finding, FindingSet, Severity, finding_id};
+use crate::oracle;
+use crate::persona::Persona;
+use crate::progress::Progress;
+use crate::route::match_route;
+use crate::snapshot::{self, Redactor, SnapshotMode, SnapshotOutcome};
+use crate::suite::check::{Response, check_response};
+use crate::suite::expand::{ExpandedStep, OracleSelection, concrete_test, expand_suite};
+use crate::suite::fixture::suite_environ;
+use crate::suite::run::{RunConfig, build_request, split_base};
+use crate::suite::substitute::{Context as TemplateContext, Recorded};
+use crate::suite::{Suite, SuiteError, Test};
+
+pub mod command;
+pub mod context;
+pub mod hooks;
+mod join;
+pub mod safety;
+
+pub use hooks::{ClientSender, FixtureSetup, Fixtures, NoFixtures, Sender};
+
+/// Headers only the auth middleware may set: a suite step that sends one
+/// itself while acting as a persona is probing `identity_spoofing`.
+pub const IDENTITY_HEADERS: &[&str] = &[
+    "x-roles",
+    "x-role",
+    "x-project-id",
+    "x-tenant-id",
+    "x-tenant",
+    "x-user-id",
+    "x-user",
+    "x-service-roles",
+    "openstack-system-scope",
+    "x-identity-status",
+    "x-is-admin-project",
+    "x-project-domain-id",
+    "x-user-domain-id",
+];
+
+/// The default severity of an `expectation` finding when the step names none.
+pub const DEFAULT_EXPECTATION_SEVERITY: Severity = Severity::Medium;
+
+/// A suite ready to scan: parsed, checked and expanded.
+#[derive(Clone, Debug)]
+pub struct PlannedSuite {
+    /// The suite.
+    pub suite: Suite,
+    /// Its steps, expanded.
+    pub steps: Vec<ExpandedStep>,
+    /// The file stem, for snapshot names and comparison groups.
+    pub stem: String,
+}
+
+impl PlannedSuite {
+    /// Checks and expands `suite` against the persona names the scan knows.
+    pub fn plan(suite: Suite, personas: &[Persona]) -> Result<Self, SuiteError> {
+        let names: Vec<String> = personas.iter().map(|p| p.name.clone()).collect();
+        let steps = expand_suite(&suite, &names)?;
+        let stem = suite
+            .file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "suite".to_owned());
+        Ok(PlannedSuite { suite, steps, stem })
+    }
+
+    /// Concrete requests planned (polls not counted).
+    pub fn requests(&self) -> usize {
+        self.steps
+            .iter()
+            .filter(|s| s.test.skip.is_none())
+            .map(|s| s.expansions.len())
+            .sum()
+    }
+}
+
+/// How to scan.
+#[derive(Clone, Debug)]
+pub struct ScanConfig {
+    /// Base URL of the target.
+    pub base_url: String,
+    /// Snapshot profile folder.
+    pub profile: String,
+    /// `--snapshots`.
+    pub snapshots: SnapshotMode,
+    /// `--snapshot-dir`; `None`: `snapshots/` beside each suite file.
+    pub snapshot_dir: Option<PathBuf>,
+    /// The personas, by name.
+    pub personas: Vec<Persona>,
+    /// Strings unique to this run (its run id) that snapshots mask.
+    pub run_literals: Vec<String>,
+    /// Upper bound on `poll.count`.
+    pub max_poll: u32,
+    /// Reads of one step sent at once (`--concurrency`); writes go one by one.
+    pub concurrency: usize,
+    /// Upper bound on the requests of the whole scan.
+    pub max_requests: u64,
+    /// Upper bound on the scan's wall time.
+    pub max_duration: Duration,
+}
+
+/// A step that could not run as written (a template naming a missing
+/// response, a request the transport refused).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StepError {
+    /// `file:line`.
+    pub place: String,
+    /// The concrete step name.
+    pub step: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// What a scan found and did.
+#[derive(Debug, Default)]
+pub struct ScanOutcome {
+    /// Findings, de-duplicated.
+    pub findings: Vec<Finding>,
+    /// Requests sent.
+    pub requests: u64,
+    /// Snapshot results.
+    pub snapshots: Vec<SnapshotOutcome>,
+    /// Steps that could not run.
+    pub step_errors: Vec<StepError>,
+    /// Requests not sent on purpose (read-only mode, objects the run does
+    /// not own), with the reason.
+    pub skipped: Vec<StepError>,
+    /// Why the scan stopped early, if it did (Ctrl-C, a bound).
+    pub stopped: Option<String>,
+    /// Whether Ctrl-C stopped it.
+    pub interrupted: bool,
+    /// Errors writing snapshots or cleaning up.
+    pub errors: Vec<String>,
+}
+
+/// One concrete request of a step, built and ready to send.
+struct Prepared<'a> {
+    name: &'a str,
+    persona: Option<&'a Persona>,
+    test: Test,
+    input: Option<crate::corpus::CorpusInput>,
+    request: crate::suite::Request,
+    url: String,
+}
+
+/// Where a request comes from, for its oracle-facing record.
+struct SendPlace<'a> {
+    prefix: &'a str,
+    stem: &'a str,
+    label: &'a str,
+}
+
+/// What sending one prepared request gave.
+struct Sent {
+    /// Requests sent (poll attempts included).
+    requests: u64,
+    /// Responses before the final one (redirect hops, poll attempts that
+    /// did not meet the expectations): judged by the oracles too.
+    earlier: Vec<Exchange>,
+    /// The final response and its unmet expectations.
+    last: Option<(Exchange, Vec<String>)>,
+    /// Why there is no final response.
+    error: Option<String>,
+    /// Why the request was not sent (the sender's guard said no).
+    skipped: Option<String>,
+}
+
+/// Most redirects followed for one `redirects: true` step.
+pub const MAX_REDIRECTS: u32 = 10;
+
+/// Where a 3xx response sends the client, when it is on the same origin
+/// (scheme, host, port): a redirect elsewhere would carry the persona's
+/// credentials to another server, so it is not followed.
+fn redirect_target(ex: &Exchange) -> Option<String> {
+    if !(300..400).contains(&ex.status()) {
+        return None;
+    }
+    let from = url::Url::parse(&ex.request().url).ok()?;
+    let next = from.join(ex.response_header("location")?).ok()?;
+    let same = from.scheme() == next.scheme()
+        && from.host_str() == next.host_str()
+        && from.port_or_known_default() == next.port_or_known_default();
+    same.then(|| next.to_string())
+}
+
+/// Sends one prepared request, following same-origin redirects when its
+/// test says `redirects: true` (the hops are judged like any response) and
+/// polling as its test says, and checks the
+/// test's own expectations on each response.
+async fn send_prepared<S: Sender>(
+    sender: &S,
+    p: &Prepared<'_>,
+    tctx: &TemplateContext<'_>,
+    place: &SendPlace<'_>,
+    max_poll: u32,
+) -> Sent {
+    let (count, delay) = match p.test.poll {
+        Some(poll) => (poll.count.clamp(1, max_poll.max(1)), poll.delay),
+        None => (1, Duration::ZERO),
+    };
+    let mut sent = Sent {
+        requests: 0,
+        earlier: Vec::new(),
+        last: None,
+        error: None,
+        skipped: None,
+    };
+    for attempt in 1..=count {
+        let req = exchange_request(
+            &p.request,
+            &p.test,
+            p.input.as_ref(),
+            place.prefix,
+            place.stem,
+            place.label,
+            p.name,
+        );
+        if let Some(why) = sender.skip_reason(&req) {
+            sent.skipped = Some(why);
+            return sent;
+        }
+        sent.requests += 1;
+        let mut exchange = match sender.send(req, p.persona).await {
+            Ok(ex) => ex,
+            Err(e) => {
+                sent.error = Some(format!("{} {}: {e}", p.request.method, p.request.url));
+                return sent;
+            }
+        };
+        if p.request.follow_redirects {
+            let mut hops = 0;
+            while let Some(next) = redirect_target(&exchange) {
+                if hops >= MAX_REDIRECTS {
+                    break;
+                }
+                hops += 1;
+                let previous_method = exchange.request().method.clone();
+                // Rebuilt from the unredacted request: the exchange's copy
+                // has its credentials masked.
+                let mut fresh = exchange_request(
+                    &p.request,
+                    &p.test,
+                    p.input.as_ref(),
+                    place.prefix,
+                    place.stem,
+                    place.label,
+                    p.name,
+                );
+                fresh.url = next;
+                fresh.route = match_route(&fresh.url, place.prefix).template;
+                // As browsers and requests do: 303 (and 301/302 after a
+                // POST) become a GET without a body.
+                let status = exchange.status();
+                if status == 303 || (matches!(status, 301 | 302) && previous_method == "POST") {
+                    fresh.method = "GET".to_owned();
+                    fresh.body = None;
+                }
+                if let Some(why) = sender.skip_reason(&fresh) {
+                    // The hop names another object than the one checked:
+                    // the 3xx stays the final answer.
+                    let _ = why;
+                    break;
+                }
+                sent.earlier.push(exchange);
+                sent.requests += 1;
+                exchange = match sender.send(fresh, p.persona).await {
+                    Ok(ex) => ex,
+                    Err(e) => {
+                        sent.error = Some(format!("following a redirect: {e}"));
+                        return sent;
+                    }
+                };
+            }
+        }
+        let response = Response {
+            status: exchange.status(),
+            headers: exchange
+                .response()
+                .headers
+                .iter()
+                .map(|h| (h.name.clone(), h.value.clone()))
+                .collect(),
+            body: exchange.response().body.clone(),
+        };
+        let check_ctx = TemplateContext {
+            current_url: Some(&p.url),
+            ..*tctx
+        };
+        let failures = check_response(&p.test, &p.test.status, &response, &check_ctx);
+        if failures.is_empty() || attempt >= count {
+            sent.last = Some((exchange, failures.iter().map(ToString::to_string).collect()));
+            return sent;
+        }
+        sent.earlier.push(exchange);
+        tokio::time::sleep(delay).await;
+    }
+    sent
+}
+
+/// Runs the planned suites over `sender`, with `fixtures`' setup before each
+/// suite and their cleanup at the end. `stop` is polled before each request
+/// (Ctrl-C sets it).
+pub async fn run_scan<S: Sender, F: Fixtures>(
+    suites: &[PlannedSuite],
+    sender: &S,
+    fixtures: &F,
+    config: &ScanConfig,
+    stop: &AtomicBool,
+    progress: &Progress,
+) -> ScanOutcome {
+    let mut ctx = context::oracle_context(&config.personas);
+    let started = Instant::now();
+    let mut out = ScanOutcome::default();
+    // What the comparison oracles weigh at the end: the probes they pair, and
+    // the first plain request per (persona, method, route, group) as its
+    // baseline, status only, so that memory grows with probes, not bodies.
+    let mut exchanges: Vec<Exchange> = Vec::new();
+    let mut baselines: BTreeSet<BaselineKey> = BTreeSet::new();
+    let mut selections: BTreeMap<(String, String), OracleSelection> = BTreeMap::new();
+    let mut findings = FindingSet::default();
+    let prefix = url::Url::parse(&config.base_url)
+        .map(|u| u.path().trim_end_matches('/').to_owned())
+        .unwrap_or_default();
+    'suites: for planned in suites {
+        let label = planned.suite.file.display().to_string();
+        let setup = match fixtures.setup(&planned.suite).await {
+            Ok(s) => s,
+            Err(e) => {
+                out.step_errors.push(StepError {
+                    place: label.clone(),
+                    step: "(fixtures)".to_owned(),
+                    message: e,
+                });
+                continue;
+            }
+        };
+        ctx.ownership.extend(setup.ownership.clone());
+        let mut environ = suite_environ(std::env::vars());
+        environ.extend(setup.environ);
+        let mut redactor = Redactor::new(&environ, &config.base_url);
+        for lit in &config.run_literals {
+            redactor = redactor.with_literal(lit, "[run_id]");
+        }
+        let mut run = RunConfig::new(config.base_url.clone());
+        run.environ = environ;
+        run.max_poll = config.max_poll;
+        let (scheme, netloc) = split_base(&config.base_url);
+        let mut history: Vec<(String, Recorded)> = Vec::new();
+        let mut prior: Option<Recorded> = None;
+        for step in &planned.steps {
+            if step.test.skip.is_some() {
+                continue;
+            }
+            let place = format!("{label}:{}", step.test.line);
+            let tctx = TemplateContext {
+                environ: &run.environ,
+                prior: prior.as_ref(),
+                history: &history,
+                current_url: None,
+                scheme: &scheme,
+                netloc: &netloc,
+            };
+            // Every expansion is built first: they all see the same prior
+            // response, so the order they are sent in does not matter.
+            let mut prepared = Vec::with_capacity(step.expansions.len());
+            for expansion in &step.expansions {
+                let (test, input) = concrete_test(&step.test, expansion, &run.environ);
+                match build_request(&test, &run, &tctx) {
+                    Ok((request, url)) => prepared.push(Prepared {
+                        name: &expansion.name,
+                        persona: expansion
+                            .persona
+                            .as_ref()
+                            .and_then(|n| config.personas.iter().find(|p| &p.name == n)),
+                        test,
+                        input,
+                        request,
+                        url,
+                    }),
+                    Err(f) => out.step_errors.push(StepError {
+                        place: place.clone(),
+                        step: expansion.name.clone(),
+                        message: f.to_string(),
+                    }),
+                }
+            }
+            // Reads go out `concurrency` at a time; writes one by one, so
+            // that a step whose requests change state runs in a fixed order.
+            let batch_size = if matches!(step.test.method.as_str(), "GET" | "HEAD") {
+                config.concurrency.max(1)
+            } else {
+                1
+            };
+            let mut snap: Vec<(String, Exchange)> = Vec::new();
+            let mut last: Option<Recorded> = None;
+            let mut rest: &[Prepared<'_>] = &prepared;
+            while !rest.is_empty() {
+                if stop.load(Ordering::SeqCst) {
+                    out.interrupted = true;
+                    out.stopped = Some("interrupted (Ctrl-C)".to_owned());
+                    break 'suites;
+                }
+                let left = config.max_requests.saturating_sub(out.requests);
+                if left == 0 {
+                    out.stopped = Some(format!("request bound {} reached", config.max_requests));
+                    break 'suites;
+                }
+                if started.elapsed() >= config.max_duration {
+                    out.stopped = Some(format!(
+                        "time bound {}s reached",
+                        config.max_duration.as_secs()
+                    ));
+                    break 'suites;
+                }
+                let n = batch_size
+                    .min(rest.len())
+                    .min(usize::try_from(left).unwrap_or(usize::MAX));
+                let (batch, tail) = rest.split_at(n);
+                rest = tail;
+                let send_place = SendPlace {
+                    prefix: &prefix,
+                    stem: &planned.stem,
+                    label: &label,
+                };
+                let sends = batch
+                    .iter()
+                    .map(|p| send_prepared(sender, p, &tctx, &send_place, config.max_poll));
+                let results = join::join_all(sends.collect()).await;
+                for (p, sent) in batch.iter().zip(results) {
+                    progress.inc(p.name);
+                    out.requests += sent.requests;
+                    selections.insert((label.clone(), p.name.to_owned()), step.oracles.clone());
+                    for ex in &sent.earlier {
+                        // A hop or a failed poll attempt is still a response.
+                        findings.extend(
+                            oracle::check_one(ex, &ctx)
+                                .into_iter()
+                                .filter(|f| step.oracles.enabled(f.check)),
+                        );
+                    }
+                    if let Some(reason) = sent.skipped {
+                        out.skipped.push(StepError {
+                            place: place.clone(),
+                            step: p.name.to_owned(),
+                            message: reason,
+                        });
+                        continue;
+                    }
+                    let Some((exchange, failures)) = sent.last else {
+                        out.step_errors.push(StepError {
+                            place: place.clone(),
+                            step: p.name.to_owned(),
+                            message: sent.error.unwrap_or_default(),
+                        });
+                        continue;
+                    };
+                    if !failures.is_empty()
+                        && !p.test.xfail
+                        && step.oracles.enabled(CheckId::Expectation)
+                    {
+                        findings.push(expectation_finding(&step.test, &exchange, &failures));
+                    }
+                    findings.extend(
+                        oracle::check_one(&exchange, &ctx)
+                            .into_iter()
+                            .filter(|f| step.oracles.enabled(f.check)),
+                    );
+                    last = Some(Recorded {
+                        url: p.url.clone(),
+                        headers: exchange
+                            .response()
+                            .headers
+                            .iter()
+                            .map(|h| (h.name.clone(), h.value.clone()))
+                            .collect(),
+                        json: serde_json::from_slice(&exchange.response().body).ok(),
+                    });
+                    if step.test.security.snapshot.is_some() {
+                        snap.push((p.name.to_owned(), exchange.clone()));
+                    }
+                    keep_for_comparison(&mut exchanges, &mut baselines, exchange);
+                }
+            }
+            if let Some(rec) = last {
+                history.push((step.test.name.clone(), rec.clone()));
+                prior = Some(rec);
+            }
+            if let Some(kind) = &step.test.security.snapshot {
+                if snap.len() == step.expansions.len() {
+                    let name = match kind {
+                        crate::suite::model::Snapshot::Default => step.test.name.clone(),
+                        crate::suite::model::Snapshot::Named(n) => n.clone(),
+                    };
+                    let dir = config.snapshot_dir.clone().unwrap_or_else(|| {
+                        planned
+                            .suite
+                            .file
+                            .parent()
+                            .unwrap_or(Path::new("."))
+                            .join("snapshots")
+                    });
+                    let path = snapshot::snapshot_path(&dir, &config.profile, &planned.stem, &name);
+                    let refs: Vec<(&str, &Exchange)> =
+                        snap.iter().map(|(n, e)| (n.as_str(), e)).collect();
+                    let content = snapshot::render(&refs, &redactor);
+                    let source = planned
+                        .suite
+                        .file
+                        .file_name()
+                        .map(|s| s.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    let expression = format!(
+                        "{}__{}",
+                        snapshot::slug(&planned.stem),
+                        snapshot::slug(&name)
+                    );
+                    match snapshot::apply(&path, &source, &expression, &content, config.snapshots) {
+                        Ok(Some(o)) => out.snapshots.push(o),
+                        Ok(None) => {}
+                        Err(e) => out.errors.push(e.to_string()),
+                    }
+                } else if config.snapshots != SnapshotMode::Off {
+                    out.errors.push(format!(
+                        "{label}:{}: snapshot of {:?} not taken: {} of its {} requests got no \
+                         response",
+                        step.test.line,
+                        step.test.name,
+                        step.expansions.len() - snap.len(),
+                        step.expansions.len()
+                    ));
+                }
+            }
+        }
+    }
+    for f in oracle::check_comparisons(&exchanges, &ctx) {
+        let key = (
+            f.suite.clone().unwrap_or_default(),
+            f.step.clone().unwrap_or_default(),
+        );
+        let enabled = selections.get(&key).is_none_or(|sel| sel.enabled(f.check));
+        if enabled {
+            findings.push(f);
+        }
+    }
+    if let Err(e) = fixtures.cleanup().await {
+        out.errors.push(format!("cleanup: {e}"));
+    }
+    progress.finish();
+    out.findings = findings.into_vec();
+    out
+}
+
+/// The oracle-facing request of one concrete step.
+fn exchange_request(
+    request: &crate::suite::Request,
+    test: &Test,
+    input: Option<&crate::corpus::CorpusInput>,
+    prefix: &str,
+    stem: &str,
+    label: &str,
+    step: &str,
+) -> exchange::Request {
+    let route = match_route(&request.url, prefix);
+    let object = route
+        .uuid_param()
+        .map(percent_decode)
+        .and_then(|raw| placement_core::ids::classify(&raw).map(|(u, _)| u.to_string()));
+    let spoofed: Vec<String> = test
+        .request_headers
+        .iter()
+        .map(|(n, _)| n.to_ascii_lowercase())
+        .filter(|n| IDENTITY_HEADERS.contains(&n.as_str()))
+        .collect();
+    let input = match input {
+        Some(i) => Input {
+            kind: i.kind.clone(),
+            class: i.class.clone(),
+            value: Some(i.text()),
+        },
+        None if test.security.as_persona.is_some() && !spoofed.is_empty() => Input {
+            kind: InputKind::SpoofedIdentity,
+            class: format!("spoofed-{}", spoofed.join("-")),
+            value: None,
+        },
+        None => Input::default(),
+    };
+    let group = match &object {
+        Some(o) => format!("{stem}:{o}"),
+        None => stem.to_owned(),
+    };
+    exchange::Request {
+        method: request.method.clone(),
+        url: request.url.clone(),
+        route: route.template,
+        persona: test
+            .security
+            .as_persona
+            .clone()
+            .unwrap_or_else(|| "as-written".to_owned()),
+        credentials: exchange::Credentials::Valid,
+        input,
+        object,
+        group: Some(group),
+        headers: request
+            .headers
+            .iter()
+            .map(|(n, v)| Header::new(n, v))
+            .collect(),
+        body: (!request.body.is_empty())
+            .then(|| String::from_utf8_lossy(&request.body).into_owned()),
+        suite: Some(label.to_owned()),
+        step: Some(step.to_owned()),
+    }
+}
+
+type BaselineKey = (String, String, String, Option<String>);
+
+/// Keeps `ex` for the comparison oracles: a probe they pair whole; a plain request
+/// only when it is the first of its pairing key, and without its body and
+/// headers (the pairing reads only its status).
+fn keep_for_comparison(
+    kept: &mut Vec<Exchange>,
+    baselines: &mut BTreeSet<BaselineKey>,
+    ex: Exchange,
+) {
+    let r = ex.request();
+    match r.input.kind {
+        // What the comparison oracles pair: kept whole.
+        InputKind::SpoofedIdentity
+        | InputKind::UuidSpelling
+        | InputKind::OtherTenantRef
+        | InputKind::Nonexistent => {
+            kept.push(ex);
+            return;
+        }
+        InputKind::Valid => {}
+        // Judged one by one already; no comparison reads them.
+        InputKind::MalformedUuid | InputKind::MalformedName | InputKind::Hostile => return,
+    }
+    let key = (
+        r.persona.clone(),
+        r.method.clone(),
+        r.route.clone(),
+        r.group.clone(),
+    );
+    if baselines.insert(key) {
+        let status = ex.status();
+        let request = r.clone();
+        kept.push(Exchange::new(
+            request,
+            exchange::Response {
+                status,
+                ..exchange::Response::default()
+            },
+        ));
+    }
+}
+
+/// Decodes `%XX` escapes (invalid ones kept as written).
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes.get(i).copied().unwrap_or_default();
+        if b == b'%' {
+            let hex = bytes
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u8::from_str_radix(h, 16).ok());
+            if let Some(v) = hex {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The `expectation` finding of a step whose own expectations failed: CWE,
+/// severity and claim from the step (defaults: CWE-693, medium), the step
+/// name in the id so that two steps on one route stay two findings.
+fn expectation_finding(step: &Test, ex: &Exchange, failures: &[String]) -> Finding {
+    let sec = &step.security;
+    let severity = sec
+        .severity
+        .as_deref()
+        .and_then(|s| s.parse::<Severity>().ok())
+        .unwrap_or(DEFAULT_EXPECTATION_SEVERITY);
+    let mut evidence = failures.join("; ");
+    if let Some(claim) = &sec.claim {
+        evidence = format!("claim {claim}: {evidence}");
+    }
+    let req = ex.request();
+    let mut f = Finding::from_exchange(
+        CheckId::Expectation,
+        severity,
+        format!("{}: expectation not met", step.name),
+        evidence,
+        ex,
+    );
+    if let Some(cwe) = sec.cwe {
+        f = f.with_cwe(cwe);
+    }
+    f.id = finding_id(
+        CheckId::Expectation,
+        &req.method,
+        &req.route,
+        &req.persona,
+        &format!("{}\u{0}{}", req.input.class, step.name),
+    );
+    f
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_decoding() {
+        assert_eq!(percent_decode("a%0Ab%zz%4"), "a\nb%zz%4");
+    }
+}

@@ -1,0 +1,172 @@
+//! `placement-harness scan` at the edges: usage, suite and target errors
+//! exit 2 naming what is wrong, before any request; `--list-corpora` and
+//! `--help` work without a server.
+
+use std::path::PathBuf;
+
+use placement_harness::cli::main_with;
+
+fn run(args: &[&str]) -> (u8, String, String) {
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let mut v = vec!["placement-harness".to_owned(), "scan".to_owned()];
+    v.extend(args.iter().map(|s| (*s).to_owned()));
+    let code = main_with(v, &mut out, &mut err);
+    (
+        code,
+        String::from_utf8_lossy(&out).into_owned(),
+        String::from_utf8_lossy(&err).into_owned(),
+    )
+}
+
+fn suite(name: &str, text: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("scan_cli");
+    let _ = std::fs::create_dir_all(&dir);
+    let path = dir.join(name);
+    if let Err(e) = std::fs::write(&path, text) {
+        panic!("{}: {e}", path.display());
+    }
+    path
+}
+
+fn s(p: &std::path::Path) -> String {
+    p.display().to_string()
+}
+
+#[test]
+fn help_has_examples_and_every_option() {
+    let (code, out, _) = run(&["--help"]);
+    assert_eq!(code, 0);
+    for want in [
+        "Example",
+        "--target",
+        "--auth",
+        "--suite",
+        "--personas",
+        "--profile",
+        "--snapshots",
+        "--report",
+        "--fail-on",
+        "--max-rps",
+        "--concurrency",
+        "--timeout",
+        "--insecure",
+        "--cacert",
+        "--quiet",
+        "--list-corpora",
+    ] {
+        assert!(out.contains(want), "{want} missing from help:\n{out}");
+    }
+}
+
+#[test]
+fn list_corpora_prints_names_and_sizes() {
+    let (code, out, _) = run(&["--list-corpora"]);
+    assert_eq!(code, 0);
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("uuid/malformed "))
+        .unwrap_or_else(|| panic!("{out}"));
+    let size: usize = line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(size >= 20, "{line}");
+    assert!(out.contains("microversion/odd"));
+    assert!(out.contains("names/consumer_type"));
+}
+
+#[test]
+fn usage_errors_exit_2_naming_the_option() {
+    for (args, want) in [
+        (&["--report", "pdf:x.pdf"][..], "--report"),
+        (&["--report", "json"], "--report"),
+        (&["--fail-on", "severe"], "--fail-on"),
+        (&["--snapshots", "maybe"], "--snapshots"),
+        (&["--max-rps", "0"], "--max-rps"),
+        (&["--auth", "basic"], "--auth"),
+    ] {
+        let (code, _, err) = run(args);
+        assert_eq!(code, 2, "{args:?}");
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn no_target_and_no_profile_exit_2() {
+    let ok = suite("ok.yaml", "tests:\n- name: a\n  GET: /\n  as: admin\n");
+    let (code, _, err) = run(&["--suite", &s(&ok)]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("embedded reference server is not built"),
+        "{err}"
+    );
+    // Port 1 on loopback: nothing is sent before the profile check fails.
+    let (code, _, err) = run(&["--suite", &s(&ok), "--target", "http://127.0.0.1:1"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--profile"), "{err}");
+    let (code, _, err) = run(&[
+        "--suite",
+        &s(&ok),
+        "--target",
+        "http://127.0.0.1:1",
+        "--snapshots",
+        "off",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not reachable"), "{err}");
+}
+
+#[test]
+fn suite_errors_exit_2_with_file_and_line_before_the_target_is_tried() {
+    let bad = suite(
+        "bad-persona.yaml",
+        "tests:\n- name: a\n  GET: /\n  as: admin\n- name: b\n  GET: /\n  as: mallory\n",
+    );
+    let (code, _, err) = run(&["--suite", &s(&bad), "--target", "http://127.0.0.1:1"]);
+    assert_eq!(code, 2);
+    assert!(err.contains(&format!("{}:5:", s(&bad))), "{err}");
+    assert!(err.contains("mallory"), "{err}");
+    let bad = suite(
+        "bad-corpus.yaml",
+        "tests:\n- name: a\n  GET: /\n  each: nope\n",
+    );
+    let (code, _, err) = run(&["--suite", &s(&bad), "--target", "http://127.0.0.1:1"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(":2:") && err.contains("unknown corpus"),
+        "{err}"
+    );
+    let (code, _, err) = run(&["--suite", "/nonexistent/x.yaml"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("/nonexistent/x.yaml"), "{err}");
+}
+
+#[test]
+fn a_suite_folder_is_every_yaml_in_it_sorted() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("scan_cli_folder");
+    let _ = std::fs::create_dir_all(&dir);
+    let _ = std::fs::write(
+        dir.join("b.yaml"),
+        "tests:\n- name: a\n  GET: /\n  as: zed\n",
+    );
+    let _ = std::fs::write(
+        dir.join("a.yaml"),
+        "tests:\n- name: a\n  GET: /\n  as: yan\n",
+    );
+    let _ = std::fs::write(dir.join("notes.txt"), "not a suite");
+    let (code, _, err) = run(&["--suite", &s(&dir)]);
+    assert_eq!(code, 2);
+    // a.yaml is read first, so its error is the one reported.
+    assert!(err.contains("a.yaml:2:") && err.contains("yan"), "{err}");
+}
+
+#[test]
+fn built_in_suites_expand_against_the_default_personas() {
+    // No --suite: the embedded scenarios/*.yaml; they must load and expand
+    // (the error is then only the missing target).
+    let (code, _, err) = run(&[]);
+    assert_eq!(code, 2);
+    assert!(err.contains("embedded reference server"), "{err}");
+}

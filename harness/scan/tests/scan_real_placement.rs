@@ -1,0 +1,466 @@
+//! `placement-harness scan` end to end against a fresh real Placement
+//! 16.0.0 (`scripts/placement-up`): the findings it really has are
+//! reported with their check ids, the JSON report carries them, the exit
+//! code is 1, and two runs in a row write byte-identical snapshots.
+//!
+//! Skips with a note when the venv (`.placement/venv`) is missing, unless
+//! `PLACEMENT_HARNESS_REQUIRE_VENV` is set, which makes that a failure.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn venv_ready() -> bool {
+    let ok = repo().join(".placement/venv/bin/python").exists();
+    if !ok {
+        assert!(
+            std::env::var_os("PLACEMENT_HARNESS_REQUIRE_VENV").is_none(),
+            ".placement/venv is missing although PLACEMENT_HARNESS_REQUIRE_VENV is set"
+        );
+        eprintln!("note: .placement/venv is missing; skipping the real-Placement scan tests");
+    }
+    ok
+}
+
+/// A Placement of its own on a free loopback port, stopped on drop.
+struct FreshPlacement {
+    state_dir: PathBuf,
+    url: String,
+}
+
+impl FreshPlacement {
+    fn start(tag: &str) -> FreshPlacement {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .unwrap_or_else(|e| panic!("no free port: {e}"));
+        let state_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("scan-real-{}-{tag}", std::process::id()));
+        let out = Command::new(repo().join("scripts/placement-up"))
+            .arg("--port")
+            .arg(port.to_string())
+            .arg("--state-dir")
+            .arg(&state_dir)
+            .current_dir(repo())
+            .output()
+            .unwrap_or_else(|e| panic!("scripts/placement-up: {e}"));
+        assert!(
+            out.status.success(),
+            "scripts/placement-up failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let url = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+        FreshPlacement { state_dir, url }
+    }
+}
+
+impl Drop for FreshPlacement {
+    fn drop(&mut self) {
+        let _ = Command::new(repo().join("scripts/placement-down"))
+            .arg("--state-dir")
+            .arg(&self.state_dir)
+            .current_dir(repo())
+            .output();
+    }
+}
+
+/// Every server here is a fresh one the test started and throws away, so
+/// scans may write to objects they did not create (`--disposable-target`);
+/// their journals stay under the test's own folder.
+fn fresh_target_args() -> Vec<String> {
+    let journals = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("scan-journals");
+    vec![
+        "--disposable-target".to_owned(),
+        "--journal-dir".to_owned(),
+        journals.display().to_string(),
+    ]
+}
+
+fn scan(args: &[&str]) -> (i32, String, String) {
+    scan_with(args, &fresh_target_args())
+}
+
+fn scan_with(args: &[&str], extra: &[String]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_placement-harness"))
+        .arg("scan")
+        .args(args)
+        .args(extra)
+        .current_dir(repo())
+        .output()
+        .unwrap_or_else(|e| panic!("placement-harness: {e}"));
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn snap_files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).unwrap_or(&p).display().to_string();
+                out.insert(rel, std::fs::read(&p).unwrap_or_default());
+            }
+        }
+    }
+    out
+}
+
+fn s(p: &Path) -> String {
+    p.display().to_string()
+}
+
+fn findings<'a>(report: &'a Value, check: &str) -> Vec<&'a Value> {
+    report["findings"]
+        .as_array()
+        .map(|a| a.iter().filter(|f| f["check"] == check).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn scan_reports_real_placement_findings_and_stable_snapshots() {
+    if !venv_ready() {
+        return;
+    }
+    let server = FreshPlacement::start("findings");
+    let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("scan-real-out-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let (snaps1, snaps2) = (tmp.join("snaps1"), tmp.join("snaps2"));
+    let report = tmp.join("report.json");
+    let sarif = tmp.join("report.sarif");
+    let _ = std::fs::create_dir_all(&tmp);
+    let common = |snaps: &Path, mode: &str| -> Vec<String> {
+        [
+            "--target",
+            &server.url,
+            "--suite",
+            "scenarios/smoke.yaml",
+            "--suite",
+            "scenarios/proof/placement-16-findings.yaml",
+            "--profile",
+            "openstack-placement-16.0.0",
+            "--snapshot-dir",
+            &s(snaps),
+            "--snapshots",
+            mode,
+        ]
+        .iter()
+        .map(|x| (*x).to_owned())
+        .collect()
+    };
+    let mut args = common(&snaps1, "update");
+    args.extend([
+        "--report".to_owned(),
+        format!("json:{}", s(&report)),
+        "--report".to_owned(),
+        format!("sarif:{}", s(&sarif)),
+        "--max-rps".to_owned(),
+        "200".to_owned(),
+    ]);
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, out, err) = scan(&refs);
+    assert_eq!(code, 1, "findings exit 1\n{out}\n{err}");
+    assert!(!err.contains("could not run"), "{err}");
+
+    let text = std::fs::read_to_string(&report).unwrap_or_else(|e| panic!("report: {e}"));
+    assert!(
+        !text.contains("tenant-b-member:tenant-b"),
+        "a noauth2 token leaked"
+    );
+    let r: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r["target"]["profile"], "openstack-placement-16.0.0");
+    assert!(r["requests"].as_u64().unwrap_or(0) > 50);
+
+    // 1. A 5xx: `limit` twice on /allocation_candidates reaches int().
+    let five = findings(&r, "no_5xx");
+    assert!(
+        five.iter().any(|f| f["route"] == "/allocation_candidates"
+            && f["response"]["status"] == 500
+            && f["curl"]
+                .as_str()
+                .is_some_and(|c| c.contains("$TOKEN_ADMIN"))),
+        "{five:#?}"
+    );
+    // 2. A JSON schema dumped in a 400.
+    let leaks = findings(&r, "no_internal_leak");
+    assert!(
+        leaks.iter().any(|f| f["route"] == "/resource_providers"
+            && f["method"] == "GET"
+            && f["response"]["status"] == 400
+            && f["evidence"]
+                .as_str()
+                .is_some_and(|e| e.contains("JSON-schema"))),
+        "{leaks:#?}"
+    );
+    // 3. noauth2 obeys a client's X-Roles: a tenant member becomes admin.
+    let spoof = findings(&r, "identity_spoofing");
+    assert!(
+        spoof.iter().any(|f| f["persona"] == "tenant-b-member"
+            && f["severity"] == "critical"
+            && f["route"] == "/resource_providers"
+            && f["response"]["status"] == 200
+            && f["request"]["headers"]["x-roles"] == "admin"
+            && f["request"]["headers"]["x-auth-token"] == "<redacted>"),
+        "{spoof:#?}"
+    );
+    // 4. Malformed consumer keys taken by POST /allocations.
+    let malformed = findings(&r, "malformed_input");
+    for class in ["[36-dashes]", "[trailing-newline]"] {
+        assert!(
+            malformed.iter().any(|f| f["route"] == "/allocations"
+                && f["method"] == "POST"
+                && f["severity"] == "high"
+                && f["response"]["status"] == 204
+                && f["step"].as_str().is_some_and(|s| s.ends_with(class))),
+            "{class}: {malformed:#?}"
+        );
+    }
+    // noauth2 takes any token as a user: a made-up one gets 403, not 401.
+    let auth = findings(&r, "auth_required");
+    assert!(
+        auth.iter().any(|f| f["route"] == "/resource_providers"
+            && f["response"]["status"] == 403
+            && f["request"]["headers"]["x-auth-token"] == "not-a-real-token"
+            && f["evidence"]
+                .as_str()
+                .is_some_and(|e| e.contains("garbage token"))),
+        "{auth:#?}"
+    );
+    // The step's own claim gives an `expectation` finding with its CWE.
+    let expectation = findings(&r, "expectation");
+    assert!(
+        expectation.iter().any(|f| f["cwe"] == "CWE-290"
+            && f["evidence"]
+                .as_str()
+                .is_some_and(|e| e.starts_with("claim identity-headers-are-server-set"))),
+        "{expectation:#?}"
+    );
+    // `expect: ["!policy"]` kept policy off the spoofing step.
+    assert!(findings(&r, "policy").iter().all(|f| {
+        f["step"]
+            .as_str()
+            .is_none_or(|s| !s.contains("claiming admin"))
+    }));
+    let sarif_text = std::fs::read_to_string(&sarif).unwrap_or_default();
+    assert!(sarif_text.contains("\"2.1.0\"") && sarif_text.contains("identity_spoofing"));
+
+    // Snapshots: a second run writes the same bytes; `check` then matches.
+    let first = snap_files(&snaps1);
+    assert!(first.len() >= 4, "{:?}", first.keys());
+    assert!(
+        first
+            .keys()
+            .all(|k| k.starts_with("openstack-placement-16.0.0/"))
+    );
+    let args = common(&snaps2, "update");
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, out, err) = scan(&refs);
+    assert_eq!(code, 1, "{out}\n{err}");
+    let second = snap_files(&snaps2);
+    assert_eq!(
+        first.keys().collect::<Vec<_>>(),
+        second.keys().collect::<Vec<_>>()
+    );
+    for (name, bytes) in &first {
+        assert_eq!(
+            Some(bytes),
+            second.get(name),
+            "{name} differs between two runs:\n{}\n----\n{}",
+            String::from_utf8_lossy(bytes),
+            String::from_utf8_lossy(second.get(name).map(Vec::as_slice).unwrap_or_default())
+        );
+    }
+    let args = common(&snaps1, "check");
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (_, out, err) = scan(&refs);
+    assert!(out.contains("snapshot ok"), "{out}\n{err}");
+    assert!(
+        !out.contains("snapshot CHANGED") && !out.contains("snapshot missing"),
+        "{out}"
+    );
+    assert_eq!(snap_files(&snaps1), first, "check must not write anything");
+
+    // The committed snapshots of the built-in smoke suite (beside it, in
+    // scenarios/snapshots/openstack-placement-16.0.0) match this server.
+    let (_, out, err) = scan(&[
+        "--target",
+        &server.url,
+        "--suite",
+        "scenarios/smoke.yaml",
+        "--profile",
+        "openstack-placement-16.0.0",
+        "--snapshots",
+        "check",
+    ]);
+    assert_eq!(
+        out.matches("snapshot ok: scenarios/snapshots/openstack-placement-16.0.0/")
+            .count(),
+        2,
+        "{out}\n{err}"
+    );
+    assert!(
+        !out.contains("snapshot CHANGED") && !out.contains("snapshot missing"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_changed_snapshot_fails_check_with_snap_new_and_fail_on_is_honoured() {
+    if !venv_ready() {
+        return;
+    }
+    let server = FreshPlacement::start("check");
+    let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("scan-real-check-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let only_root = tmp.join("root.yaml");
+    let _ = std::fs::create_dir_all(&tmp);
+    let _ = std::fs::write(
+        &only_root,
+        "tests:\n- name: version document\n  as: anonymous\n  GET: /\n  snapshot: true\n",
+    );
+    let base = [
+        "--target",
+        &server.url,
+        "--suite",
+        &s(&only_root),
+        "--profile",
+        "p",
+        "--snapshot-dir",
+        &s(&tmp),
+        "--fail-on",
+        "critical",
+    ];
+    // No critical finding on `/`: exit 0 once the snapshot exists.
+    let mut args = base.to_vec();
+    args.extend(["--snapshots", "update"]);
+    let (code, out, err) = scan(&args);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let snap = tmp.join("p/root__version-document.snap");
+    let stored = std::fs::read_to_string(&snap).unwrap_or_default();
+    assert!(stored.contains("\"max_version\": \"1.39\""), "{stored}");
+    let _ = std::fs::write(&snap, stored.replace("1.39", "1.40"));
+    let mut args = base.to_vec();
+    args.extend(["--snapshots", "check"]);
+    let (code, out, _) = scan(&args);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("snapshot CHANGED"), "{out}");
+    let new =
+        std::fs::read_to_string(tmp.join("p/root__version-document.snap.new")).unwrap_or_default();
+    assert!(new.contains("\"max_version\": \"1.39\""), "{new}");
+}
+
+#[test]
+fn ctrl_c_stops_sending_writes_the_report_and_exits_130() {
+    if !venv_ready() {
+        return;
+    }
+    let server = FreshPlacement::start("sigint");
+    let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("scan-real-sigint-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let _ = std::fs::create_dir_all(&tmp);
+    let report = tmp.join("r.json");
+    // 4 requests a second over the smoke suite's ~58: about 15 s if not stopped.
+    let child = Command::new(env!("CARGO_BIN_EXE_placement-harness"))
+        .args([
+            "scan",
+            "--target",
+            &server.url,
+            "--suite",
+            "scenarios/smoke.yaml",
+        ])
+        .args(["--snapshots", "off", "--max-rps", "4", "--quiet"])
+        .args(fresh_target_args())
+        .arg("--report")
+        .arg(format!("json:{}", s(&report)))
+        .current_dir(repo())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn: {e}"));
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .map(|s| s.success());
+    assert_eq!(killed.ok(), Some(true));
+    let out = child
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("wait: {e}"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(err.contains("interrupted"), "{err}");
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap_or_default())
+        .unwrap_or_else(|e| panic!("report after Ctrl-C: {e}"));
+    let sent = r["requests"].as_u64().unwrap_or(0);
+    assert!(sent > 0 && sent < 40, "{sent} requests");
+}
+
+/// Without `--disposable-target` the guard is strict: the proof suite's
+/// malformed consumer keys name no object of this run, so those writes are
+/// skipped, unsent, and said so; everything the run created is journaled
+/// and removed at the end.
+#[test]
+fn strict_ownership_skips_foreign_writes_and_cleans_up() {
+    if !venv_ready() {
+        return;
+    }
+    let server = FreshPlacement::start("strict");
+    let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("scan-real-strict-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let _ = std::fs::create_dir_all(&tmp);
+    let report = tmp.join("r.json");
+    let journals = tmp.join("journals");
+    let (code, out, err) = scan_with(
+        &[
+            "--target",
+            &server.url,
+            "--suite",
+            "scenarios/proof/placement-16-findings.yaml",
+            "--snapshots",
+            "off",
+            "--report",
+            &format!("json:{}", s(&report)),
+        ],
+        &["--journal-dir".to_owned(), s(&journals)],
+    );
+    assert_eq!(code, 1, "findings remain\n{out}\n{err}");
+    assert!(
+        out.contains("not sent: an object this run does not own"),
+        "{out}"
+    );
+    let text = std::fs::read_to_string(&report).unwrap_or_else(|e| panic!("report: {e}"));
+    let r: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+    let malformed_posts = findings(&r, "malformed_input")
+        .into_iter()
+        .filter(|f| f["route"] == "/allocations" && f["method"] == "POST")
+        .count();
+    assert_eq!(malformed_posts, 0, "a refused write was sent");
+    // The other findings do not need foreign writes.
+    assert!(!findings(&r, "no_5xx").is_empty());
+    // The journal is retired once cleanup left nothing.
+    let left: Vec<_> = std::fs::read_dir(&journals)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert!(
+        left.iter()
+            .all(|p| p.extension().is_none_or(|x| x != "jsonl")),
+        "journal not retired: {left:?}\n{out}"
+    );
+}
