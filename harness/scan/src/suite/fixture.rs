@@ -366,7 +366,13 @@ async fn two_tenant_fixture<T: Transport + ?Sized>(
                 });
         let up = tenant.to_ascii_uppercase();
         let rp = run.uuid_string();
-        let rp_name = run.name(&format!("tenant_{tenant}_rp"));
+        // One scan sets this fixture up once per suite under the same run
+        // id, and provider names are unique in Placement: the provider's own
+        // UUID (its first group) keeps the names of two suites apart.
+        let rp_name = run.name(&format!(
+            "tenant_{tenant}_rp_{}",
+            rp.split('-').next().unwrap_or_default()
+        ));
         s.provider(
             &rp,
             &rp_name,
