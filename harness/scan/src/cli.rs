@@ -73,13 +73,18 @@ pub enum Command {
         Only objects in the run's journal are deleted. Exit status: 0 nothing left, \
         1 something left, 2 usage or journal error.")]
     Cleanup(CleanupArgs),
+    /// Serve the embedded reference Placement until SIGINT or SIGTERM.
+    #[command(
+        after_help = "Example:\n  placement-harness serve --listen 127.0.0.1:0 --rbac secure"
+    )]
+    Serve(crate::serve::ServeArgs),
 }
 
 /// Options of `run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Base URL of the Placement API. Without it the embedded reference
-    /// server would be used, which is not built yet (issue 4).
+    /// server is started on a free loopback port for the run.
     #[arg(long, value_name = "URL")]
     pub target: Option<String>,
     /// How the target authenticates: noauth2, keystone-headers or token.
@@ -205,17 +210,17 @@ pub fn main_with(args: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) ->
         Command::Run(args) => run_command(&args, out, err),
         Command::Scan(args) => crate::scan::command::scan_command(&args, out, err),
         Command::Cleanup(args) => cleanup_command(&args, out, err),
+        Command::Serve(args) => crate::serve::serve_command(&args, out, err),
     }
 }
 
 /// What stopped `run` before any test verdict.
 #[derive(Debug, thiserror::Error)]
 enum RunError {
-    #[error(
-        "no --target given: the embedded reference server is not built yet (issue 4); \
-         pass --target URL of a running Placement (scripts/placement-up starts one)"
-    )]
+    #[error("no target: pass --target URL of a running Placement")]
     NoTarget,
+    #[error("starting the embedded reference server: {0}")]
+    Embedded(String),
     #[error("{0}")]
     Target(#[from] crate::target::TargetError),
     #[error("{0}")]
@@ -284,8 +289,6 @@ fn runtime() -> Result<tokio::runtime::Runtime, std::io::Error> {
 }
 
 fn run_inner(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<bool, RunError> {
-    let url = args.target.as_deref().ok_or(RunError::NoTarget)?;
-    let target = Target::new(url, args.auth, "custom")?;
     // Every file is read before anything is sent: a typo in the last file
     // must not surface after the first ones have changed server state.
     let suites: Vec<Suite> = args
@@ -298,13 +301,65 @@ fn run_inner(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
         Some(path) => persona::load_personas(path)?,
         None => persona::default_personas(args.auth, Some(run_id)),
     };
+    let runtime = runtime().map_err(RunError::Runtime)?;
+    // Without --target, the embedded reference server on a free loopback
+    // port: started for this run and thrown away after it.
+    let embedded = match &args.target {
+        Some(_) => None,
+        None => Some(
+            runtime
+                .block_on(placement_refserver::spawn(
+                    crate::serve::embedded_config(&personas),
+                    std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+                ))
+                .map_err(|e| RunError::Embedded(e.to_string()))?,
+        ),
+    };
+    let url = match (&args.target, &embedded) {
+        (Some(t), _) => t.clone(),
+        (None, Some(server)) => server.url(),
+        (None, None) => return Err(RunError::NoTarget),
+    };
+    let target = Target::new(&url, args.auth, "custom")?;
+    let run = RunSetup {
+        run_id,
+        personas,
+        disposable: embedded.is_some(),
+    };
+    let result = run_against(args, &suites, target, run, &runtime, out, err);
+    if let Some(server) = embedded {
+        let _ = runtime.block_on(server.shutdown());
+    }
+    result
+}
+
+/// Who a run is and whether its target is its own.
+struct RunSetup {
+    run_id: RunId,
+    personas: Vec<Persona>,
+    disposable: bool,
+}
+
+fn run_against(
+    args: &RunArgs,
+    suites: &[Suite],
+    target: Target,
+    run: RunSetup,
+    runtime: &tokio::runtime::Runtime,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<bool, RunError> {
+    let RunSetup {
+        run_id,
+        personas,
+        disposable,
+    } = run;
     let config = ClientConfig {
         concurrency: usize::try_from(args.concurrency).unwrap_or(1),
         max_rps: args.max_rps,
         ..client_config(args.timeout, args.cacert.clone(), args.insecure)
     };
     let client = Client::new(config)?;
-    let runtime = runtime().map_err(RunError::Runtime)?;
     let dir = journal_dir(args.journal_dir.as_deref())?;
     runtime.block_on(async {
         preflight(&client, &target).await?;
@@ -320,7 +375,7 @@ fn run_inner(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
             .iter()
             .any(|p| p.name == "admin")
             .then(|| "admin".to_owned());
-        let ownership = if args.disposable_target {
+        let ownership = if args.disposable_target || disposable {
             Ownership::DisposableTarget
         } else {
             Ownership::Strict
@@ -340,7 +395,7 @@ fn run_inner(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
             admin: admin.as_deref(),
         };
         let work = async {
-            for suite in &suites {
+            for suite in suites {
                 run_one(suite, &transport, &cx, out, &mut totals).await;
             }
         };
@@ -709,10 +764,7 @@ mod tests {
     }
 
     #[test]
-    fn placeholders_and_no_target_say_so_and_exit_2() {
-        let (code, _, err) = run(&["scan"]);
-        assert_eq!(code, EXIT_USAGE);
-        assert!(err.contains("issue 4"), "{err}");
+    fn cleanup_usage_errors_exit_2() {
         let (code, _, err) = run(&["cleanup"]);
         assert_eq!(code, EXIT_USAGE);
         assert!(
@@ -731,8 +783,8 @@ mod tests {
             err.contains("--run-id") && err.contains("not a run id"),
             "{err}"
         );
-        let (code, _, err) = run(&["run", "a.yaml"]);
+        let (code, _, err) = run(&["run", "no-such-suite.yaml"]);
         assert_eq!(code, EXIT_USAGE);
-        assert!(err.contains("issue 4"), "{err}");
+        assert!(err.contains("no-such-suite.yaml"), "{err}");
     }
 }

@@ -26,6 +26,7 @@ pub mod report;
 pub mod route;
 pub mod run_id;
 pub mod scan;
+pub mod serve;
 pub mod snapshot;
 pub mod suite;
 pub mod target;

@@ -94,14 +94,20 @@ fn usage_errors_exit_2_naming_the_option() {
 }
 
 #[test]
-fn no_target_and_no_profile_exit_2() {
+fn no_target_scans_the_embedded_server_and_a_target_needs_a_profile() {
     let ok = suite("ok.yaml", "tests:\n- name: a\n  GET: /\n  as: admin\n");
-    let (code, _, err) = run(&["--suite", &s(&ok)]);
-    assert_eq!(code, 2);
-    assert!(
-        err.contains("embedded reference server is not built"),
-        "{err}"
-    );
+    // Without --target: the embedded server, profile `embedded`.
+    let journals = concat!(env!("CARGO_TARGET_TMPDIR"), "/scan-cli-journals");
+    let (code, out, err) = run(&[
+        "--suite",
+        &s(&ok),
+        "--snapshots",
+        "off",
+        "--journal-dir",
+        journals,
+    ]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("(embedded)"), "{out}");
     // Port 1 on loopback: nothing is sent before the profile check fails.
     let (code, _, err) = run(&["--suite", &s(&ok), "--target", "http://127.0.0.1:1"]);
     assert_eq!(code, 2);
@@ -163,10 +169,12 @@ fn a_suite_folder_is_every_yaml_in_it_sorted() {
 }
 
 #[test]
-fn built_in_suites_expand_against_the_default_personas() {
-    // No --suite: the embedded scenarios/*.yaml; they must load and expand
-    // (the error is then only the missing target).
-    let (code, _, err) = run(&[]);
-    assert_eq!(code, 2);
-    assert!(err.contains("embedded reference server"), "{err}");
+fn built_in_suites_scan_the_embedded_server_without_a_finding() {
+    // No --suite and no --target: the built-in scenarios/*.yaml against the
+    // embedded server, the README's first command. The safe reference
+    // reports nothing.
+    let journals = concat!(env!("CARGO_TARGET_TMPDIR"), "/scan-cli-journals");
+    let (code, out, err) = run(&["--snapshots", "off", "--journal-dir", journals]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains(", 0 findings"), "{out}");
 }

@@ -109,6 +109,7 @@ fn config(max_requests: u64) -> ScanConfig {
         snapshots: SnapshotMode::Off,
         snapshot_dir: None,
         personas: default_personas(AuthMode::Noauth2, None),
+        auth: AuthMode::Noauth2,
         run_literals: Vec::new(),
         max_poll: 3,
         concurrency: 4,

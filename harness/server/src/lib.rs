@@ -1,6 +1,37 @@
 //! placement-refserver: the embedded reference Placement API over placement-core.
 //!
-//! Filled in by the reference-server work; until then this crate only
-//! re-exports the core so the dependency arrows are in place.
+//! An HTTP skin on the allocation core: requests are parsed by the core's
+//! body and query parsers into typed requests, turned into core operations
+//! ([`placement_core::state::request`]) and applied to one in-memory
+//! [`State`](placement_core::state::State) under a lock, so every write is
+//! atomic and concurrent writers see Placement's generations. The server
+//! behaves as Placement 16.0.0 (microversions 1.0 to 1.39) wherever
+//! Placement is right and is safe where Placement errs: identity headers
+//! from clients are not believed by default, errors never echo more than a
+//! short escaped excerpt of the input, UUIDs in paths are strict, bodies
+//! and JSON nesting are bounded, candidates searches have a work budget.
+//!
+//! Modules: [`config`] (how it runs), [`identity`] (auth modes),
+//! [`policy`] (Placement's rules and the oslo.policy language),
+//! [`version`] (the microversion header), [`routes`] (the URL map),
+//! [`reply`] (answers and the error envelope), `handlers` (one file per
+//! family of routes), `render` (JSON of the core's objects), `app` (the
+//! request pipeline), [`server`] (binding, serving and shutting down).
+
+mod app;
+pub mod config;
+mod handlers;
+mod httpdate;
+pub mod identity;
+mod messages;
+pub mod policy;
+mod render;
+pub mod reply;
+pub mod routes;
+pub mod server;
+pub mod version;
+
+pub use config::{AuthMode, Rbac, ServerConfig};
+pub use server::{RunningServer, ServeError, router, spawn};
 
 pub use placement_core as core;

@@ -15,7 +15,7 @@
 //! Files, one concept each: [`store`] (the state and its read side),
 //! [`providers`], [`inventories`], [`consumers`], [`allocations`],
 //! [`aggregates`], [`traits`], [`resource_classes`], [`ops`] (the operations
-//! and their dispatch), [`refusal`] (why an operation is refused),
+//! and their dispatch), [`request`] (from checked request bodies to operations), [`refusal`] (why an operation is refused),
 //! [`invariants`], [`generate`] (bounded random operation sequences).
 
 pub mod aggregates;
@@ -30,6 +30,7 @@ pub mod ops;
 pub mod providers;
 pub mod quirks;
 pub mod refusal;
+pub mod request;
 pub mod resource_classes;
 pub mod store;
 pub mod traits;

@@ -19,6 +19,17 @@ pub fn check(ex: &Exchange, ctx: &Context) -> Vec<Finding> {
         Credentials::Empty => "an empty token",
         _ => "a garbage token",
     };
+    // Rule: under noauth2 every non-empty token names a user (that is the
+    // mode: `user:project`, or the token itself as user and project), so a
+    // made-up token is a role-less user and its 403 is the policy speaking,
+    // not a missing authentication. A 2xx is still judged below: no route
+    // of Placement lets a role-less user in.
+    if ctx.tokens_name_users
+        && req.credentials == Credentials::Garbage
+        && matches!(status, 403 | 404)
+    {
+        return Vec::new();
+    }
     let (severity, evidence) = if (200..300).contains(&status) {
         (Severity::Critical, format!("answered {status} to {how}"))
     } else if status != 401 {
@@ -105,5 +116,32 @@ mod tests {
                 .evidence
                 .contains("traceback")
         );
+    }
+}
+
+#[cfg(test)]
+mod noauth2_tests {
+    use super::*;
+    use crate::oracle::testutil::ex;
+
+    #[test]
+    fn a_made_up_token_is_a_user_under_noauth2_only() {
+        let denied = ex("GET", "/resource_providers", 403, r#"{"errors": []}"#)
+            .creds(Credentials::Garbage)
+            .build();
+        assert_eq!(check(&denied, &Context::default()).len(), 1);
+        let noauth2 = Context {
+            tokens_name_users: true,
+            ..Context::default()
+        };
+        assert!(check(&denied, &noauth2).is_empty());
+        let let_in = ex("GET", "/resource_providers", 200, "{}")
+            .creds(Credentials::Garbage)
+            .build();
+        assert_eq!(check(&let_in, &noauth2).len(), 1);
+        let empty = ex("GET", "/resource_providers", 403, "{}")
+            .creds(Credentials::Empty)
+            .build();
+        assert_eq!(check(&empty, &noauth2).len(), 1);
     }
 }

@@ -29,15 +29,20 @@ pub const KNOWN_CODES: &[&str] = &[
 pub const ERROR_CODE_MICROVERSION: (u32, u32) = (1, 23);
 
 /// The microversion the request asked for: `None` when absent (Placement
-/// then serves 1.0) or unparsable; `latest` counts as above everything.
+/// then serves 1.0) or when the header is not one a server can read
+/// (`placement 1.0000039`, `placement LATEST`: the 400 refusing it has no
+/// microversion to follow, so it may omit `code`, as Placement's own does);
+/// `latest` counts as above everything. A well-formed version out of range
+/// is kept: its 406 is judged by the 406 rule.
 pub fn requested_microversion(ex: &Exchange) -> Option<(u32, u32)> {
+    use placement_core::microversion::{Microversion, MicroversionError};
     let raw = ex.request_header("openstack-api-version")?;
-    let v = raw.trim().strip_prefix("placement")?.trim();
-    if v.eq_ignore_ascii_case("latest") {
-        return Some((u32::MAX, u32::MAX));
+    match Microversion::parse_header(raw) {
+        Ok(_) if raw.trim().ends_with("latest") => Some((u32::MAX, u32::MAX)),
+        Ok(v) => Some((u32::from(v.major), u32::from(v.minor))),
+        Err(MicroversionError::Unsupported(v)) => Some((u32::from(v.major), u32::from(v.minor))),
+        Err(_) => None,
     }
-    let (maj, min) = v.split_once('.')?;
-    Some((maj.parse().ok()?, min.parse().ok()?))
 }
 
 /// Reports error responses whose body breaks the envelope.
@@ -165,5 +170,16 @@ mod tests {
             .req_header("openstack-api-version", "placement 1.22")
             .build();
         assert!(check(&old, &Context::default()).is_empty());
+        // A header nobody can read leaves no version for `code` to follow.
+        for unreadable in ["placement 1.0000039", "placement LATEST", "placement 1.1_0"] {
+            let odd = ex("GET", "/traits", 400, body)
+                .req_header("openstack-api-version", unreadable)
+                .build();
+            assert!(check(&odd, &Context::default()).is_empty(), "{unreadable}");
+        }
+        let latest = ex("GET", "/traits", 400, body)
+            .req_header("openstack-api-version", "placement latest")
+            .build();
+        assert_eq!(check(&latest, &Context::default()).len(), 1);
     }
 }

@@ -62,6 +62,9 @@ pub struct Context {
     pub reflection_bound: usize,
     /// An error body larger than this many times the request is amplification.
     pub amplification_factor: usize,
+    /// The target authenticates with Placement's noauth2, where every
+    /// non-empty token names a user: no token is "garbage".
+    pub tokens_name_users: bool,
 }
 
 impl Default for Context {
@@ -74,6 +77,7 @@ impl Default for Context {
             ownership: BTreeMap::new(),
             reflection_bound: 256,
             amplification_factor: 10,
+            tokens_name_users: false,
         }
     }
 }

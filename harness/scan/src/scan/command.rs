@@ -56,7 +56,8 @@ pub const SCAN_AFTER_HELP: &str = "Examples:\n  \
 #[derive(Debug, Args)]
 pub struct ScanArgs {
     /// Base URL of the Placement API. Without it the embedded reference
-    /// server would be started, which is not built yet (issue 4).
+    /// server is started on a free loopback port and scanned (profile
+    /// `embedded`).
     #[arg(long, value_name = "URL")]
     pub target: Option<String>,
     /// How the target authenticates: noauth2, keystone-headers or token.
@@ -175,11 +176,10 @@ fn parse_timeout(s: &str) -> Result<f64, String> {
 /// What stopped `scan` before it could judge anything.
 #[derive(Debug, thiserror::Error)]
 enum ScanError {
-    #[error(
-        "no --target given: the embedded reference server is not built yet (issue 4); \
-         pass --target URL of a running Placement (scripts/placement-up starts one)"
-    )]
+    #[error("no target: pass --target URL of a running Placement")]
     NoTarget,
+    #[error("starting the embedded reference server: {0}")]
+    Embedded(String),
     #[error(
         "--profile NAME is required with --target unless --snapshots off: it names the \
          snapshot folder for this kind of server (e.g. openstack-placement-16.0.0)"
@@ -285,11 +285,35 @@ fn scan_inner(args: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         .into_iter()
         .map(|s| PlannedSuite::plan(s, &personas))
         .collect::<Result<_, _>>()?;
-    let url = args.target.as_deref().ok_or(ScanError::NoTarget)?;
-    let profile = match (&args.profile, args.snapshots) {
-        (Some(p), _) => p.clone(),
-        (None, SnapshotMode::Off) => "custom".to_owned(),
-        (None, _) => return Err(ScanError::NoProfile),
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .worker_threads(2)
+        .build()
+        .map_err(ScanError::Runtime)?;
+    // Without --target the scan starts the embedded reference server on a
+    // free loopback port: a target of its own, thrown away afterwards.
+    let embedded = match &args.target {
+        Some(_) => None,
+        None => Some(
+            runtime
+                .block_on(placement_refserver::spawn(
+                    crate::serve::embedded_config(&personas),
+                    std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+                ))
+                .map_err(|e| ScanError::Embedded(e.to_string()))?,
+        ),
+    };
+    let url = match (&args.target, &embedded) {
+        (Some(t), _) => t.clone(),
+        (None, Some(server)) => server.url(),
+        (None, None) => return Err(ScanError::NoTarget),
+    };
+    let url = url.as_str();
+    let profile = match (&args.profile, args.snapshots, &embedded) {
+        (Some(p), _, _) => p.clone(),
+        (None, _, Some(_)) => "embedded".to_owned(),
+        (None, SnapshotMode::Off, None) => "custom".to_owned(),
+        (None, _, None) => return Err(ScanError::NoProfile),
     };
     let target = Target::new(url, args.auth, &profile)?;
     let client = Client::new(ClientConfig {
@@ -301,11 +325,6 @@ fn scan_inner(args: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         insecure: args.insecure,
         ..ClientConfig::default()
     })?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .worker_threads(2)
-        .build()
-        .map_err(ScanError::Runtime)?;
     let base_url = target.base_url().as_str().to_owned();
     let base_path = target.base_url().path().to_owned();
     let journal_dir = crate::cli::journal_dir(args.journal_dir.as_deref())?;
@@ -317,7 +336,7 @@ fn scan_inner(args: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
             journal.path().display()
         );
     }
-    let ownership = if args.disposable_target {
+    let ownership = if args.disposable_target || embedded.is_some() {
         Ownership::DisposableTarget
     } else {
         Ownership::Strict
@@ -343,6 +362,7 @@ fn scan_inner(args: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         snapshots: args.snapshots,
         snapshot_dir: args.snapshot_dir.clone(),
         personas,
+        auth: args.auth,
         // Names carry the run id upper-cased (CUSTOM_..._PH0123456789).
         run_literals: vec![run_id.to_string(), run_id.to_string().to_ascii_uppercase()],
         max_poll: 30,
@@ -371,6 +391,10 @@ fn scan_inner(args: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         Ok::<_, ScanError>(outcome)
     })?;
     drop(sender);
+    if let Some(server) = embedded {
+        // Graceful: requests in flight finish; the scan has none left.
+        let _ = runtime.block_on(server.shutdown());
+    }
     let cleanup_report = fixtures.take_report();
     drop(fixtures);
     let left_behind = !crate::cli::finish_journal(

@@ -103,6 +103,8 @@ pub struct ScanConfig {
     pub snapshot_dir: Option<PathBuf>,
     /// The personas, by name.
     pub personas: Vec<Persona>,
+    /// How the target authenticates (oracles judge tokens by it).
+    pub auth: crate::target::AuthMode,
     /// Strings unique to this run (its run id) that snapshots mask.
     pub run_literals: Vec<String>,
     /// Upper bound on `poll.count`.
@@ -325,6 +327,7 @@ pub async fn run_scan<S: Sender, F: Fixtures>(
     progress: &Progress,
 ) -> ScanOutcome {
     let mut ctx = context::oracle_context(&config.personas);
+    ctx.tokens_name_users = config.auth == crate::target::AuthMode::Noauth2;
     let started = Instant::now();
     let mut out = ScanOutcome::default();
     // What the comparison oracles weigh at the end: the probes they pair, and

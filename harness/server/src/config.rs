@@ -1,0 +1,63 @@
+//! How a server is run: auth mode, RBAC defaults, a policy file, limits.
+
+use std::collections::BTreeMap;
+
+/// How callers are identified (see [`crate::identity`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AuthMode {
+    /// Placement's `noauth2`: the token is `user[:project]`, `admin` is admin.
+    #[default]
+    NoAuth2,
+    /// Identity headers set by a fronting keystone auth_token proxy.
+    KeystoneHeaders,
+}
+
+/// Which of Placement's default policies apply.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Rbac {
+    /// oslo.policy's `enforce_new_defaults = True`: the new rules alone.
+    #[default]
+    Secure,
+    /// The deprecated rules too: every rule with a deprecated `role:admin`
+    /// also lets an admin through (`new or role:admin`).
+    Legacy,
+}
+
+/// Everything a server is configured with.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    /// How callers are identified.
+    pub auth: AuthMode,
+    /// In `noauth2` mode, whether `X-Roles` and `OpenStack-System-Scope`
+    /// from the client are believed, as Placement's middleware does.
+    pub trust_identity_headers: bool,
+    /// Default policy set.
+    pub rbac: Rbac,
+    /// Rules that replace defaults, by name, in oslo.policy's language.
+    pub policy_overrides: BTreeMap<String, String>,
+    /// Largest request body read, in bytes; more is a 413.
+    pub max_body_bytes: usize,
+    /// In `noauth2` mode, the roles this deployment assigns to each user
+    /// (by the user part of the token), as Keystone would: the server, not
+    /// the client, says who holds which role. A user not listed has no
+    /// roles (`admin` is an admin, as in Placement). Client `X-Roles` still
+    /// count only with `trust_identity_headers`.
+    pub noauth2_roles: BTreeMap<String, Vec<String>>,
+}
+
+/// The default request body limit: far above any real Placement request
+/// (a reshape of a big host is tens of kilobytes).
+pub const DEFAULT_MAX_BODY_BYTES: usize = 1 << 20;
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            auth: AuthMode::NoAuth2,
+            trust_identity_headers: false,
+            rbac: Rbac::Secure,
+            policy_overrides: BTreeMap::new(),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            noauth2_roles: BTreeMap::new(),
+        }
+    }
+}
