@@ -456,7 +456,16 @@ impl Guard {
                     &format!("/traits/{name}"),
                 ));
             }
-            ("PUT", ["allocations", c]) => entries.push(consumer(c)),
+            // Placement stores this consumer as `str(uuid.UUID(path))`
+            // (handlers/allocation.py _set_allocations_for_consumer), so a
+            // spelling it accepts (upper case, braces, even one brace) is
+            // journaled as the consumer it really made: cleanup could not
+            // name the spelling (POST /allocations refuses it with 400).
+            ("PUT", ["allocations", c]) => {
+                let stored = placement_core::python::uuid_from_hex(c)
+                    .map(|v| uuid::Uuid::from_u128(v).hyphenated().to_string());
+                entries.push(consumer(stored.as_deref().unwrap_or(c)))
+            }
             ("POST", ["allocations"]) => {
                 if let Some(b) = &body {
                     let (_, consumers) = Self::allocation_parts(b, true);

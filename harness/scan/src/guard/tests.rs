@@ -422,6 +422,48 @@ fn records_from_location_bodies_and_statuses() {
     assert_eq!(reread.ok(), Some(7));
 }
 
+/// PUT /allocations/{consumer} canonicalises the path with Python's
+/// uuid.UUID, so a spelling such as `{UUID` (one brace) makes the canonical
+/// consumer; the journal must name that one, or cleanup asks for an id
+/// Placement refuses (400) and reports the run unclean.
+#[test]
+fn a_spelled_consumer_path_is_journaled_as_placement_stores_it() {
+    let g = guard(
+        Fake::new(|_| resp(204, &[], "")),
+        "spelled-consumer",
+        false,
+        Ownership::DisposableTarget,
+    );
+    let canonical = uuid::Uuid::new_v4().hyphenated().to_string();
+    let spellings = [
+        format!("%7B{canonical}"),
+        canonical.to_ascii_uppercase(),
+        canonical.replace('-', ""),
+    ];
+    for s in &spellings {
+        let _ = block(g.send(req(
+            "PUT",
+            &format!("/allocations/{s}"),
+            r#"{"allocations":{}}"#,
+        )));
+    }
+    // Not a UUID to Python either: kept as written.
+    let _ = block(g.send(req(
+        "PUT",
+        "/allocations/not-a-uuid",
+        r#"{"allocations":{}}"#,
+    )));
+    let ids: Vec<String> = g.journal().entries().into_iter().map(|e| e.id).collect();
+    assert!(
+        ids.iter().filter(|i| **i == canonical).count() >= 1,
+        "{ids:?}"
+    );
+    assert!(
+        ids.iter().all(|i| *i == canonical || i == "not-a-uuid"),
+        "{ids:?}"
+    );
+}
+
 #[test]
 fn python_uuid_spellings() {
     let u = uuid::Uuid::new_v4();

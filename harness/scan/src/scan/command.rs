@@ -363,7 +363,8 @@ fn scan_inner(args: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         snapshot_dir: args.snapshot_dir.clone(),
         personas,
         auth: args.auth,
-        run_literals: vec![run_id.to_string()],
+        // Names carry the run id upper-cased (CUSTOM_..._PH0123456789).
+        run_literals: vec![run_id.to_string(), run_id.to_string().to_ascii_uppercase()],
         max_poll: 30,
         concurrency: usize::try_from(args.concurrency).unwrap_or(1),
         max_requests: args.max_requests,

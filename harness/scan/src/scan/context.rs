@@ -11,6 +11,14 @@
 //! defaults with project scope, `legacy`: the deprecated `role:admin` rules
 //! OR'd in): every persona here is project-scoped and the deprecated rules
 //! grant admin only. A deployment's own policy file is not modelled.
+//!
+//! One rule differs between the modes: `POST /reshaper` is
+//! `rule:service_api` (`placement/policies/reshaper.py`), which is
+//! `role:service` under the new defaults (16.0.0's default, since
+//! oslo.policy 6 enforces them) and `role:service or role:admin` under
+//! legacy RBAC. The scan cannot see the target's mode, so an admin without
+//! the service role is not judged there: a 403 (default, secure) and a pass
+//! (legacy) are both Placement's policy.
 
 use crate::oracle::{Access, Context, PolicyRule};
 use crate::persona::{Credential, Persona};
@@ -68,6 +76,7 @@ pub fn oracle_context(personas: &[Persona]) -> Context {
     ctx.privileged.clear();
     let mut access_default = Vec::new();
     let mut access_usages = Vec::new();
+    let mut access_reshaper = Vec::new();
     for p in personas {
         let k = known(p);
         if let Some(project) = &k.project {
@@ -94,6 +103,12 @@ pub fn oracle_context(personas: &[Persona]) -> Context {
             Access::Deny
         };
         access_default.push((p.name.clone(), access));
+        // POST /reshaper: service only, or also admin under legacy RBAC.
+        if has("service") {
+            access_reshaper.push((p.name.clone(), Access::Allow));
+        } else if !has("admin") {
+            access_reshaper.push((p.name.clone(), Access::Deny));
+        }
         // A reader may read its own project's usages; which project it
         // asks for is in the query, so only the clear cases are judged.
         if privileged {
@@ -106,6 +121,8 @@ pub fn oracle_context(personas: &[Persona]) -> Context {
         for method in METHODS {
             let access = if *route == "/usages" && matches!(*method, "GET" | "HEAD") {
                 &access_usages
+            } else if *route == "/reshaper" && *method == "POST" {
+                &access_reshaper
             } else {
                 &access_default
             };
@@ -150,5 +167,16 @@ mod tests {
         assert_eq!(ctx.access("GET", "/usages", "norole"), Some(Access::Deny));
         assert_eq!(ctx.access("GET", "/", "norole"), None);
         assert_eq!(ctx.access("GET", "/traits", "anonymous"), None);
+        // Reshaping is the service's; admin's access depends on the RBAC mode.
+        assert_eq!(
+            ctx.access("POST", "/reshaper", "service"),
+            Some(Access::Allow)
+        );
+        assert_eq!(ctx.access("POST", "/reshaper", "admin"), None);
+        assert_eq!(ctx.access("POST", "/reshaper", "tenant-a-admin"), None);
+        assert_eq!(
+            ctx.access("POST", "/reshaper", "tenant-b-member"),
+            Some(Access::Deny)
+        );
     }
 }

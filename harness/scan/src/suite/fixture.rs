@@ -366,7 +366,11 @@ async fn two_tenant_fixture<T: Transport + ?Sized>(
                 });
         let up = tenant.to_ascii_uppercase();
         let rp = run.uuid_string();
-        let rp_name = run.name(&format!("tenant_{tenant}_rp"));
+        // One scan sets this fixture up once per suite under the same run
+        // id, and provider names are unique in Placement: the provider's own
+        // UUID keeps two setups apart, and it is text that snapshot
+        // redaction replaces (random text in a name would not be).
+        let rp_name = format!("{}-{rp}", run.name(&format!("tenant_{tenant}_rp")));
         s.provider(
             &rp,
             &rp_name,
