@@ -168,13 +168,87 @@ fn a_suite_folder_is_every_yaml_in_it_sorted() {
     assert!(err.contains("a.yaml:2:") && err.contains("yan"), "{err}");
 }
 
+/// The gaps the built-in suites find in the embedded server today, each a
+/// place where it still copies Placement instead of being safe (issue 4):
+/// `in_tree` takes a UUID with a leading or trailing space (oslo's
+/// `is_uuid_like` strips it; the core models that for Placement and the
+/// server inherits it), a provider name may hold a BiDi override, a JSON
+/// body with a duplicate key keeps the last one, and a refused allocation
+/// write leaves an empty consumer behind (claim 000-6). The list is exact:
+/// a new finding fails this test, and so does a fixed gap still listed.
+const KNOWN_EMBEDDED_GAPS: &[(&str, &str)] = &[
+    (
+        "malformed_input",
+        "allocation candidates in_tree [admin] [trailing-space]",
+    ),
+    (
+        "malformed_input",
+        "allocation candidates in_tree [admin] [leading-space]",
+    ),
+    (
+        "expectation",
+        "allocation candidates in_tree [admin] [trailing-space]",
+    ),
+    (
+        "expectation",
+        "allocation candidates in_tree [admin] [leading-space]",
+    ),
+    (
+        "expectation",
+        "allocation candidates granular in_tree [admin] [leading-space]",
+    ),
+    (
+        "expectation",
+        "allocation candidates granular in_tree [admin] [trailing-space]",
+    ),
+    ("expectation", "a BiDi override in a name [admin]"),
+    ("expectation", "duplicate keys [admin]"),
+    (
+        "expectation",
+        "000-6 a refused allocation leaves no consumer behind [admin]",
+    ),
+];
+
 #[test]
-fn built_in_suites_scan_the_embedded_server_without_a_finding() {
-    // No --suite and no --target: the built-in scenarios/*.yaml against the
-    // embedded server, the README's first command. The safe reference
-    // reports nothing.
-    let journals = concat!(env!("CARGO_TARGET_TMPDIR"), "/scan-cli-journals");
-    let (code, out, err) = run(&["--snapshots", "off", "--journal-dir", journals]);
-    assert_eq!(code, 0, "{out}\n{err}");
-    assert!(out.contains(", 0 findings"), "{out}");
+fn built_in_suites_scan_the_embedded_server_and_find_only_its_known_gaps() {
+    // No --suite and no --target: every built-in suite against the
+    // embedded server, the README's first command.
+    let tmp = concat!(env!("CARGO_TARGET_TMPDIR"), "/scan-cli-default");
+    let _ = std::fs::create_dir_all(tmp);
+    let report = format!("{tmp}/report.json");
+    let (code, out, err) = run(&[
+        "--snapshots",
+        "off",
+        "--quiet",
+        "--journal-dir",
+        tmp,
+        "--report",
+        &format!("json:{report}"),
+    ]);
+    let text = std::fs::read_to_string(&report).unwrap_or_else(|e| panic!("{e}\n{out}\n{err}"));
+    let r: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+    assert!(r["requests"].as_u64().unwrap_or(0) > 2000, "{out}");
+    let mut found: Vec<(String, String)> = r["findings"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|f| {
+                    let step = f["step"].as_str().unwrap_or_default();
+                    // `seed_claims` steps carry the claim id first.
+                    (
+                        f["check"].as_str().unwrap_or_default().to_owned(),
+                        step.to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    found.sort();
+    let mut known: Vec<(String, String)> = KNOWN_EMBEDDED_GAPS
+        .iter()
+        .map(|(c, s)| ((*c).to_owned(), (*s).to_owned()))
+        .collect();
+    known.sort();
+    assert_eq!(found, known, "{out}");
+    assert_eq!(code, 1, "findings exit 1\n{err}");
 }
