@@ -1,0 +1,4 @@
+//! The HTTP fuzzer (`placement-harness fuzz`): requests and stateful
+//! sequences generated from the [`crate::model`], sent through the scan's
+//! guarded sender, judged by every oracle, failing cases shrunk and written
+//! as gabbi files.
