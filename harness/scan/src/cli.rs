@@ -73,6 +73,10 @@ pub enum Command {
         Only objects in the run's journal are deleted. Exit status: 0 nothing left, \
         1 something left, 2 usage or journal error.")]
     Cleanup(CleanupArgs),
+    /// Fuzz a Placement API: generated requests and stateful sequences,
+    /// every oracle on every response, failing cases shrunk to gabbi files.
+    #[command(after_help = crate::fuzz::command::FUZZ_AFTER_HELP)]
+    Fuzz(crate::fuzz::command::FuzzArgs),
     /// Write an OpenAPI 3.1 document of Placement's API (from the request model).
     Openapi(crate::openapi::OpenapiArgs),
 }
@@ -207,6 +211,7 @@ pub fn main_with(args: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) ->
         Command::Run(args) => run_command(&args, out, err),
         Command::Scan(args) => crate::scan::command::scan_command(&args, out, err),
         Command::Cleanup(args) => cleanup_command(&args, out, err),
+        Command::Fuzz(args) => crate::fuzz::command::fuzz_command(&args, out, err),
         Command::Openapi(args) => crate::openapi::openapi_command(&args, out, err),
     }
 }

@@ -3,6 +3,8 @@
 //! builds is one Placement's rules (as the core implements them) accept at
 //! every microversion the model says it is read at.
 
+#![allow(clippy::unwrap_used)]
+
 use std::collections::BTreeSet;
 
 use placement_harness::core::body;

@@ -2,6 +2,8 @@
 //! route and method of the model with its parameters, and its request
 //! bodies are the model's, in JSON Schema.
 
+#![allow(clippy::unwrap_used)]
+
 use placement_harness::cli::main_with;
 use placement_harness::model::surface;
 use serde_json::Value;

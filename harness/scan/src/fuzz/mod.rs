@@ -2,3 +2,11 @@
 //! sequences generated from the [`crate::model`], sent through the scan's
 //! guarded sender, judged by every oracle, failing cases shrunk and written
 //! as gabbi files.
+
+pub mod case;
+pub mod command;
+pub mod engine;
+pub mod gabbi;
+pub mod r#gen;
+pub mod rng;
+pub mod shrink;
