@@ -1,0 +1,192 @@
+//! `placement-harness fuzz` against a fresh real Placement 16.0.0: with a
+//! fixed seed and request bound it reaches the 500 of a repeated `limit`
+//! on `GET /allocation_candidates` (the handler calls `int()` on a value
+//! the schema never saw), shrinks the case against the server, writes it
+//! as a gabbi file, and `placement-harness run` replays that file with the
+//! same failure. Everything the run made is cleaned up. Skipped with a
+//! note without `.placement/venv`, unless PLACEMENT_HARNESS_REQUIRE_VENV
+//! is set.
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use placement_harness::cli::main_with;
+use serde_json::Value;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn venv_ready() -> bool {
+    let ok = repo().join(".placement/venv/bin/python").exists();
+    if !ok {
+        assert!(
+            std::env::var_os("PLACEMENT_HARNESS_REQUIRE_VENV").is_none(),
+            ".placement/venv is missing although PLACEMENT_HARNESS_REQUIRE_VENV is set"
+        );
+        eprintln!("note: .placement/venv is missing; skipping the real-Placement fuzz test");
+    }
+    ok
+}
+
+struct FreshPlacement {
+    state_dir: PathBuf,
+    url: String,
+}
+
+impl FreshPlacement {
+    fn start(tag: &str) -> FreshPlacement {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .unwrap();
+        let state_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("fuzz-real-{}-{tag}", std::process::id()));
+        let out = Command::new(repo().join("scripts/placement-up"))
+            .arg("--port")
+            .arg(port.to_string())
+            .arg("--state-dir")
+            .arg(&state_dir)
+            .current_dir(repo())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "scripts/placement-up failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let url = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+        FreshPlacement { state_dir, url }
+    }
+}
+
+impl Drop for FreshPlacement {
+    fn drop(&mut self) {
+        let _ = Command::new(repo().join("scripts/placement-down"))
+            .arg("--state-dir")
+            .arg(&self.state_dir)
+            .current_dir(repo())
+            .output();
+    }
+}
+
+fn harness(args: &[&str]) -> (u8, String, String) {
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let mut all = vec!["placement-harness".to_owned()];
+    all.extend(args.iter().map(|s| (*s).to_owned()));
+    let code = main_with(all, &mut out, &mut err);
+    (
+        code,
+        String::from_utf8_lossy(&out).into_owned(),
+        String::from_utf8_lossy(&err).into_owned(),
+    )
+}
+
+#[test]
+fn fuzz_without_target_is_a_usage_error() {
+    let (code, _, err) = harness(&["fuzz", "--requests", "5"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--target"), "{err}");
+    let (code, _, err) = harness(&["fuzz", "--target", "http://127.0.0.1:9", "--time", "2d"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--time"), "{err}");
+}
+
+#[test]
+fn seeded_fuzz_finds_the_repeated_limit_500_and_the_gabbi_file_replays_it() {
+    if !venv_ready() {
+        return;
+    }
+    let server = FreshPlacement::start("limit");
+    let work = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("fuzz-real-work-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).unwrap();
+    let found = work.join("found");
+    let journals = work.join("journals");
+    let report = work.join("fuzz.json");
+    let (code, out, err) = harness(&[
+        "fuzz",
+        "--target",
+        &server.url,
+        "--seed",
+        "1",
+        "--requests",
+        "600",
+        "--time",
+        "300s",
+        "--shrink-cases",
+        "1",
+        "--shrink-attempts",
+        "30",
+        "--found-dir",
+        found.to_str().unwrap(),
+        "--journal-dir",
+        journals.to_str().unwrap(),
+        "--report",
+        &format!("json:{}", report.display()),
+        "--quiet",
+    ]);
+    assert_eq!(code, 1, "findings expected\n{out}\n{err}");
+    assert!(out.contains("first 5xx after"), "{out}");
+    assert!(
+        out.contains(" 0 failed"),
+        "cleanup must remove everything: {out}\n{err}"
+    );
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let crash = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == "no_5xx" && f["route"] == "/allocation_candidates")
+        .unwrap_or_else(|| panic!("no 500 on /allocation_candidates in the report\n{out}"));
+    assert_eq!(crash["response"]["status"], 500);
+    assert!(
+        crash["curl"]
+            .as_str()
+            .unwrap()
+            .contains("allocation_candidates")
+    );
+    // The shrunk case: the crashing request alone, with both limits.
+    let files: Vec<PathBuf> = std::fs::read_dir(&found)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("no_5xx-get-allocation-candidates-")
+        })
+        .collect();
+    assert_eq!(files.len(), 1, "{out}");
+    let text = std::fs::read_to_string(&files[0]).unwrap();
+    assert_eq!(
+        text.matches("\n- name:").count(),
+        1,
+        "shrunk to one request:\n{text}"
+    );
+    let get = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("GET:"))
+        .unwrap();
+    assert!(get.matches("limit=").count() >= 2, "{get}");
+    assert!(text.contains("status: 400 || 404 || 409"), "{text}");
+    assert!(text.contains("# Replay: placement-harness run"));
+    // Replayed by `run`, the file fails with the same 500.
+    let (code, out, err) = harness(&[
+        "run",
+        "--target",
+        &server.url,
+        "--disposable-target",
+        "--journal-dir",
+        journals.to_str().unwrap(),
+        files[0].to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(out.contains("FAIL") && out.contains("500"), "{out}");
+    let _ = std::fs::remove_dir_all(&work);
+}
