@@ -190,3 +190,55 @@ fn seeded_fuzz_finds_the_repeated_limit_500_and_the_gabbi_file_replays_it() {
     assert!(out.contains("FAIL") && out.contains("500"), "{out}");
     let _ = std::fs::remove_dir_all(&work);
 }
+
+/// Every crash kept in `scenarios/found/` still crashes real Placement
+/// 16.0.0: its file fails under `run` on a fresh server, on its last test,
+/// with a 5xx. A file that starts passing means Placement fixed the bug
+/// (or the file rotted): either way it must be looked at.
+#[test]
+fn kept_crashes_in_scenarios_found_still_fail() {
+    if !venv_ready() {
+        return;
+    }
+    let dir = repo().join("scenarios/found");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "scenarios/found holds no gabbi file");
+    let server = FreshPlacement::start("found");
+    let journals = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("fuzz-found-journals-{}", std::process::id()));
+    for f in &files {
+        let name = f.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            name.starts_with("no_5xx-"),
+            "{name}: only crashes are kept here"
+        );
+        let (code, out, err) = harness(&[
+            "run",
+            "--target",
+            &server.url,
+            "--disposable-target",
+            "--journal-dir",
+            journals.to_str().unwrap(),
+            f.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 1, "{name} no longer fails:\n{out}\n{err}");
+        let fail = out
+            .lines()
+            .find(|l| l.ends_with("FAIL"))
+            .unwrap_or_else(|| panic!("{out}"));
+        let tests = std::fs::read_to_string(f)
+            .unwrap()
+            .matches("\n- name:")
+            .count();
+        assert!(
+            fail.contains(&format!("{tests:02} ")),
+            "{name}: not the last test failed: {fail}"
+        );
+        assert!(out.contains("50"), "{name}: no 5xx in\n{out}");
+    }
+}

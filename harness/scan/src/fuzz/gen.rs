@@ -279,7 +279,8 @@ impl Build<'_> {
                 };
                 let mut m = Map::new();
                 for _ in 0..n {
-                    let k = if self.mode == Mode::Invalid && self.rng.chance(25) {
+                    let hostile_key = self.mode == Mode::Invalid && self.rng.chance(25);
+                    let k = if hostile_key {
                         match self.hostile_text(*key) {
                             Value::String(s) => s,
                             other => other.to_string(),
@@ -287,7 +288,14 @@ impl Build<'_> {
                     } else {
                         self.valid_text(*key)
                     };
-                    let v = self.value(value);
+                    // A key outside the pattern escapes a map that is not
+                    // closed (Placement's PUT inventories): its value is
+                    // then never checked, so try a wrong kind there too.
+                    let v = if hostile_key && self.rng.chance(50) {
+                        self.wrong_kind()
+                    } else {
+                        self.value(value)
+                    };
                     m.insert(k, v);
                 }
                 Value::Object(m)
