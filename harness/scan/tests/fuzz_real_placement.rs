@@ -242,3 +242,95 @@ fn kept_crashes_in_scenarios_found_still_fail() {
         assert!(out.contains("50"), "{name}: no 5xx in\n{out}");
     }
 }
+
+/// Ctrl-C (SIGINT) while fuzzing: the run stops, deletes everything its
+/// journal lists, retires the journal (`.jsonl.done`) and exits 130.
+#[test]
+fn ctrl_c_stops_cleans_up_and_exits_130() {
+    if !venv_ready() {
+        return;
+    }
+    let server = FreshPlacement::start("sigint");
+    let journals = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("fuzz-sigint-journals-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&journals);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_placement-harness"))
+        .args([
+            "fuzz",
+            "--target",
+            &server.url,
+            "--time",
+            "120s",
+            "--seed",
+            "3",
+            "--no-shrink",
+            "--quiet",
+            "--journal-dir",
+        ])
+        .arg(&journals)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait (bounded) until the journal records created objects, then SIGINT.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let journaled = std::fs::read_dir(&journals)
+            .ok()
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|e| std::fs::read_to_string(e.path()).is_ok_and(|t| t.lines().count() > 20));
+        if journaled || std::time::Instant::now() > deadline {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("interrupted"), "{stdout}");
+    assert!(stdout.contains(" 0 failed"), "{stdout}");
+    let names: Vec<String> = std::fs::read_dir(&journals)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        names.iter().all(|n| n.ends_with(".jsonl.done")),
+        "{names:?}"
+    );
+    assert_eq!(names.len(), 1);
+    // Nothing of the run is left: no provider named fuzz-... remains.
+    let (code, out, _) = harness(&[
+        "run",
+        "--target",
+        &server.url,
+        "--disposable-target",
+        "--journal-dir",
+        journals.to_str().unwrap(),
+        &write_probe(&journals),
+    ]);
+    assert_eq!(code, 0, "{out}");
+}
+
+/// A one-test suite asserting that no provider is left on the server.
+fn write_probe(dir: &std::path::Path) -> String {
+    let path = dir.join("no-providers-left.yaml");
+    std::fs::write(
+        &path,
+        "tests:\n- name: no provider left\n  GET: /resource_providers\n  request_headers:\n    x-auth-token: admin\n  response_json_paths:\n    $.resource_providers.`len`: 0\n",
+    )
+    .unwrap();
+    path.display().to_string()
+}
