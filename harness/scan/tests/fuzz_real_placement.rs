@@ -254,7 +254,7 @@ fn ctrl_c_stops_cleans_up_and_exits_130() {
     let journals = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
         .join(format!("fuzz-sigint-journals-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&journals);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_placement-harness"))
+    let child = Command::new(env!("CARGO_BIN_EXE_placement-harness"))
         .args([
             "fuzz",
             "--target",
