@@ -113,6 +113,13 @@ pub fn render(shrunk: &Shrunk, title: &str, seed: u64) -> String {
             }
             (true, None) => {
                 let _ = writeln!(y, "  status: {seen}");
+                if shrunk.check == CheckId::SecurityHeaders {
+                    // gabbi can say this one itself: the header is due.
+                    let _ = writeln!(
+                        y,
+                        "  response_headers:\n    x-content-type-options: nosniff"
+                    );
+                }
                 let _ = writeln!(y, "  expect: [{}]", shrunk.check.as_str());
             }
             (false, _) => {
@@ -136,4 +143,83 @@ pub fn write(
     let path = dir.join(file_name(shrunk, finding_id));
     std::fs::write(&path, render(shrunk, title, seed))?;
     Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exchange::Input;
+    use crate::fuzz::r#gen::fixed;
+    use serde_json::json;
+
+    fn shrunk(check: CheckId, hostile: bool) -> Shrunk {
+        let setup = fixed(
+            "create provider",
+            "POST",
+            "/resource_providers".into(),
+            "/resource_providers",
+            Some(json!({"name": "$ENVIRON['RP_NAME']", "uuid": "$ENVIRON['RP_UUID']"})),
+        );
+        let mut last = fixed(
+            "fuzz 1 GET /allocation_candidates",
+            "GET",
+            "/allocation_candidates?limit=abc&limit=1".into(),
+            "/allocation_candidates",
+            None,
+        );
+        last.persona = "tenant-b-member".into();
+        if hostile {
+            last.input = Input {
+                kind: InputKind::Hostile,
+                class: "repeated-parameter".into(),
+                value: Some("abc".into()),
+            };
+        }
+        Shrunk {
+            check,
+            steps: vec![setup, last],
+            statuses: vec![200, 500],
+            reproduced: true,
+            attempts: 3,
+            requests: 6,
+            curl: vec!["curl -sS -X 'GET' -- 'http://127.0.0.1:1/allocation_candidates'".into()],
+            finding: None,
+        }
+    }
+
+    #[test]
+    fn crash_file_asks_for_a_refusal_and_reads_as_a_gabbit() {
+        let y = render(
+            &shrunk(CheckId::No5xx, true),
+            "GET /allocation_candidates answers 500",
+            7,
+        );
+        assert!(y.starts_with("# Found by `placement-harness fuzz --seed 7`: no_5xx."));
+        assert!(y.contains("fixtures:\n- APIFixture\n"));
+        assert!(y.contains("- name: \"01 create provider\"\n  POST: \"/resource_providers\"\n"));
+        assert!(y.contains("    x-auth-token: \"admin\"\n"));
+        assert!(y.contains("  data: {\"name\":\"$ENVIRON['RP_NAME']\",\"uuid\":\"$ENVIRON['RP_UUID']\"}\n  status: 200\n"));
+        assert!(y.contains(
+            "  as: \"tenant-b-member\"\n  GET: \"/allocation_candidates?limit=abc&limit=1\"\n"
+        ));
+        assert!(y.trim_end().ends_with("status: 400 || 404 || 409"));
+        assert!(y.contains("#   curl -sS"));
+        // The file parses as a suite.
+        let suite = crate::suite::parse_suite(&y, std::path::Path::new("found.yaml")).unwrap();
+        assert_eq!(suite.tests.len(), 2);
+        assert_eq!(suite.tests[1].status, vec![400, 404, 409]);
+    }
+
+    #[test]
+    fn other_checks_keep_the_status_seen_and_name_the_check() {
+        let y = render(&shrunk(CheckId::SecurityHeaders, false), "no nosniff", 1);
+        assert!(y.contains("  status: 500\n  response_headers:\n    x-content-type-options: nosniff\n  expect: [security_headers]\n"));
+        let y = render(&shrunk(CheckId::No5xx, false), "500", 1);
+        assert!(
+            y.trim_end()
+                .ends_with("status: 200 || 201 || 204 || 400 || 404 || 409")
+        );
+        let name = file_name(&shrunk(CheckId::No5xx, true), "0a43e41a99");
+        assert_eq!(name, "no_5xx-get-allocation-candidates-0a43e41a.yaml");
+    }
 }
