@@ -78,6 +78,12 @@ pub enum Command {
         after_help = "Example:\n  placement-harness serve --listen 127.0.0.1:0 --rbac secure"
     )]
     Serve(crate::serve::ServeArgs),
+    /// Fuzz a Placement API: generated requests and stateful sequences,
+    /// every oracle on every response, failing cases shrunk to gabbi files.
+    #[command(after_help = crate::fuzz::command::FUZZ_AFTER_HELP)]
+    Fuzz(crate::fuzz::command::FuzzArgs),
+    /// Write an OpenAPI 3.1 document of Placement's API (from the request model).
+    Openapi(crate::openapi::OpenapiArgs),
 }
 
 /// Options of `run`.
@@ -211,6 +217,8 @@ pub fn main_with(args: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) ->
         Command::Scan(args) => crate::scan::command::scan_command(&args, out, err),
         Command::Cleanup(args) => cleanup_command(&args, out, err),
         Command::Serve(args) => crate::serve::serve_command(&args, out, err),
+        Command::Fuzz(args) => crate::fuzz::command::fuzz_command(&args, out, err),
+        Command::Openapi(args) => crate::openapi::openapi_command(&args, out, err),
     }
 }
 

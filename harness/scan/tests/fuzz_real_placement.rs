@@ -1,0 +1,336 @@
+//! `placement-harness fuzz` against a fresh real Placement 16.0.0: with a
+//! fixed seed and request bound it reaches the 500 of a repeated `limit`
+//! on `GET /allocation_candidates` (the handler calls `int()` on a value
+//! the schema never saw), shrinks the case against the server, writes it
+//! as a gabbi file, and `placement-harness run` replays that file with the
+//! same failure. Everything the run made is cleaned up. Skipped with a
+//! note without `.placement/venv`, unless PLACEMENT_HARNESS_REQUIRE_VENV
+//! is set.
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use placement_harness::cli::main_with;
+use serde_json::Value;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn venv_ready() -> bool {
+    let ok = repo().join(".placement/venv/bin/python").exists();
+    if !ok {
+        assert!(
+            std::env::var_os("PLACEMENT_HARNESS_REQUIRE_VENV").is_none(),
+            ".placement/venv is missing although PLACEMENT_HARNESS_REQUIRE_VENV is set"
+        );
+        eprintln!("note: .placement/venv is missing; skipping the real-Placement fuzz test");
+    }
+    ok
+}
+
+struct FreshPlacement {
+    state_dir: PathBuf,
+    url: String,
+}
+
+impl FreshPlacement {
+    fn start(tag: &str) -> FreshPlacement {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .unwrap();
+        let state_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("fuzz-real-{}-{tag}", std::process::id()));
+        let out = Command::new(repo().join("scripts/placement-up"))
+            .arg("--port")
+            .arg(port.to_string())
+            .arg("--state-dir")
+            .arg(&state_dir)
+            .current_dir(repo())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "scripts/placement-up failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let url = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+        FreshPlacement { state_dir, url }
+    }
+}
+
+impl Drop for FreshPlacement {
+    fn drop(&mut self) {
+        let _ = Command::new(repo().join("scripts/placement-down"))
+            .arg("--state-dir")
+            .arg(&self.state_dir)
+            .current_dir(repo())
+            .output();
+    }
+}
+
+fn harness(args: &[&str]) -> (u8, String, String) {
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let mut all = vec!["placement-harness".to_owned()];
+    all.extend(args.iter().map(|s| (*s).to_owned()));
+    let code = main_with(all, &mut out, &mut err);
+    (
+        code,
+        String::from_utf8_lossy(&out).into_owned(),
+        String::from_utf8_lossy(&err).into_owned(),
+    )
+}
+
+#[test]
+fn fuzz_without_target_is_a_usage_error() {
+    let (code, _, err) = harness(&["fuzz", "--requests", "5"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--target"), "{err}");
+    let (code, _, err) = harness(&["fuzz", "--target", "http://127.0.0.1:9", "--time", "2d"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--time"), "{err}");
+}
+
+#[test]
+fn seeded_fuzz_finds_the_repeated_limit_500_and_the_gabbi_file_replays_it() {
+    if !venv_ready() {
+        return;
+    }
+    let server = FreshPlacement::start("limit");
+    let work = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("fuzz-real-work-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).unwrap();
+    let found = work.join("found");
+    let journals = work.join("journals");
+    let report = work.join("fuzz.json");
+    let (code, out, err) = harness(&[
+        "fuzz",
+        "--target",
+        &server.url,
+        "--seed",
+        "1",
+        "--requests",
+        "600",
+        "--time",
+        "300s",
+        "--shrink-cases",
+        "1",
+        "--shrink-attempts",
+        "30",
+        "--found-dir",
+        found.to_str().unwrap(),
+        "--journal-dir",
+        journals.to_str().unwrap(),
+        "--report",
+        &format!("json:{}", report.display()),
+        "--quiet",
+    ]);
+    assert_eq!(code, 1, "findings expected\n{out}\n{err}");
+    assert!(out.contains("first 5xx after"), "{out}");
+    assert!(
+        out.contains(" 0 failed"),
+        "cleanup must remove everything: {out}\n{err}"
+    );
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let crash = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == "no_5xx" && f["route"] == "/allocation_candidates")
+        .unwrap_or_else(|| panic!("no 500 on /allocation_candidates in the report\n{out}"));
+    assert_eq!(crash["response"]["status"], 500);
+    assert!(
+        crash["curl"]
+            .as_str()
+            .unwrap()
+            .contains("allocation_candidates")
+    );
+    // The shrunk case: the crashing request alone, with both limits.
+    let files: Vec<PathBuf> = std::fs::read_dir(&found)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("no_5xx-get-allocation-candidates-")
+        })
+        .collect();
+    assert_eq!(files.len(), 1, "{out}");
+    let text = std::fs::read_to_string(&files[0]).unwrap();
+    assert_eq!(
+        text.matches("\n- name:").count(),
+        1,
+        "shrunk to one request:\n{text}"
+    );
+    let get = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("GET:"))
+        .unwrap();
+    assert!(get.matches("limit=").count() >= 2, "{get}");
+    assert!(text.contains("status: 400 || 404 || 409"), "{text}");
+    assert!(text.contains("# Replay: placement-harness run"));
+    // Replayed by `run`, the file fails with the same 500.
+    let (code, out, err) = harness(&[
+        "run",
+        "--target",
+        &server.url,
+        "--disposable-target",
+        "--journal-dir",
+        journals.to_str().unwrap(),
+        files[0].to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(out.contains("FAIL") && out.contains("500"), "{out}");
+    let _ = std::fs::remove_dir_all(&work);
+}
+
+/// Every crash kept in `scenarios/found/` still crashes real Placement
+/// 16.0.0: its file fails under `run` on a fresh server, on its last test,
+/// with a 5xx. A file that starts passing means Placement fixed the bug
+/// (or the file rotted): either way it must be looked at.
+#[test]
+fn kept_crashes_in_scenarios_found_still_fail() {
+    if !venv_ready() {
+        return;
+    }
+    let dir = repo().join("scenarios/found");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "scenarios/found holds no gabbi file");
+    let server = FreshPlacement::start("found");
+    let journals = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("fuzz-found-journals-{}", std::process::id()));
+    for f in &files {
+        let name = f.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            name.starts_with("no_5xx-"),
+            "{name}: only crashes are kept here"
+        );
+        let (code, out, err) = harness(&[
+            "run",
+            "--target",
+            &server.url,
+            "--disposable-target",
+            "--journal-dir",
+            journals.to_str().unwrap(),
+            f.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 1, "{name} no longer fails:\n{out}\n{err}");
+        let fail = out
+            .lines()
+            .find(|l| l.ends_with("FAIL"))
+            .unwrap_or_else(|| panic!("{out}"));
+        let tests = std::fs::read_to_string(f)
+            .unwrap()
+            .matches("\n- name:")
+            .count();
+        assert!(
+            fail.contains(&format!("{tests:02} ")),
+            "{name}: not the last test failed: {fail}"
+        );
+        assert!(out.contains("50"), "{name}: no 5xx in\n{out}");
+    }
+}
+
+/// Ctrl-C (SIGINT) while fuzzing: the run stops, deletes everything its
+/// journal lists, retires the journal (`.jsonl.done`) and exits 130.
+#[test]
+fn ctrl_c_stops_cleans_up_and_exits_130() {
+    if !venv_ready() {
+        return;
+    }
+    let server = FreshPlacement::start("sigint");
+    let journals = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("fuzz-sigint-journals-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&journals);
+    let child = Command::new(env!("CARGO_BIN_EXE_placement-harness"))
+        .args([
+            "fuzz",
+            "--target",
+            &server.url,
+            "--time",
+            "120s",
+            "--seed",
+            "3",
+            "--no-shrink",
+            "--quiet",
+            "--journal-dir",
+        ])
+        .arg(&journals)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait (bounded) until the journal records created objects, then SIGINT.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let journaled = std::fs::read_dir(&journals)
+            .ok()
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|e| std::fs::read_to_string(e.path()).is_ok_and(|t| t.lines().count() > 20));
+        if journaled || std::time::Instant::now() > deadline {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("interrupted"), "{stdout}");
+    assert!(stdout.contains(" 0 failed"), "{stdout}");
+    let names: Vec<String> = std::fs::read_dir(&journals)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        names.iter().all(|n| n.ends_with(".jsonl.done")),
+        "{names:?}"
+    );
+    assert_eq!(names.len(), 1);
+    // Nothing of the run is left: no provider named fuzz-... remains.
+    let (code, out, _) = harness(&[
+        "run",
+        "--target",
+        &server.url,
+        "--disposable-target",
+        "--journal-dir",
+        journals.to_str().unwrap(),
+        &write_probe(&journals),
+    ]);
+    assert_eq!(code, 0, "{out}");
+}
+
+/// A one-test suite asserting that no provider is left on the server.
+fn write_probe(dir: &std::path::Path) -> String {
+    let path = dir.join("no-providers-left.yaml");
+    std::fs::write(
+        &path,
+        "tests:\n- name: no provider left\n  GET: /resource_providers\n  request_headers:\n    x-auth-token: admin\n  response_json_paths:\n    $.resource_providers.`len`: 0\n",
+    )
+    .unwrap();
+    path.display().to_string()
+}
