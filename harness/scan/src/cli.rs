@@ -314,14 +314,9 @@ fn run_inner(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
     // port: started for this run and thrown away after it.
     let embedded = match &args.target {
         Some(_) => None,
-        None => Some(
-            runtime
-                .block_on(placement_refserver::spawn(
-                    crate::serve::embedded_config(&personas),
-                    std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
-                ))
-                .map_err(|e| RunError::Embedded(e.to_string()))?,
-        ),
+        None => {
+            Some(crate::serve::spawn_embedded(&runtime, &personas).map_err(RunError::Embedded)?)
+        }
     };
     let url = match (&args.target, &embedded) {
         (Some(t), _) => t.clone(),

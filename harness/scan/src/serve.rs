@@ -150,3 +150,17 @@ pub fn embedded_config(personas: &[crate::persona::Persona]) -> ServerConfig {
     }
     config
 }
+
+/// Starts [`embedded_config`]'s server on a free loopback port, on
+/// `runtime`: the target of a `scan` or `run` without `--target`.
+pub fn spawn_embedded(
+    runtime: &tokio::runtime::Runtime,
+    personas: &[crate::persona::Persona],
+) -> Result<placement_refserver::RunningServer, String> {
+    runtime
+        .block_on(placement_refserver::spawn(
+            embedded_config(personas),
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+        ))
+        .map_err(|e| e.to_string())
+}

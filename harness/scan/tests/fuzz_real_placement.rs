@@ -15,63 +15,8 @@ use std::process::Command;
 use placement_harness::cli::main_with;
 use serde_json::Value;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn venv_ready() -> bool {
-    let ok = repo().join(".placement/venv/bin/python").exists();
-    if !ok {
-        assert!(
-            std::env::var_os("PLACEMENT_HARNESS_REQUIRE_VENV").is_none(),
-            ".placement/venv is missing although PLACEMENT_HARNESS_REQUIRE_VENV is set"
-        );
-        eprintln!("note: .placement/venv is missing; skipping the real-Placement fuzz test");
-    }
-    ok
-}
-
-struct FreshPlacement {
-    state_dir: PathBuf,
-    url: String,
-}
-
-impl FreshPlacement {
-    fn start(tag: &str) -> FreshPlacement {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .unwrap();
-        let state_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("fuzz-real-{}-{tag}", std::process::id()));
-        let out = Command::new(repo().join("scripts/placement-up"))
-            .arg("--port")
-            .arg(port.to_string())
-            .arg("--state-dir")
-            .arg(&state_dir)
-            .current_dir(repo())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "scripts/placement-up failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let url = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-        assert!(url.starts_with("http://127.0.0.1:"), "{url}");
-        FreshPlacement { state_dir, url }
-    }
-}
-
-impl Drop for FreshPlacement {
-    fn drop(&mut self) {
-        let _ = Command::new(repo().join("scripts/placement-down"))
-            .arg("--state-dir")
-            .arg(&self.state_dir)
-            .current_dir(repo())
-            .output();
-    }
-}
+mod common;
+use common::{FreshPlacement, repo, venv_ready};
 
 fn harness(args: &[&str]) -> (u8, String, String) {
     let mut out = Vec::new();

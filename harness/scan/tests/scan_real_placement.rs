@@ -12,64 +12,8 @@ use std::process::Command;
 
 use serde_json::Value;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn venv_ready() -> bool {
-    let ok = repo().join(".placement/venv/bin/python").exists();
-    if !ok {
-        assert!(
-            std::env::var_os("PLACEMENT_HARNESS_REQUIRE_VENV").is_none(),
-            ".placement/venv is missing although PLACEMENT_HARNESS_REQUIRE_VENV is set"
-        );
-        eprintln!("note: .placement/venv is missing; skipping the real-Placement scan tests");
-    }
-    ok
-}
-
-/// A Placement of its own on a free loopback port, stopped on drop.
-struct FreshPlacement {
-    state_dir: PathBuf,
-    url: String,
-}
-
-impl FreshPlacement {
-    fn start(tag: &str) -> FreshPlacement {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .unwrap_or_else(|e| panic!("no free port: {e}"));
-        let state_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("scan-real-{}-{tag}", std::process::id()));
-        let out = Command::new(repo().join("scripts/placement-up"))
-            .arg("--port")
-            .arg(port.to_string())
-            .arg("--state-dir")
-            .arg(&state_dir)
-            .current_dir(repo())
-            .output()
-            .unwrap_or_else(|e| panic!("scripts/placement-up: {e}"));
-        assert!(
-            out.status.success(),
-            "scripts/placement-up failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let url = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-        assert!(url.starts_with("http://127.0.0.1:"), "{url}");
-        FreshPlacement { state_dir, url }
-    }
-}
-
-impl Drop for FreshPlacement {
-    fn drop(&mut self) {
-        let _ = Command::new(repo().join("scripts/placement-down"))
-            .arg("--state-dir")
-            .arg(&self.state_dir)
-            .current_dir(repo())
-            .output();
-    }
-}
+mod common;
+use common::{FreshPlacement, repo, venv_ready};
 
 /// Every server here is a fresh one the test started and throws away, so
 /// scans may write to objects they did not create (`--disposable-target`);

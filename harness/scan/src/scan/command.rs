@@ -294,14 +294,9 @@ fn scan_inner(args: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
     // free loopback port: a target of its own, thrown away afterwards.
     let embedded = match &args.target {
         Some(_) => None,
-        None => Some(
-            runtime
-                .block_on(placement_refserver::spawn(
-                    crate::serve::embedded_config(&personas),
-                    std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
-                ))
-                .map_err(|e| ScanError::Embedded(e.to_string()))?,
-        ),
+        None => {
+            Some(crate::serve::spawn_embedded(&runtime, &personas).map_err(ScanError::Embedded)?)
+        }
     };
     let url = match (&args.target, &embedded) {
         (Some(t), _) => t.clone(),

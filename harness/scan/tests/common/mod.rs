@@ -1,0 +1,72 @@
+//! Shared by the integration tests that need a real Placement 16.0.0: the
+//! repository root, the venv check, and a fresh server of the test's own.
+//!
+//! Each test crate includes this module and uses part of it.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::Command;
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Whether `.placement/venv` exists. Without it the real-Placement tests
+/// skip with a note, unless `PLACEMENT_HARNESS_REQUIRE_VENV` is set, which
+/// makes that a failure.
+pub fn venv_ready() -> bool {
+    let ok = repo().join(".placement/venv/bin/python").exists();
+    if !ok {
+        assert!(
+            std::env::var_os("PLACEMENT_HARNESS_REQUIRE_VENV").is_none(),
+            ".placement/venv is missing although PLACEMENT_HARNESS_REQUIRE_VENV is set"
+        );
+        eprintln!("note: .placement/venv is missing; skipping the real-Placement tests");
+    }
+    ok
+}
+
+/// A Placement of its own on a free loopback port (fresh sqlite database),
+/// stopped on drop by `scripts/placement-down`, which stops only its pid.
+pub struct FreshPlacement {
+    pub state_dir: PathBuf,
+    pub url: String,
+}
+
+impl FreshPlacement {
+    pub fn start(tag: &str) -> FreshPlacement {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .unwrap_or_else(|e| panic!("no free port: {e}"));
+        let state_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("real-placement-{}-{tag}", std::process::id()));
+        let out = Command::new(repo().join("scripts/placement-up"))
+            .arg("--port")
+            .arg(port.to_string())
+            .arg("--state-dir")
+            .arg(&state_dir)
+            .current_dir(repo())
+            .output()
+            .unwrap_or_else(|e| panic!("scripts/placement-up: {e}"));
+        assert!(
+            out.status.success(),
+            "scripts/placement-up failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let url = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+        FreshPlacement { state_dir, url }
+    }
+}
+
+impl Drop for FreshPlacement {
+    fn drop(&mut self) {
+        let _ = Command::new(repo().join("scripts/placement-down"))
+            .arg("--state-dir")
+            .arg(&self.state_dir)
+            .current_dir(repo())
+            .output();
+    }
+}
