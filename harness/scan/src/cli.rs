@@ -13,6 +13,7 @@
 //! Exit codes: 0 all tests passed, 1 a test failed, 2 usage, suite or
 //! target errors (clap's own usage errors exit 2 as well).
 
+use crate::scan::command::parse_auth;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -171,10 +172,6 @@ pub struct CleanupArgs {
     /// Extra trusted CA certificates (PEM bundle).
     #[arg(long, value_name = "FILE")]
     pub cacert: Option<PathBuf>,
-}
-
-fn parse_auth(s: &str) -> Result<AuthMode, String> {
-    s.parse::<AuthMode>().map_err(|e| e.to_string())
 }
 
 fn parse_run_id(s: &str) -> Result<RunId, String> {

@@ -100,26 +100,12 @@ fn segments(url: &str, base_path: &str) -> Option<Vec<String>> {
     Some(segs)
 }
 
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        if b == b'%' {
-            let hex = bytes
-                .get(i + 1..i + 3)
-                .and_then(|h| std::str::from_utf8(h).ok())
-                .and_then(|h| u8::from_str_radix(h, 16).ok());
-            if let Some(v) = hex {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+/// `%XX` escapes decoded; a `%` not followed by two hex digits stays as it
+/// is, and bytes that are not UTF-8 become U+FFFD.
+pub(crate) fn percent_decode(s: &str) -> String {
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// Python's `uuid.UUID(text)`: `urn:` and `uuid:` removed, braces stripped
@@ -576,3 +562,11 @@ impl<T: Transport + Sync> Transport for GuardedTransport<T> {
 
 #[cfg(test)]
 pub(crate) mod tests;
+
+#[cfg(test)]
+mod decode_tests {
+    #[test]
+    fn percent_decoding_keeps_invalid_escapes() {
+        assert_eq!(super::percent_decode("a%0Ab%zz%4"), "a\nb%zz%4");
+    }
+}

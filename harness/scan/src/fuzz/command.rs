@@ -4,6 +4,7 @@
 //! code (0 no finding at or above `--fail-on`, 1 findings or objects left
 //! behind, 2 usage or target error, 130 interrupted).
 
+use crate::scan::command::{parse_auth, parse_report, parse_rps, parse_severity};
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -116,34 +117,6 @@ pub struct FuzzArgs {
     /// Fewer lines.
     #[arg(long)]
     pub quiet: bool,
-}
-
-fn parse_auth(s: &str) -> Result<AuthMode, String> {
-    s.parse::<AuthMode>().map_err(|e| e.to_string())
-}
-
-fn parse_severity(s: &str) -> Result<Severity, String> {
-    s.parse::<Severity>().map_err(|e| e.to_string())
-}
-
-fn parse_report(s: &str) -> Result<(ReportKind, PathBuf), String> {
-    let (kind, path) = s
-        .split_once(':')
-        .ok_or_else(|| format!("{s:?} is not KIND:PATH"))?;
-    if path.is_empty() {
-        return Err(format!("{s:?} has no PATH after the colon"));
-    }
-    Ok((
-        kind.parse::<ReportKind>().map_err(|e| e.to_string())?,
-        PathBuf::from(path),
-    ))
-}
-
-fn parse_rps(s: &str) -> Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
-        _ => Err(format!("{s:?} is not a positive number")),
-    }
 }
 
 /// `90`, `90s`, `5m`, `1h`, `1.5s` to a duration (at most a day).

@@ -136,7 +136,8 @@ pub struct ScanArgs {
     pub keep: bool,
 }
 
-fn parse_auth(s: &str) -> Result<AuthMode, String> {
+/// The `--auth` value parser, shared by the commands that take it.
+pub(crate) fn parse_auth(s: &str) -> Result<AuthMode, String> {
     s.parse::<AuthMode>().map_err(|e| e.to_string())
 }
 
@@ -144,11 +145,13 @@ fn parse_snapshots(s: &str) -> Result<SnapshotMode, String> {
     s.parse::<SnapshotMode>()
 }
 
-fn parse_severity(s: &str) -> Result<Severity, String> {
+/// The `--severity` value parser, shared by the commands that take it.
+pub(crate) fn parse_severity(s: &str) -> Result<Severity, String> {
     s.parse::<Severity>().map_err(|e| e.to_string())
 }
 
-fn parse_report(s: &str) -> Result<(ReportKind, PathBuf), String> {
+/// The `--report` value parser, shared by the commands that take it.
+pub(crate) fn parse_report(s: &str) -> Result<(ReportKind, PathBuf), String> {
     let (kind, path) = s
         .split_once(':')
         .ok_or_else(|| format!("{s:?} is not KIND:PATH"))?;
@@ -159,7 +162,8 @@ fn parse_report(s: &str) -> Result<(ReportKind, PathBuf), String> {
     Ok((kind, PathBuf::from(path)))
 }
 
-fn parse_rps(s: &str) -> Result<f64, String> {
+/// The `--rps` value parser, shared by the commands that take it.
+pub(crate) fn parse_rps(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
         _ => Err(format!("{s:?} is not a positive number")),

@@ -582,7 +582,7 @@ fn exchange_request(
     let route = match_route(&request.url, prefix);
     let object = route
         .uuid_param()
-        .map(percent_decode)
+        .map(crate::guard::percent_decode)
         .and_then(|raw| placement_core::ids::classify(&raw).map(|(u, _)| u.to_string()));
     let spoofed: Vec<String> = test
         .request_headers
@@ -675,30 +675,6 @@ fn keep_for_comparison(
     }
 }
 
-/// Decodes `%XX` escapes (invalid ones kept as written).
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes.get(i).copied().unwrap_or_default();
-        if b == b'%' {
-            let hex = bytes
-                .get(i + 1..i + 3)
-                .and_then(|h| std::str::from_utf8(h).ok())
-                .and_then(|h| u8::from_str_radix(h, 16).ok());
-            if let Some(v) = hex {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 /// The `expectation` finding of a step whose own expectations failed: CWE,
 /// severity and claim from the step (defaults: CWE-693, medium), the step
 /// name in the id so that two steps on one route stay two findings.
@@ -732,14 +708,4 @@ fn expectation_finding(step: &Test, ex: &Exchange, failures: &[String]) -> Findi
         &format!("{}\u{0}{}", req.input.class, step.name),
     );
     f
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn percent_decoding() {
-        assert_eq!(percent_decode("a%0Ab%zz%4"), "a\nb%zz%4");
-    }
 }
