@@ -14,13 +14,14 @@
 //! built). `microversion.yaml` creates nothing and reads nothing
 //! data-dependent, so it also runs against the `PLACEMENT_URL` server.
 
+mod common;
+
 use std::path::{Path, PathBuf};
+
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use common::{FreshPlacement, repo};
 
 fn gabbits_dir() -> PathBuf {
     repo().join(".placement/venv/lib/python3.11/site-packages/placement/tests/functional/gabbits")
@@ -38,48 +39,6 @@ fn placement_url() -> Option<String> {
             eprintln!("note: PLACEMENT_URL is not set; skipping the real-Placement run tests");
             None
         }
-    }
-}
-
-/// A Placement server of its own, stopped on drop.
-struct FreshPlacement {
-    state_dir: PathBuf,
-    url: String,
-}
-
-impl FreshPlacement {
-    fn start(tag: &str) -> FreshPlacement {
-        let state_dir = std::env::temp_dir().join(format!(
-            "placement-harness-run-{}-{tag}",
-            std::process::id()
-        ));
-        let out = Command::new(repo().join("scripts/placement-up"))
-            .arg("--state-dir")
-            .arg(&state_dir)
-            .current_dir(repo())
-            .output();
-        let out = match out {
-            Ok(o) => o,
-            Err(e) => panic!("scripts/placement-up: {e}"),
-        };
-        assert!(
-            out.status.success(),
-            "scripts/placement-up failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let url = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-        FreshPlacement { state_dir, url }
-    }
-}
-
-impl Drop for FreshPlacement {
-    fn drop(&mut self) {
-        let _ = Command::new(repo().join("scripts/placement-down"))
-            .arg("--state-dir")
-            .arg(&self.state_dir)
-            .current_dir(repo())
-            .output();
-        let _ = std::fs::remove_dir_all(&self.state_dir);
     }
 }
 

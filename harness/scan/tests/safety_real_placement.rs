@@ -16,14 +16,14 @@
 // A test binary: a failed setup must fail the test loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::{Value, json};
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use common::{FreshPlacement, repo};
 
 fn scratch(tag: &str) -> PathBuf {
     let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
@@ -34,51 +34,9 @@ fn scratch(tag: &str) -> PathBuf {
     d
 }
 
-/// A fresh Placement of this test's own, stopped on drop.
-struct FreshPlacement {
-    state_dir: PathBuf,
-    url: String,
-}
-
-impl FreshPlacement {
-    fn start() -> Option<FreshPlacement> {
-        if !repo().join(".placement/venv/bin/python").exists() {
-            assert!(
-                std::env::var_os("PLACEMENT_HARNESS_REQUIRE_VENV").is_none(),
-                ".placement/venv is missing although PLACEMENT_HARNESS_REQUIRE_VENV is set"
-            );
-            eprintln!("note: no .placement/venv; skipping the end-to-end safety test");
-            return None;
-        }
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .unwrap()
-            .port();
-        let state_dir = scratch("placement");
-        let out = Command::new(repo().join("scripts/placement-up"))
-            .args(["--port", &port.to_string(), "--state-dir"])
-            .arg(&state_dir)
-            .current_dir(repo())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "scripts/placement-up: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let url = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-        Some(FreshPlacement { state_dir, url })
-    }
-}
-
-impl Drop for FreshPlacement {
-    fn drop(&mut self) {
-        let _ = Command::new(repo().join("scripts/placement-down"))
-            .arg("--state-dir")
-            .arg(&self.state_dir)
-            .current_dir(repo())
-            .output();
-    }
+/// A Placement of the test's own, or `None` (with a note) without the venv.
+fn fresh_placement(tag: &str) -> Option<FreshPlacement> {
+    common::venv_ready().then(|| FreshPlacement::start(&format!("safety-{tag}")))
 }
 
 /// Plain requests as an operator (not through the harness).
@@ -225,7 +183,7 @@ tests:
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_run_removes_what_it_made_and_touches_nothing_else() {
-    let Some(server) = tokio::task::spawn_blocking(FreshPlacement::start)
+    let Some(server) = tokio::task::spawn_blocking(|| fresh_placement("run"))
         .await
         .unwrap()
     else {
@@ -551,7 +509,7 @@ fn placement_allocation_fixture_gabbits_pass_as_under_gabbi() {
 /// its fixtures made, retires its journal and exits 1.
 #[test]
 fn ctrl_c_cleans_up_what_the_run_made() {
-    let Some(server) = FreshPlacement::start() else {
+    let Some(server) = fresh_placement("ctrl-c") else {
         return;
     };
     let dir = scratch("ctrl-c");
