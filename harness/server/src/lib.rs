@@ -15,8 +15,9 @@
 //! [`policy`] (Placement's rules and the oslo.policy language),
 //! [`version`] (the microversion header), [`routes`] (the URL map),
 //! [`reply`] (answers and the error envelope), `handlers` (one file per
-//! family of routes), `render` (JSON of the core's objects), `app` (the
-//! request pipeline), [`server`] (binding, serving and shutting down).
+//! family of routes), `render` (JSON of the core's objects), `strict_json`
+//! (bodies with one value per key), `app` (the request pipeline),
+//! [`server`] (binding, serving and shutting down).
 
 mod app;
 pub mod config;
@@ -29,6 +30,7 @@ mod render;
 pub mod reply;
 pub mod routes;
 pub mod server;
+mod strict_json;
 pub mod version;
 
 pub use config::{AuthMode, Rbac, ServerConfig};
