@@ -119,8 +119,8 @@ fn check_custom(text: &str) -> Result<(), NameError> {
 /// Whether `c` changes how the text around it is shown without being shown
 /// itself: a name holding one displays as another name (U+202E reverses
 /// what follows it; U+200B splits a word invisibly), in a console, a log or
-/// a dashboard.
-fn is_invisible_format(c: char) -> bool {
+/// a dashboard. Free-text names ([`ProviderName`], [`ExternalId`]) refuse it.
+pub fn is_invisible_format(c: char) -> bool {
     use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
     matches!(
         c.general_category(),
