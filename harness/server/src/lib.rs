@@ -8,8 +8,10 @@
 //! behaves as Placement 16.0.0 (microversions 1.0 to 1.39) wherever
 //! Placement is right and is safe where Placement errs: identity headers
 //! from clients are not believed by default, errors never echo more than a
-//! short escaped excerpt of the input, UUIDs in paths are strict, bodies
-//! and JSON nesting are bounded, candidates searches have a work budget.
+//! short escaped excerpt of the input, UUIDs in paths and queries are
+//! strict, bodies and JSON nesting are bounded, a JSON key given twice is
+//! refused, names take no invisible format characters, a refused write
+//! leaves nothing behind, candidates searches have a work budget.
 //!
 //! Modules: [`config`] (how it runs), [`identity`] (auth modes),
 //! [`policy`] (Placement's rules and the oslo.policy language),
