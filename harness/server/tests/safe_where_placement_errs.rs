@@ -179,7 +179,12 @@ async fn duplicate_keys_are_refused_at_any_depth() {
 
 #[tokio::test]
 async fn a_refused_allocation_write_leaves_no_consumer_behind() {
-    let server = start(ServerConfig::default()).await;
+    // The reshaper is for the service role; this deployment gives it to admin.
+    let mut config = ServerConfig::default();
+    config
+        .noauth2_roles
+        .insert("admin".into(), vec!["admin".into(), "service".into()]);
+    let server = start(config).await;
     let url = server.url();
     let rp = provider_with_vcpu(&url, "no-ghosts", 8).await;
     let missing = "99999999-9999-9999-9999-999999999999";
@@ -206,6 +211,32 @@ async fn a_refused_allocation_write_leaves_no_consumer_behind() {
     )
     .await;
     assert_envelope(&post, 400);
+
+    let generation = admin(&url, "GET", &format!("/resource_providers/{rp}"), None)
+        .await
+        .body["generation"]
+        .clone();
+    let reshape = admin(
+        &url,
+        "POST",
+        "/reshaper",
+        Some(json!({
+            "inventories": {&rp: {"resource_provider_generation": generation,
+                                   "inventories": {"VCPU": {"total": 8}}}},
+            "allocations": { consumer: body(missing) },
+        })),
+    )
+    .await;
+    assert_envelope(&reshape, 400);
+    // All three are refused for the missing provider, after the consumer
+    // was looked up (where Placement has already created it).
+    for got in [&refused, &post, &reshape] {
+        assert!(
+            detail(got).contains(missing) && detail(got).contains("does not exist"),
+            "{}",
+            got.text
+        );
+    }
 
     let seen = admin(&url, "GET", &format!("/allocations/{consumer}"), None).await;
     assert_eq!(seen.status, 200, "{}", seen.text);
