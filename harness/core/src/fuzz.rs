@@ -302,6 +302,12 @@ pub fn names_parse(data: &[u8]) -> Verdict {
                     format!("{kind} {text:?} accepted with a control character"),
                 );
             }
+            if text.chars().any(names::is_invisible_format) {
+                return fail(
+                    T,
+                    format!("{kind} {text:?} accepted with an invisible format character"),
+                );
+            }
             let max = if selector % 7 == 6 {
                 names::PROVIDER_NAME_MAX_CHARS
             } else {

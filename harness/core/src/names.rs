@@ -78,6 +78,11 @@ pub enum NameError {
     /// A control character, at a 1-based position.
     #[error("has a control character at position {0}")]
     ControlCharacter(usize),
+    /// An invisible format character (Unicode category Cf: bidirectional
+    /// overrides and isolates, zero-width characters, the byte order mark,
+    /// ...) or a line or paragraph separator, at a 1-based position.
+    #[error("has an invisible formatting character at position {0}")]
+    FormatCharacter(usize),
     /// A user-defined name must start with `CUSTOM_` and have more after it.
     #[error("must start with CUSTOM_ followed by A-Z, 0-9 or _")]
     NotCustom,
@@ -111,7 +116,22 @@ fn check_custom(text: &str) -> Result<(), NameError> {
     }
 }
 
-/// Free text with a length range and no control characters.
+/// Whether `c` changes how the text around it is shown without being shown
+/// itself: a name holding one displays as another name (U+202E reverses
+/// what follows it; U+200B splits a word invisibly), in a console, a log or
+/// a dashboard. Free-text names ([`ProviderName`], [`ExternalId`]) refuse it.
+pub fn is_invisible_format(c: char) -> bool {
+    use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+    matches!(
+        c.general_category(),
+        GeneralCategory::Format
+            | GeneralCategory::LineSeparator
+            | GeneralCategory::ParagraphSeparator
+    )
+}
+
+/// Free text with a length range, and no control characters or invisible
+/// format characters.
 fn check_free_text(text: &str, min: usize, max: usize) -> Result<(), NameError> {
     let len = text.chars().count();
     if len < min {
@@ -123,8 +143,11 @@ fn check_free_text(text: &str, min: usize, max: usize) -> Result<(), NameError> 
     if text.ends_with('\n') {
         return Err(NameError::TrailingNewline);
     }
-    match text.chars().position(char::is_control) {
-        Some(i) => Err(NameError::ControlCharacter(i + 1)),
+    if let Some(i) = text.chars().position(char::is_control) {
+        return Err(NameError::ControlCharacter(i + 1));
+    }
+    match text.chars().position(is_invisible_format) {
+        Some(i) => Err(NameError::FormatCharacter(i + 1)),
         None => Ok(()),
     }
 }
@@ -233,7 +256,8 @@ impl ConsumerType {
 name_type!(
     /// A project or user id as Keystone hands it to Placement: 1 to 255
     /// characters. Placement takes any characters; the core refuses control
-    /// characters and a trailing newline, which no Keystone id contains.
+    /// characters, invisible format characters and a trailing newline, which
+    /// no Keystone id contains.
     ExternalId
 );
 
@@ -248,7 +272,9 @@ impl ExternalId {
 name_type!(
     /// A resource provider name: at most 200 characters, unique.
     /// Placement's schema sets no minimum; the core requires one character
-    /// and refuses control characters, which no operator means to send.
+    /// and refuses control characters and invisible format characters
+    /// (bidirectional overrides, zero-width spaces), which no operator
+    /// means to send and which make one name display as another.
     ProviderName
 );
 
@@ -335,6 +361,35 @@ mod tests {
             Err(NameError::TooLong(200))
         );
         assert!(ProviderName::parse(&"é".repeat(200)).is_ok());
+    }
+
+    #[test]
+    fn invisible_format_characters_are_refused_in_free_text() {
+        for c in [
+            '\u{202a}',
+            '\u{202e}',
+            '\u{2066}',
+            '\u{2069}',
+            '\u{200b}',
+            '\u{200f}',
+            '\u{feff}',
+            '\u{00ad}',
+            '\u{2060}',
+            '\u{e0001}',
+            '\u{2028}',
+            '\u{2029}',
+        ] {
+            let name = format!("ab{c}cd");
+            assert_eq!(
+                ProviderName::parse(&name),
+                Err(NameError::FormatCharacter(3)),
+                "{:04x}",
+                u32::from(c)
+            );
+            assert!(ExternalId::parse(&name).is_err());
+        }
+        // Visible letters outside ASCII, and marks, stay allowed.
+        assert!(ProviderName::parse("Zürich-東京-עברית-नमस्ते").is_ok());
     }
 
     #[test]

@@ -14,8 +14,8 @@ use axum::http::header::{
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use placement_core::Microversion;
-use placement_core::state::State;
 use placement_core::state::request::IncompleteConsumer;
+use placement_core::state::{RefusedWrites, State};
 
 use crate::config::ServerConfig;
 use crate::handlers::{self, Call};
@@ -45,7 +45,9 @@ impl App {
             config,
             policy,
             incomplete,
-            state: RwLock::new(State::new()),
+            // Atomic writes: unlike Placement, a refused allocation write
+            // leaves no consumer behind (CONFORMANCE.md, deliberate differences).
+            state: RwLock::new(State::with_refused_writes(RefusedWrites::ChangeNothing)),
         })
     }
 

@@ -8,15 +8,18 @@
 //! behaves as Placement 16.0.0 (microversions 1.0 to 1.39) wherever
 //! Placement is right and is safe where Placement errs: identity headers
 //! from clients are not believed by default, errors never echo more than a
-//! short escaped excerpt of the input, UUIDs in paths are strict, bodies
-//! and JSON nesting are bounded, candidates searches have a work budget.
+//! short escaped excerpt of the input, UUIDs in paths and queries are
+//! strict, bodies and JSON nesting are bounded, a JSON key given twice is
+//! refused, names take no invisible format characters, a refused write
+//! leaves nothing behind, candidates searches have a work budget.
 //!
 //! Modules: [`config`] (how it runs), [`identity`] (auth modes),
 //! [`policy`] (Placement's rules and the oslo.policy language),
 //! [`version`] (the microversion header), [`routes`] (the URL map),
 //! [`reply`] (answers and the error envelope), `handlers` (one file per
-//! family of routes), `render` (JSON of the core's objects), `app` (the
-//! request pipeline), [`server`] (binding, serving and shutting down).
+//! family of routes), `render` (JSON of the core's objects), `strict_json`
+//! (bodies with one value per key), `app` (the request pipeline),
+//! [`server`] (binding, serving and shutting down).
 
 mod app;
 pub mod config;
@@ -29,6 +32,7 @@ mod render;
 pub mod reply;
 pub mod routes;
 pub mod server;
+mod strict_json;
 pub mod version;
 
 pub use config::{AuthMode, Rbac, ServerConfig};

@@ -49,6 +49,20 @@ pub enum GroupPolicy {
     Isolate,
 }
 
+/// What `in_tree` (and `in_treeN`) does with spaces around the UUID.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum InTreeSpaces {
+    /// Placement's reading: `util.normalize_in_tree_qs_params` strips the
+    /// value before it checks it, so `in_tree=%20UUID` names UUID. The
+    /// harness predicts real Placement with this.
+    Stripped,
+    /// The reference server's reading: a value with spaces is not a UUID
+    /// and is refused, like every other malformed UUID in a query (every
+    /// other UUID parameter of Placement is read without stripping, so a
+    /// space there is already refused by both).
+    Refused,
+}
+
 /// Most digits of a `limit` the core reads (Python's `int()` refuses more).
 pub const MAX_LIMIT_DIGITS: usize = 4300;
 
@@ -133,8 +147,19 @@ fn request_wide_verdict(key: &str, version: Microversion) -> KeyVerdict {
 }
 
 impl CandidatesQuery {
-    /// Parses the raw query string of `GET /allocation_candidates` at `version`.
+    /// Parses the raw query string of `GET /allocation_candidates` at
+    /// `version`, as real Placement reads it.
     pub fn parse(version: Microversion, raw_query: &str) -> Result<Self, Rejection> {
+        Self::parse_with(version, raw_query, InTreeSpaces::Stripped)
+    }
+
+    /// [`Self::parse`] with a choice of what spaces around an `in_tree`
+    /// UUID mean.
+    pub fn parse_with(
+        version: Microversion,
+        raw_query: &str,
+        in_tree_spaces: InTreeSpaces,
+    ) -> Result<Self, Rejection> {
         if !version.at_least(Microversion::v1(10)) {
             return Err(Rejection::path(
                 "allocation candidates route",
@@ -171,7 +196,7 @@ impl CandidatesQuery {
             Some(value) => parse_root_required(value)?,
         };
         let same_subtree = parse_same_subtree(&params, version)?;
-        let groups = parse_groups(&params, version)?;
+        let groups = parse_groups(&params, version, in_tree_spaces)?;
         let query = CandidatesQuery {
             microversion: version,
             groups: groups.into_values().collect(),
@@ -302,6 +327,7 @@ fn parse_same_subtree(
 fn parse_groups(
     params: &Params,
     version: Microversion,
+    in_tree_spaces: InTreeSpaces,
 ) -> Result<BTreeMap<Suffix, RequestGroup>, Rejection> {
     let mut groups: BTreeMap<Suffix, RequestGroup> = BTreeMap::new();
     let mut seen: BTreeSet<(Prefix, Suffix)> = BTreeSet::new();
@@ -341,7 +367,11 @@ fn parse_groups(
             }
             Prefix::InTree => {
                 let value = params.single(key)?.unwrap_or_default();
-                let uuid = parse_uuid(value.trim_matches(' ')).map_err(|_| {
+                let read = match in_tree_spaces {
+                    InTreeSpaces::Stripped => value.trim_matches(' '),
+                    InTreeSpaces::Refused => value,
+                };
+                let uuid = parse_uuid(read).map_err(|_| {
                     bad_value(
                         key,
                         Problem::Syntax {
@@ -441,6 +471,26 @@ mod tests {
         assert!(q.groups[0].suffix.is_unsuffixed());
         assert_eq!(q.groups[0].resources.len(), 2);
         assert!(parse(9, "resources=VCPU:1").is_err());
+    }
+
+    // util.normalize_in_tree_qs_params strips; the reference server does not.
+    #[test]
+    fn in_tree_spaces_are_stripped_for_placement_and_refused_for_the_server() {
+        for raw in [
+            format!("resources=VCPU:1&in_tree=%20{RP}"),
+            format!("resources=VCPU:1&in_tree={RP}%20"),
+            format!("resources1=VCPU:1&in_tree1=%20{RP}"),
+        ] {
+            let mv = Microversion::v1(39);
+            assert!(CandidatesQuery::parse(mv, &raw).is_ok(), "{raw}");
+            let refused = CandidatesQuery::parse_with(mv, &raw, InTreeSpaces::Refused).unwrap_err();
+            assert_eq!(refused.code, ErrorCode::QueryBadValue, "{raw}");
+        }
+        let plain = format!("resources=VCPU:1&in_tree={RP}");
+        assert!(
+            CandidatesQuery::parse_with(Microversion::v1(39), &plain, InTreeSpaces::Refused)
+                .is_ok()
+        );
     }
 
     // schemas/allocation_candidate.py: parameters arrive with their microversions.

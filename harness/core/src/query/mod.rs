@@ -21,7 +21,7 @@ pub mod trait_list;
 pub mod traits;
 pub mod usages;
 
-pub use candidates_query::{CandidatesQuery, GroupPolicy};
+pub use candidates_query::{CandidatesQuery, GroupPolicy, InTreeSpaces};
 pub use group::{RequestGroup, Suffix};
 pub use member_of::MemberOf;
 pub use providers::ProviderQuery;

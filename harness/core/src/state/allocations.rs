@@ -9,7 +9,8 @@
 //!    (1.28+); a mismatch refuses the whole request with nothing left behind;
 //! 2. every provider named must exist, else 400, and here Placement leaves
 //!    the consumers it created in step 1 behind
-//!    ([`Quirk::GhostConsumerAfterMissingProvider`]);
+//!    ([`Quirk::GhostConsumerAfterMissingProvider`]; a state made with
+//!    [`RefusedWrites::ChangeNothing`] keeps nothing);
 //! 3. the consumers' current allocations are set aside; an empty write wipes
 //!    a consumer (its old allocations are written with amount 0);
 //! 4. every class must exist (400); every provider named must have inventory
@@ -35,7 +36,7 @@ use crate::outcome::Status;
 use super::consumers::Consumer;
 use super::ops::Applied;
 use super::refusal::Refusal;
-use super::store::{State, bumped};
+use super::store::{RefusedWrites, State, bumped};
 
 /// Amounts by resource class.
 pub type Resources = BTreeMap<ResourceClass, u32>;
@@ -320,8 +321,12 @@ impl State {
         Ok(Applied::new(Status::NoContent))
     }
 
-    /// Puts the records Placement leaves behind after a refused write.
+    /// Puts the records Placement leaves behind after a refused write,
+    /// unless this state's writes are atomic ([`RefusedWrites::ChangeNothing`]).
     pub(super) fn keep_ghosts(&mut self, ghosts: Vec<Consumer>) {
+        if self.refused_writes == RefusedWrites::ChangeNothing {
+            return;
+        }
         for ghost in ghosts {
             self.consumers.entry(ghost.uuid).or_insert(ghost);
         }
@@ -457,6 +462,26 @@ mod tests {
         // Other failures clean up the consumer they created.
         assert!(put_at(&mut s, 39, 2, write(&[(1, "VCPU", 100)], None)).is_err());
         assert!(s.consumer(c(2)).is_none());
+    }
+
+    #[test]
+    fn atomic_refused_writes_leave_no_ghost() {
+        // The reference server's mode: the same refusal changes nothing, and
+        // the first real write with a null generation succeeds.
+        let mut s = providers(1, &[("VCPU", inv(8))]);
+        s.refused_writes = RefusedWrites::ChangeNothing;
+        let before = s.clone();
+        let e = put_at(&mut s, 39, 1, write(&[(9, "VCPU", 1)], None)).unwrap_err();
+        assert_eq!(e, Refusal::AllocationProviderNotFound(u(9)));
+        assert_eq!(s, before);
+        let post = Op::PostAllocations {
+            microversion: Microversion::v1(39),
+            writes: BTreeMap::from([(c(2), write(&[(9, "VCPU", 1)], None))]),
+        };
+        assert!(s.apply_detailed(&post).is_err());
+        assert_eq!(s, before);
+        put_at(&mut s, 39, 1, write(&[(1, "VCPU", 1)], None)).unwrap();
+        assert_eq!(s.consumer(c(1)).unwrap().generation(), 1);
     }
 
     #[test]

@@ -43,4 +43,4 @@ pub use invariants::Violation;
 pub use ops::{Applied, Op, ParentUpdate, ReshapeInventory};
 pub use providers::Provider;
 pub use refusal::Refusal;
-pub use store::State;
+pub use store::{RefusedWrites, State};

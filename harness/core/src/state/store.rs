@@ -28,6 +28,25 @@ pub struct State {
     pub(super) allocations: BTreeMap<Uuid, AllocationMap>,
     /// provider -> class -> sum of amounts, only non-zero sums.
     pub(super) usages: BTreeMap<Uuid, BTreeMap<ResourceClass, u64>>,
+    /// What a refused allocation write leaves behind.
+    pub(super) refused_writes: RefusedWrites,
+}
+
+/// What a refused allocation write (`PUT /allocations/{c}`,
+/// `POST /allocations`, `POST /reshaper`) leaves in the state.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum RefusedWrites {
+    /// Placement 16.0.0's behaviour, the model's default: the consumers the
+    /// write created before it found a provider missing stay behind, empty,
+    /// at generation 0
+    /// ([`Quirk::GhostConsumerAfterMissingProvider`](super::quirks::Quirk::GhostConsumerAfterMissingProvider)),
+    /// so the scanner and the fuzzer can predict real Placement.
+    #[default]
+    LeaveGhostConsumers,
+    /// Atomic writes: a refused write changes nothing. What the reference
+    /// server runs (a ghost makes the next write with `consumer_generation:
+    /// null`, the right one for a new consumer, fail with 409).
+    ChangeNothing,
 }
 
 /// Which consumers a usage query counts (`GET /usages`).
@@ -46,6 +65,19 @@ impl State {
     /// An empty state: standard classes and traits only, nothing else.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty state whose refused allocation writes behave as `mode` says.
+    pub fn with_refused_writes(mode: RefusedWrites) -> Self {
+        State {
+            refused_writes: mode,
+            ..Self::default()
+        }
+    }
+
+    /// What a refused allocation write leaves behind in this state.
+    pub fn refused_writes(&self) -> RefusedWrites {
+        self.refused_writes
     }
 
     /// Every provider, by UUID.

@@ -22,6 +22,7 @@ use crate::app::App;
 use crate::identity::Identity;
 use crate::reply::{Answer, ApiError, Reply};
 use crate::routes::Route;
+use crate::strict_json::StrictJsonError;
 
 /// One request, as the handlers see it.
 pub(crate) struct Call<'a> {
@@ -105,6 +106,9 @@ impl Call<'_> {
         self.body_about(kind, None)
     }
 
+    /// Every JSON body comes through here: a key given twice at any depth is
+    /// refused before the core sees the value (see `strict_json`).
+    ///
     /// [`Self::body`] with Placement's sentence about the object the body
     /// is for, which its inventory handlers put before a rejection.
     pub(crate) fn body_about(
@@ -112,10 +116,21 @@ impl Call<'_> {
         kind: BodyKind,
         context: Option<&str>,
     ) -> Result<WriteRequest, ApiError> {
-        body::parse(kind, self.mv, self.body).map_err(|r| {
+        let refuse = |r: placement_core::Rejection| {
             let detail = crate::messages::body_rejection(&r, self.body, context);
             ApiError::bad_request(detail).with_code(r.code)
-        })
+        };
+        if kind.reads_body(self.mv) {
+            match crate::strict_json::parse(self.body) {
+                Ok(value) => return body::parse_value(kind, self.mv, &value).map_err(refuse),
+                Err(duplicate @ StrictJsonError::DuplicateKey { .. }) => {
+                    return Err(ApiError::bad_request(duplicate.to_string()));
+                }
+                // The core reads it again and words the error as Placement does.
+                Err(StrictJsonError::Unreadable) => {}
+            }
+        }
+        body::parse(kind, self.mv, self.body).map_err(refuse)
     }
 
     /// A refused query string, in Placement's words.
