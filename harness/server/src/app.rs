@@ -6,7 +6,7 @@
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::SystemTime;
 
-use axum::body::{Body, to_bytes};
+use axum::body::Body;
 use axum::extract::{Request, State as AxumState};
 use axum::http::header::{
     ALLOW, CACHE_CONTROL, CONTENT_TYPE, HeaderName, HeaderValue, LAST_MODIFIED, LOCATION, VARY,
@@ -96,9 +96,9 @@ pub(crate) async fn handle(AxumState(app): AxumState<Arc<App>>, req: Request) ->
         );
     }
     let bytes = if matches!(parts.method, Method::POST | Method::PUT) {
-        match to_bytes(body, app.config.max_body_bytes).await {
+        match read_body(body, app.config.max_body_bytes).await {
             Ok(b) => b,
-            Err(_) => {
+            Err(TooLarge) => {
                 let e = ApiError::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     format!(
@@ -125,6 +125,58 @@ pub(crate) async fn handle(AxumState(app): AxumState<Arc<App>>, req: Request) ->
     let answer =
         handlers::dispatch(&call, &route).map(|reply| absolute_location(reply, &parts.headers));
     finish(answer, Some(mv), true, &request_id)
+}
+
+/// A body over the limit (or one that broke off while being read).
+struct TooLarge;
+
+/// How much of a refused body is read and thrown away before answering, and
+/// for how long. Answering 413 with the rest of the body unread makes the
+/// kernel reset the connection when it closes, and the client often sees
+/// the reset instead of the answer (hyperium/hyper#2384); reading on costs
+/// bandwidth only, never memory, and stops at these bounds, after which the
+/// reset is the lesser evil.
+const DRAIN_BYTES: usize = 64 * 1024 * 1024;
+const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The body, up to `limit` bytes kept in memory; beyond that, the rest is
+/// drained within [`DRAIN_BYTES`] and [`DRAIN_TIME`] and the body refused.
+async fn read_body(body: Body, limit: usize) -> Result<axum::body::Bytes, TooLarge> {
+    use http_body_util::BodyExt;
+    let mut body = body;
+    let mut kept: Vec<u8> = Vec::new();
+    let mut seen = 0usize;
+    let drain_until = tokio::time::Instant::now() + DRAIN_TIME;
+    loop {
+        let frame = if seen > limit {
+            match tokio::time::timeout_at(drain_until, body.frame()).await {
+                Ok(frame) => frame,
+                Err(_) => return Err(TooLarge),
+            }
+        } else {
+            body.frame().await
+        };
+        let Some(frame) = frame else { break };
+        let Ok(frame) = frame else {
+            return Err(TooLarge);
+        };
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        seen = seen.saturating_add(data.len());
+        if seen <= limit {
+            kept.extend_from_slice(&data);
+        } else {
+            kept = Vec::new();
+            if seen > DRAIN_BYTES {
+                return Err(TooLarge);
+            }
+        }
+    }
+    if seen > limit {
+        return Err(TooLarge);
+    }
+    Ok(axum::body::Bytes::from(kept))
 }
 
 /// `Location` as an absolute URL, as webob writes it, when the `Host`
