@@ -21,10 +21,11 @@ use super::rng::Rng;
 use crate::exchange::{self, Exchange, Header};
 use crate::finding::{CheckId, Finding, FindingSet};
 use crate::model::{Operation, surface};
-use crate::oracle::{self, Context};
+use crate::oracle::{self, Context, state_after_error};
 use crate::persona::Persona;
 use crate::run_id::RunId;
 use crate::scan::Sender;
+use crate::scan::read_back::read_back;
 
 /// How to fuzz.
 #[derive(Clone, Debug)]
@@ -255,6 +256,23 @@ impl<S: Sender> Loop<'_, S> {
         false
     }
 
+    /// Every single-exchange oracle over `ex`; after a 5xx to a write, the
+    /// scan's read-back for `state_after_error` too (same code as the scan).
+    async fn judge(&mut self, step: &Step, env: &Env, label: &str, ex: &Exchange) -> Vec<Finding> {
+        let findings = oracle::check_one(ex, &self.ctx);
+        if !state_after_error::applies(ex) {
+            return findings;
+        }
+        let write = exchange_request(step, env, &self.config.base_url, label);
+        let prefix = url::Url::parse(&self.config.base_url)
+            .map(|u| u.path().trim_end_matches('/').to_owned())
+            .unwrap_or_default();
+        let persona = self.config.personas.iter().find(|p| p.name == step.persona);
+        let (readings, reads) = read_back(self.sender, &write, persona, &prefix).await;
+        self.outcome.requests += reads;
+        state_after_error::fold(ex, &readings, findings)
+    }
+
     /// Sends a step of the episode and judges its response.
     async fn step(&mut self, episode: &mut Episode, step: Step) {
         // Setup, refresh and story steps count against the bounds too.
@@ -304,9 +322,10 @@ impl<S: Sender> Loop<'_, S> {
             self.outcome.first_5xx = Some((self.started.elapsed(), self.outcome.requests));
         }
         observe(&mut episode.world, &step, &ex);
+        let judged = self.judge(&step, &env, &label, &ex).await;
         episode.steps.push(step);
         episode.statuses.push(ex.status());
-        for f in oracle::check_one(&ex, &self.ctx) {
+        for f in judged {
             if self.seen_ids.insert(f.id.clone()) {
                 self.outcome.cases.push(FailingCase {
                     check: f.check,
@@ -356,9 +375,10 @@ impl<S: Sender> Loop<'_, S> {
                 Ok(Some(ex)) => {
                     self.outcome.requests += 1;
                     observe(&mut episode.world, &step, &ex);
+                    let judged = self.judge(&step, &env, &label, &ex).await;
                     episode.steps.push(step);
                     episode.statuses.push(ex.status());
-                    for f in oracle::check_one(&ex, &self.ctx) {
+                    for f in judged {
                         if self.seen_ids.insert(f.id.clone()) {
                             self.outcome.cases.push(FailingCase {
                                 check: f.check,

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use crate::exchange::{self, Exchange, Header, Input, InputKind};
 use crate::finding::{CheckId, Finding, FindingSet, Severity, finding_id};
-use crate::oracle;
+use crate::oracle::{self, state_after_error};
 use crate::persona::Persona;
 use crate::progress::Progress;
 use crate::route::match_route;
@@ -31,6 +31,7 @@ pub mod command;
 pub mod context;
 pub mod hooks;
 mod join;
+pub mod read_back;
 pub mod safety;
 
 pub use hooks::{ClientSender, FixtureSetup, Fixtures, NoFixtures, Sender};
@@ -479,11 +480,33 @@ pub async fn run_scan<S: Sender, F: Fixtures>(
                     {
                         findings.push(expectation_finding(&step.test, &exchange, &failures));
                     }
-                    findings.extend(
-                        oracle::check_one(&exchange, &ctx)
-                            .into_iter()
-                            .filter(|f| step.oracles.enabled(f.check)),
-                    );
+                    let mut judged: Vec<Finding> = oracle::check_one(&exchange, &ctx)
+                        .into_iter()
+                        .filter(|f| step.oracles.enabled(f.check))
+                        .collect();
+                    if step.oracles.enabled(CheckId::StateAfterError)
+                        && state_after_error::applies(&exchange)
+                    {
+                        // Rebuilt unredacted (a step written with its own
+                        // token reads back with it), at the URL the final
+                        // answer came from.
+                        let mut write = exchange_request(
+                            &p.request,
+                            &p.test,
+                            p.input.as_ref(),
+                            &prefix,
+                            &planned.stem,
+                            &label,
+                            p.name,
+                        );
+                        write.method = exchange.request().method.clone();
+                        write.url = exchange.request().url.clone();
+                        let (readings, reads) =
+                            read_back::read_back(sender, &write, p.persona, &prefix).await;
+                        out.requests += reads;
+                        judged = state_after_error::fold(&exchange, &readings, judged);
+                    }
+                    findings.extend(judged);
                     last = Some(Recorded {
                         url: p.url.clone(),
                         headers: exchange
