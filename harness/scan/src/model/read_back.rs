@@ -97,6 +97,20 @@ pub struct ReadBack {
     pub parts: Vec<Expect>,
 }
 
+/// Whether `reads` can only tell that an object exists or is gone (a
+/// create or delete by name): the state such a write asks for may well
+/// have held before it, so only a read taken before the write tells "took
+/// effect" from "was already so". Every other read compares contents the
+/// write set, which a failed write leaves as they were.
+pub fn needs_read_before(reads: &[ReadBack]) -> bool {
+    !reads.is_empty()
+        && reads.iter().all(|r| {
+            r.parts
+                .iter()
+                .all(|p| matches!(p, Expect::Found | Expect::Gone))
+        })
+}
+
 /// An RFC 6901 pointer of plain member names.
 fn pointer(members: &[&str]) -> String {
     members
@@ -577,6 +591,26 @@ mod tests {
         }
         let r = rb("DELETE", &format!("/allocations/{C}"), Value::Null);
         assert_eq!(r[0].parts.len(), 1);
+    }
+
+    #[test]
+    fn only_creates_and_deletes_by_name_need_a_read_before() {
+        assert!(needs_read_before(&rb(
+            "PUT",
+            "/traits/CUSTOM_A",
+            Value::Null
+        )));
+        assert!(needs_read_before(&rb(
+            "DELETE",
+            &format!("/resource_providers/{U}"),
+            Value::Null
+        )));
+        assert!(!needs_read_before(&rb(
+            "PUT",
+            &format!("/resource_providers/{U}"),
+            json!({"name": "n"})
+        )));
+        assert!(!needs_read_before(&[]));
     }
 
     #[test]

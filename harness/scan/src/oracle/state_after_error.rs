@@ -14,12 +14,17 @@
 //! exactly the requested resources on each provider, a deleted object
 //! answers 404). A write is split into parts (one per class, provider,
 //! consumer); all parts in place is "took effect", some is "partly", none
-//! is "not at all". This needs no read before the write, so it costs
-//! nothing on the 99% of writes that succeed, and it is reliable for the
-//! 5xx that matter: a failed write whose requested state already held
-//! beforehand (a re-PUT of the same traits) is reported as having taken
-//! effect, which is harmless to the client (its retry changes nothing) but
-//! noted in the evidence as the one ambiguity of the method. Reads that
+//! is "not at all". This needs no read before most writes, so it costs
+//! nothing on the writes that succeed: a write that sets contents (a name,
+//! inventories, allocations, traits) and failed leaves the old contents,
+//! which differ from the requested ones unless the write asked for no
+//! change at all (a re-PUT of the same traits, then reported as taken
+//! effect: harmless to a retrying client, and said in the evidence). Where
+//! the read can only tell "exists" or "gone" (creates and deletes by name:
+//! `PUT /traits/{name}`, `DELETE /resource_providers/{uuid}`), the state
+//! asked for often held already, so the same reads are also taken just
+//! before such a write ([`crate::model::read_back::needs_read_before`]),
+//! and a part that was already in place does not count. Reads that
 //! fail (transport error, guard refusal, a status other than 2xx or 404)
 //! make a part unknown, never "not applied": without a read there is no
 //! verdict, only the evidence of what was tried.
@@ -132,16 +137,34 @@ pub fn part_in_place(expect: &Expect, read: &Result<Exchange, String>) -> Option
     }
 }
 
+/// Whether one part is in place after the write and was not before: a
+/// part the read before the write (same reads, same order) already showed
+/// in place did not change.
+fn part_changed(
+    before: Option<&[Reading]>,
+    i: usize,
+    j: usize,
+    part: &Expect,
+    after: &Reading,
+) -> Option<bool> {
+    let now = part_in_place(part, &after.result)?;
+    let held = before
+        .and_then(|b| b.get(i))
+        .and_then(|r| part_in_place(r.read.parts.get(j)?, &r.result));
+    Some(now && held != Some(true))
+}
+
 /// The verdict over every part of every reading; `None` when there was
-/// nothing to read.
-pub fn judge(readings: &[Reading]) -> Option<Verdict> {
+/// nothing to read. `before`, when given, are the same reads taken before
+/// the write.
+pub fn judge(before: Option<&[Reading]>, readings: &[Reading]) -> Option<Verdict> {
     let mut reached = 0;
     let mut unknown = 0;
     let mut of = 0;
-    for r in readings {
-        for part in &r.read.parts {
+    for (i, r) in readings.iter().enumerate() {
+        for (j, part) in r.read.parts.iter().enumerate() {
             of += 1;
-            match part_in_place(part, &r.result) {
+            match part_changed(before, i, j, part, r) {
                 Some(true) => reached += 1,
                 Some(false) => {}
                 None => unknown += 1,
@@ -157,9 +180,16 @@ pub fn judge(readings: &[Reading]) -> Option<Verdict> {
     })
 }
 
-/// What the reads showed, one line per read with its curl reproducer.
-pub fn evidence(readings: &[Reading]) -> String {
+/// What the reads showed, one line per read with its curl reproducer;
+/// the reads before the write first, when there were any.
+pub fn evidence(before: Option<&[Reading]>, readings: &[Reading]) -> String {
     let mut lines = Vec::new();
+    if let Some(b) = before {
+        let seen = evidence(None, b).replace("read-back GET", "read before the write GET");
+        if !seen.is_empty() {
+            lines.push(seen);
+        }
+    }
     for r in readings {
         let parts: Vec<&str> = r
             .read
@@ -191,15 +221,25 @@ pub fn evidence(readings: &[Reading]) -> String {
 /// part took effect; otherwise the read-back evidence appended to the
 /// write's `no_5xx` finding. `findings` are the write's findings from the
 /// single-exchange oracles.
-pub fn fold(write: &Exchange, readings: &[Reading], mut findings: Vec<Finding>) -> Vec<Finding> {
+pub fn fold(
+    write: &Exchange,
+    before: Option<&[Reading]>,
+    readings: &[Reading],
+    mut findings: Vec<Finding>,
+) -> Vec<Finding> {
     if !applies(write) {
         return findings;
     }
-    let Some(verdict) = judge(readings) else {
+    let Some(verdict) = judge(before, readings) else {
         return findings;
     };
     let req = write.request();
-    let seen = evidence(readings);
+    let seen = evidence(before, readings);
+    let caveat = if before.is_some() {
+        "it was not so before the write"
+    } else {
+        "a requested state that already held before the write reads the same"
+    };
     let took = match verdict {
         Verdict::TookEffect => Some("took effect anyway".to_owned()),
         Verdict::Partly { reached, of } => {
@@ -219,7 +259,7 @@ pub fn fold(write: &Exchange, readings: &[Reading], mut findings: Vec<Finding>) 
             ),
             format!(
                 "the write answered {} and {what}: a client retrying it applies it twice \
-                 (a requested state that already held before the write reads the same); {seen}",
+                 ({caveat}); {seen}",
                 write.status()
             ),
             write,
@@ -286,8 +326,8 @@ mod tests {
         let w = rename();
         let before = format!(r#"{{"uuid": "{U}", "name": "insta-probe", "generation": 0}}"#);
         let r = readings(&w, &[Some((200, &before))]);
-        assert_eq!(judge(&r), Some(Verdict::NotAtAll));
-        let out = fold(&w, &r, check_one(&w, &Context::default()));
+        assert_eq!(judge(None, &r), Some(Verdict::NotAtAll));
+        let out = fold(&w, None, &r, check_one(&w, &Context::default()));
         assert!(out.iter().all(|f| f.check != CheckId::StateAfterError));
         let no5xx = out.iter().find(|f| f.check == CheckId::No5xx).unwrap();
         assert!(
@@ -312,8 +352,8 @@ mod tests {
             r#"{{"uuid": "{U}", "name": "renamed", "generation": 1, "parent_provider_uuid": null}}"#
         );
         let r = readings(&w, &[Some((200, &after))]);
-        assert_eq!(judge(&r), Some(Verdict::TookEffect));
-        let out = fold(&w, &r, Vec::new());
+        assert_eq!(judge(None, &r), Some(Verdict::TookEffect));
+        let out = fold(&w, None, &r, Vec::new());
         assert_eq!(out.len(), 1);
         let f = &out[0];
         assert_eq!(f.check, CheckId::StateAfterError);
@@ -329,7 +369,7 @@ mod tests {
         let w = rename();
         let after = format!(r#"{{"uuid": "{U}", "name": "\ud800 x", "generation": 1}}"#);
         let r = readings(&w, &[Some((200, &after))]);
-        assert_eq!(judge(&r), Some(Verdict::TookEffect));
+        assert_eq!(judge(None, &r), Some(Verdict::TookEffect));
     }
 
     #[test]
@@ -346,8 +386,8 @@ mod tests {
             &w,
             &[Some((200, &first)), Some((200, r#"{"allocations": {}}"#))],
         );
-        assert_eq!(judge(&r), Some(Verdict::Partly { reached: 1, of: 2 }));
-        let out = fold(&w, &r, Vec::new());
+        assert_eq!(judge(None, &r), Some(Verdict::Partly { reached: 1, of: 2 }));
+        let out = fold(&w, None, &r, Vec::new());
         assert_eq!(out.len(), 1);
         assert!(out[0].title.contains("partly took effect (1 of 2 parts)"));
         assert_eq!(out[0].severity, Severity::High);
@@ -357,15 +397,15 @@ mod tests {
     fn failed_read_back_is_unknown_and_no_finding() {
         let w = rename();
         let r = readings(&w, &[None]);
-        assert_eq!(judge(&r), Some(Verdict::Unknown));
-        let out = fold(&w, &r, check_one(&w, &Context::default()));
+        assert_eq!(judge(None, &r), Some(Verdict::Unknown));
+        let out = fold(&w, None, &r, check_one(&w, &Context::default()));
         assert!(out.iter().all(|f| f.check != CheckId::StateAfterError));
         let no5xx = out.iter().find(|f| f.check == CheckId::No5xx).unwrap();
         assert!(no5xx.evidence.contains("unknown"));
         assert!(no5xx.evidence.contains("failed: connection refused"));
         // A 503 on the read is no answer either.
         let r = readings(&w, &[Some((503, ""))]);
-        assert_eq!(judge(&r), Some(Verdict::Unknown));
+        assert_eq!(judge(None, &r), Some(Verdict::Unknown));
     }
 
     #[test]
@@ -384,21 +424,21 @@ mod tests {
                 r#"{"resource_provider_generation": 0, "inventories": {}}"#,
             ))],
         );
-        assert_eq!(judge(&r), Some(Verdict::NotAtAll));
+        assert_eq!(judge(None, &r), Some(Verdict::NotAtAll));
         let full = r#"{"resource_provider_generation": 1, "inventories": {"VCPU": {"total": 4, "reserved": 0, "allocation_ratio": 1.0}}}"#;
         let r = readings(&w, &[Some((200, full))]);
-        assert_eq!(judge(&r), Some(Verdict::Partly { reached: 1, of: 2 }));
+        assert_eq!(judge(None, &r), Some(Verdict::Partly { reached: 1, of: 2 }));
     }
 
     #[test]
     fn deletes_and_sets() {
         let w = write("DELETE", &format!("/resource_providers/{U}"), "");
         assert_eq!(
-            judge(&readings(&w, &[Some((404, "{}"))])),
+            judge(None, &readings(&w, &[Some((404, "{}"))])),
             Some(Verdict::TookEffect)
         );
         assert_eq!(
-            judge(&readings(&w, &[Some((200, "{}"))])),
+            judge(None, &readings(&w, &[Some((200, "{}"))])),
             Some(Verdict::NotAtAll)
         );
         let w = write(
@@ -408,14 +448,37 @@ mod tests {
         );
         let got = r#"{"traits": ["A", "B"], "resource_provider_generation": 1}"#;
         assert_eq!(
-            judge(&readings(&w, &[Some((200, got))])),
+            judge(None, &readings(&w, &[Some((200, got))])),
             Some(Verdict::TookEffect)
         );
         let got = r#"{"traits": ["A"], "resource_provider_generation": 1}"#;
         assert_eq!(
-            judge(&readings(&w, &[Some((200, got))])),
+            judge(None, &readings(&w, &[Some((200, got))])),
             Some(Verdict::NotAtAll)
         );
+    }
+
+    #[test]
+    fn a_create_whose_object_existed_before_did_not_take_effect() {
+        let w = write("PUT", "/traits/CUSTOM_A", "");
+        let before = readings(&w, &[Some((204, ""))]);
+        let after = readings(&w, &[Some((204, ""))]);
+        assert_eq!(judge(Some(&before), &after), Some(Verdict::NotAtAll));
+        let out = fold(
+            &w,
+            Some(&before),
+            &after,
+            check_one(&w, &Context::default()),
+        );
+        assert!(out.iter().all(|f| f.check != CheckId::StateAfterError));
+        let before = readings(&w, &[Some((404, "{}"))]);
+        assert_eq!(judge(Some(&before), &after), Some(Verdict::TookEffect));
+        let out = fold(&w, Some(&before), &after, Vec::new());
+        assert!(out[0].evidence.contains("it was not so before the write"));
+        assert!(out[0].evidence.contains("read before the write GET "));
+        // A failed read before leaves the after-read to judge alone.
+        let before = readings(&w, &[None]);
+        assert_eq!(judge(Some(&before), &after), Some(Verdict::TookEffect));
     }
 
     #[test]
@@ -427,9 +490,9 @@ mod tests {
         assert!(!applies(&ex("PUT", "/traits/CUSTOM_A", 400, "{}").build()));
         assert!(applies(&rename()));
         let w = ex("PUT", "/traits/CUSTOM_A", 201, "").build();
-        assert!(fold(&w, &readings(&w, &[Some((200, ""))]), Vec::new()).is_empty());
+        assert!(fold(&w, None, &readings(&w, &[Some((200, ""))]), Vec::new()).is_empty());
         // No mapping for the route: nothing to judge, findings untouched.
         let w = write("POST", "/nope", "{}");
-        assert_eq!(judge(&readings(&w, &[])), None);
+        assert_eq!(judge(None, &readings(&w, &[])), None);
     }
 }

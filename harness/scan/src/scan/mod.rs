@@ -442,11 +442,39 @@ pub async fn run_scan<S: Sender, F: Fixtures>(
                     stem: &planned.stem,
                     label: &label,
                 };
+                // Creates and deletes by name are read before they are sent,
+                // so that a 5xx answer can be judged (state_after_error).
+                let mut befores: Vec<Option<Vec<state_after_error::Reading>>> = Vec::new();
+                for p in batch {
+                    let write = exchange_request(
+                        &p.request,
+                        &p.test,
+                        p.input.as_ref(),
+                        &prefix,
+                        &planned.stem,
+                        &label,
+                        p.name,
+                    );
+                    let wanted = step.oracles.enabled(CheckId::StateAfterError)
+                        && !matches!(write.method.as_str(), "GET" | "HEAD")
+                        && sender.skip_reason(&write).is_none();
+                    let before = match wanted {
+                        true => {
+                            let budget = config.max_requests.saturating_sub(out.requests + 1);
+                            read_back::read_before(sender, &write, p.persona, &prefix, budget).await
+                        }
+                        false => None,
+                    };
+                    befores.push(before.map(|(readings, reads)| {
+                        out.requests += reads;
+                        readings
+                    }));
+                }
                 let sends = batch
                     .iter()
                     .map(|p| send_prepared(sender, p, &tctx, &send_place, config.max_poll));
                 let results = join::join_all(sends.collect()).await;
-                for (p, sent) in batch.iter().zip(results) {
+                for ((p, sent), before) in batch.iter().zip(results).zip(befores) {
                     progress.inc(p.name);
                     out.requests += sent.requests;
                     selections.insert((label.clone(), p.name.to_owned()), step.oracles.clone());
@@ -501,10 +529,21 @@ pub async fn run_scan<S: Sender, F: Fixtures>(
                         );
                         write.method = exchange.request().method.clone();
                         write.url = exchange.request().url.clone();
-                        let (readings, reads) =
-                            read_back::read_back(sender, &write, p.persona, &prefix).await;
+                        let (readings, reads) = read_back::read_back(
+                            sender,
+                            &write,
+                            p.persona,
+                            &prefix,
+                            config.max_requests.saturating_sub(out.requests),
+                        )
+                        .await;
                         out.requests += reads;
-                        judged = state_after_error::fold(&exchange, &readings, judged);
+                        judged = state_after_error::fold(
+                            &exchange,
+                            before.as_deref(),
+                            &readings,
+                            judged,
+                        );
                     }
                     findings.extend(judged);
                     last = Some(Recorded {

@@ -6,7 +6,7 @@
 //! came back.
 
 use crate::exchange::{self, Header};
-use crate::model::read_back::read_backs;
+use crate::model::read_back::{ReadBack, needs_read_before, read_backs};
 use crate::oracle::state_after_error::Reading;
 use crate::persona::Persona;
 use crate::route::match_route;
@@ -22,16 +22,48 @@ const BODY_HEADERS: &[&str] = &["content-type", "content-length", "content-encod
 /// request as built for sending, before redaction. `prefix` is the path of
 /// the target's base URL. Returns the readings and the number of requests
 /// that reached the sender (a read the guard refuses is a reading with an
-/// error, not a request).
+/// error, not a request). At most `budget` reads are sent (what is left of
+/// the run's request bound); the rest are readings with an error.
 pub async fn read_back<S: Sender>(
     sender: &S,
     write: &exchange::Request,
     persona: Option<&Persona>,
     prefix: &str,
+    budget: u64,
+) -> (Vec<Reading>, u64) {
+    let reads = read_backs(&write.method, &write.url, prefix, write.body.as_deref());
+    read_all(sender, write, persona, prefix, budget, reads, "read-back").await
+}
+
+/// The same reads taken before `write` is sent, when they are needed to
+/// judge it ([`needs_read_before`]: creates and deletes by name); `None`
+/// (and nothing sent) for every other write.
+pub async fn read_before<S: Sender>(
+    sender: &S,
+    write: &exchange::Request,
+    persona: Option<&Persona>,
+    prefix: &str,
+    budget: u64,
+) -> Option<(Vec<Reading>, u64)> {
+    let reads = read_backs(&write.method, &write.url, prefix, write.body.as_deref());
+    if !needs_read_before(&reads) {
+        return None;
+    }
+    Some(read_all(sender, write, persona, prefix, budget, reads, "read before").await)
+}
+
+async fn read_all<S: Sender>(
+    sender: &S,
+    write: &exchange::Request,
+    persona: Option<&Persona>,
+    prefix: &str,
+    budget: u64,
+    reads: Vec<ReadBack>,
+    what: &str,
 ) -> (Vec<Reading>, u64) {
     let mut readings = Vec::new();
     let mut sent = 0;
-    for read in read_backs(&write.method, &write.url, prefix, write.body.as_deref()) {
+    for read in reads {
         let object = match_route(&read.url, prefix)
             .uuid_param()
             .map(crate::guard::percent_decode)
@@ -53,10 +85,13 @@ pub async fn read_back<S: Sender>(
                 .collect(),
             body: None,
             suite: write.suite.clone(),
-            step: write.step.as_ref().map(|s| format!("{s} (read-back)")),
+            step: write.step.as_ref().map(|s| format!("{s} ({what})")),
         };
         let result = match sender.skip_reason(&request) {
             Some(why) => Err(format!("not sent: {why}")),
+            None if sent >= budget => {
+                Err("not sent: the run's request bound is reached".to_owned())
+            }
             None => {
                 sent += 1;
                 sender.send(request, persona).await
