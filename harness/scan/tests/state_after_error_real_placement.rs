@@ -1,14 +1,16 @@
-//! `state_after_error` against a fresh real Placement 16.0.0: the two 5xx
+//! `state_after_error` against a fresh real Placement 16.0.0: the 5xx
 //! answers to writes that Placement really gives (a lone surrogate in a
-//! provider's new name, `PUT .../inventories` with a non-class key mapped
-//! to a number) are each followed by a read-back through the scan's
+//! provider's new name or in an allocation's project, `PUT
+//! .../inventories` with a non-class key mapped to a number) are each followed by a read-back through the scan's
 //! sender, and the oracle's verdict is whatever those reads show.
 //!
 //! What they show on 16.0.0: neither write took effect. The rename fails
 //! inside the database transaction (oslo.db's `DBInvalidUnicodeParameter`
 //! on binding the name: `oslo_db/exception.py:203`), which is rolled back;
 //! the inventory PUT fails in `handlers/inventory.py:71`
-//! (`inventory_data.update(1)`) before any database work. So the scan must
+//! (`inventory_data.update(1)`) before any database work; a lone surrogate
+//! in an allocation's `project_id` fails the same way as the rename, when
+//! the project row is written, before the consumer is made. So the scan must
 //! report no `state_after_error` finding, and the `no_5xx` finding of each
 //! write must carry the read-back that shows it. Were Placement to commit
 //! either write before failing, the read-back would show the requested
@@ -55,6 +57,22 @@ tests:
   as: admin
   data: '{"resource_provider_generation": 0, "inventories": {"VCPU": {"total": 4}, "lower": 1}}'
   status: 500
+
+- name: set up its inventory
+  PUT: /resource_providers/$ENVIRON['RP_UUID']/inventories
+  as: admin
+  data:
+    resource_provider_generation: 0
+    inventories:
+      VCPU:
+        total: 8
+  status: 200
+
+- name: a lone surrogate in the consumer's project
+  PUT: /allocations/$ENVIRON['CONSUMER_UUID']
+  as: admin
+  data: '{"allocations": {"$ENVIRON[''RP_UUID'']": {"resources": {"VCPU": 1}}}, "project_id": "\ud800", "user_id": "$ENVIRON[''USER_ID'']", "consumer_generation": null, "consumer_type": "INSTANCE"}'
+  status: 500
 "#;
 
 #[test]
@@ -93,14 +111,15 @@ fn real_placement_5xx_writes_are_read_back_and_did_not_take_effect() {
         findings.iter().all(|f| f["check"] != "state_after_error"),
         "Placement 16.0.0 commits neither write: {findings:#?}"
     );
-    // Setup, two writes, one read-back each.
-    assert!(report["requests"].as_u64().unwrap() >= 5, "{report}");
+    // Two set-ups, three writes, one read-back each.
+    assert!(report["requests"].as_u64().unwrap() >= 8, "{report}");
     for (route, read) in [
         ("/resource_providers/{uuid}", "/resource_providers/"),
         (
             "/resource_providers/{uuid}/inventories",
             "/inventories -> 200: not in place",
         ),
+        ("/allocations/{consumer_uuid}", "/allocations/"),
     ] {
         let f = findings
             .iter()
