@@ -370,7 +370,18 @@ impl Finding {
                 headers: header_map(&resp.headers),
                 body_excerpt: BodyExcerpt::new(&resp.body, BODY_EXCERPT_LIMIT, resp.truncated),
             },
-            evidence: evidence.into(),
+            evidence: if resp.truncated {
+                // Said in words, not only in `body_excerpt.truncated`
+                // (which an excerpt cut for the report sets as well).
+                format!(
+                    "{} (the response body was cut at the client's read limit after {} bytes; \
+                     judged on what was read)",
+                    evidence.into(),
+                    resp.body.len()
+                )
+            } else {
+                evidence.into()
+            },
             curl: ex.curl(),
             suite: req.suite.clone(),
             step: req.step.clone(),
@@ -527,6 +538,22 @@ mod tests {
         assert_eq!(b.total_bytes, 6000);
         let small = BodyExcerpt::new(b"{}", BODY_EXCERPT_LIMIT, false);
         assert!(!small.truncated);
+    }
+
+    #[test]
+    fn a_body_cut_at_the_read_limit_is_said_in_the_evidence() {
+        let mut cut = ex("admin", "");
+        let (req, mut resp) = (cut.request().clone(), cut.response().clone());
+        resp.truncated = true;
+        cut = Exchange::new(req, resp);
+        let f = Finding::from_exchange(CheckId::No5xx, Severity::Medium, "t", "e", &cut);
+        assert!(f.evidence.starts_with(
+            "e (the response body was cut at the client's read limit after 6000 bytes"
+        ));
+        assert!(f.response.body_excerpt.truncated);
+        let whole =
+            Finding::from_exchange(CheckId::No5xx, Severity::Medium, "t", "e", &ex("admin", ""));
+        assert_eq!(whole.evidence, "e");
     }
 
     #[test]
