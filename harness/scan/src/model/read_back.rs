@@ -285,9 +285,16 @@ pub fn read_backs(method: &str, url: &str, prefix: &str, body: Option<&str>) -> 
         ("DELETE", "/resource_providers/{uuid}")
         | ("DELETE", "/resource_classes/{name}")
         | ("DELETE", "/traits/{name}") => same(vec![Expect::Gone]),
-        ("PUT", "/resource_classes/{name}") | ("PUT", "/traits/{name}") => {
-            same(vec![Expect::Found])
-        }
+        // Before 1.7 a PUT of a class with a body renames it: the class
+        // must then exist under its new name.
+        ("PUT", "/resource_classes/{name}") => match body.get("name").and_then(Value::as_str) {
+            Some(n) => vec![read(
+                format!("/resource_classes/{}", encode(n)),
+                vec![Expect::Found],
+            )],
+            None => same(vec![Expect::Found]),
+        },
+        ("PUT", "/traits/{name}") => same(vec![Expect::Found]),
         ("POST", "/resource_classes") => match body.get("name").and_then(Value::as_str) {
             Some(n) => vec![read(
                 format!("/resource_classes/{}", encode(n)),
@@ -611,6 +618,18 @@ mod tests {
             json!({"name": "n"})
         )));
         assert!(!needs_read_before(&[]));
+    }
+
+    #[test]
+    fn a_class_rename_reads_the_new_name() {
+        let r = rb(
+            "PUT",
+            "/resource_classes/CUSTOM_OLD",
+            json!({"name": "CUSTOM_NEW"}),
+        );
+        assert!(r[0].url.ends_with("/resource_classes/CUSTOM_NEW"));
+        let r = rb("PUT", "/resource_classes/CUSTOM_OLD", Value::Null);
+        assert!(r[0].url.ends_with("/resource_classes/CUSTOM_OLD"));
     }
 
     #[test]
