@@ -458,12 +458,11 @@ pub async fn run_scan<S: Sender, F: Fixtures>(
                     let wanted = step.oracles.enabled(CheckId::StateAfterError)
                         && !matches!(write.method.as_str(), "GET" | "HEAD")
                         && sender.skip_reason(&write).is_none();
-                    let before = match wanted {
-                        true => {
-                            let budget = config.max_requests.saturating_sub(out.requests + 1);
-                            read_back::read_before(sender, &write, p.persona, &prefix, budget).await
-                        }
-                        false => None,
+                    let before = if wanted {
+                        let budget = config.max_requests.saturating_sub(out.requests + 1);
+                        read_back::read_before(sender, &write, p.persona, &prefix, budget).await
+                    } else {
+                        None
                     };
                     befores.push(before.map(|(readings, reads)| {
                         out.requests += reads;
