@@ -84,6 +84,7 @@ pub enum Command {
     #[command(after_help = crate::fuzz::command::FUZZ_AFTER_HELP)]
     Fuzz(crate::fuzz::command::FuzzArgs),
     /// Write an OpenAPI 3.1 document of Placement's API (from the request model).
+    #[command(after_help = "Example:\n  placement-harness openapi --output placement-openapi.json")]
     Openapi(crate::openapi::OpenapiArgs),
 }
 

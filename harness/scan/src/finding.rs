@@ -104,6 +104,9 @@ pub enum CheckId {
     IdentitySpoofing,
     /// A non-canonical UUID spelling treated differently from the canonical one.
     UuidSpelling,
+    /// A write answered with a 5xx that took effect anyway, in whole or
+    /// in part (the client, told it failed, retries it).
+    StateAfterError,
     /// A suite step's own expectations (status per persona, `response_*`)
     /// not met; its CWE, severity and claim come from the step.
     Expectation,
@@ -111,7 +114,7 @@ pub enum CheckId {
 
 impl CheckId {
     /// Every check, in report order.
-    pub const ALL: [CheckId; 13] = [
+    pub const ALL: [CheckId; 14] = [
         CheckId::No5xx,
         CheckId::NoInternalLeak,
         CheckId::Reflection,
@@ -124,6 +127,7 @@ impl CheckId {
         CheckId::ExistenceLeak,
         CheckId::IdentitySpoofing,
         CheckId::UuidSpelling,
+        CheckId::StateAfterError,
         CheckId::Expectation,
     ];
 
@@ -142,6 +146,7 @@ impl CheckId {
             CheckId::ExistenceLeak => "existence_leak",
             CheckId::IdentitySpoofing => "identity_spoofing",
             CheckId::UuidSpelling => "uuid_spelling",
+            CheckId::StateAfterError => "state_after_error",
             CheckId::Expectation => "expectation",
         }
     }
@@ -161,6 +166,9 @@ impl CheckId {
             CheckId::ExistenceLeak => 204,
             CheckId::IdentitySpoofing => 290,
             CheckId::UuidSpelling => 178,
+            // Improper cleanup on thrown exception: the error left the
+            // write's effect behind.
+            CheckId::StateAfterError => 460,
             // A step that says nothing more: a protection the suite relies
             // on did not hold.
             CheckId::Expectation => 693,
@@ -186,6 +194,7 @@ impl CheckId {
             CheckId::ExistenceLeak => "Answers reveal whether another tenant's object exists",
             CheckId::IdentitySpoofing => "Client-supplied identity headers are honoured",
             CheckId::UuidSpelling => "A non-canonical UUID spelling bypasses a check",
+            CheckId::StateAfterError => "A write answered with a 5xx took effect anyway",
             CheckId::Expectation => "A suite step's expected answer was not given",
         }
     }
@@ -361,7 +370,18 @@ impl Finding {
                 headers: header_map(&resp.headers),
                 body_excerpt: BodyExcerpt::new(&resp.body, BODY_EXCERPT_LIMIT, resp.truncated),
             },
-            evidence: evidence.into(),
+            evidence: if resp.truncated {
+                // Said in words, not only in `body_excerpt.truncated`
+                // (which an excerpt cut for the report sets as well).
+                format!(
+                    "{} (the response body was cut at the client's read limit after {} bytes; \
+                     judged on what was read)",
+                    evidence.into(),
+                    resp.body.len()
+                )
+            } else {
+                evidence.into()
+            },
             curl: ex.curl(),
             suite: req.suite.clone(),
             step: req.step.clone(),
@@ -518,6 +538,22 @@ mod tests {
         assert_eq!(b.total_bytes, 6000);
         let small = BodyExcerpt::new(b"{}", BODY_EXCERPT_LIMIT, false);
         assert!(!small.truncated);
+    }
+
+    #[test]
+    fn a_body_cut_at_the_read_limit_is_said_in_the_evidence() {
+        let mut cut = ex("admin", "");
+        let (req, mut resp) = (cut.request().clone(), cut.response().clone());
+        resp.truncated = true;
+        cut = Exchange::new(req, resp);
+        let f = Finding::from_exchange(CheckId::No5xx, Severity::Medium, "t", "e", &cut);
+        assert!(f.evidence.starts_with(
+            "e (the response body was cut at the client's read limit after 6000 bytes"
+        ));
+        assert!(f.response.body_excerpt.truncated);
+        let whole =
+            Finding::from_exchange(CheckId::No5xx, Severity::Medium, "t", "e", &ex("admin", ""));
+        assert_eq!(whole.evidence, "e");
     }
 
     #[test]

@@ -111,6 +111,9 @@ pub struct FuzzArgs {
     /// Accept any TLS certificate.
     #[arg(long)]
     pub insecure: bool,
+    /// Extra trusted CA certificates (PEM bundle).
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
     /// Write every request sent (persona, method, URL, body) to this file.
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
@@ -204,6 +207,7 @@ fn fuzz_inner(args: &FuzzArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         concurrency: 2,
         max_rps: args.max_rps,
         insecure: args.insecure,
+        cacert: args.cacert.clone(),
         ..ClientConfig::default()
     })?;
     let runtime = tokio::runtime::Builder::new_multi_thread()

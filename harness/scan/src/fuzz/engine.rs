@@ -21,10 +21,12 @@ use super::rng::Rng;
 use crate::exchange::{self, Exchange, Header};
 use crate::finding::{CheckId, Finding, FindingSet};
 use crate::model::{Operation, surface};
-use crate::oracle::{self, Context};
+use crate::oracle::state_after_error::Reading;
+use crate::oracle::{self, Context, state_after_error};
 use crate::persona::Persona;
 use crate::run_id::RunId;
 use crate::scan::Sender;
+use crate::scan::read_back::{read_back, read_before};
 
 /// How to fuzz.
 #[derive(Clone, Debug)]
@@ -255,6 +257,61 @@ impl<S: Sender> Loop<'_, S> {
         false
     }
 
+    /// Every single-exchange oracle over `ex`; after a 5xx to a write, the
+    /// scan's read-back for `state_after_error` too (same code as the scan).
+    async fn judge(
+        &mut self,
+        step: &Step,
+        env: &Env,
+        label: &str,
+        ex: &Exchange,
+        before: Option<&[Reading]>,
+    ) -> Vec<Finding> {
+        let findings = oracle::check_one(ex, &self.ctx);
+        if !state_after_error::applies(ex) {
+            return findings;
+        }
+        let write = exchange_request(step, env, &self.config.base_url, label);
+        let prefix = url::Url::parse(&self.config.base_url)
+            .map(|u| u.path().trim_end_matches('/').to_owned())
+            .unwrap_or_default();
+        let persona = self.config.personas.iter().find(|p| p.name == step.persona);
+        let (readings, reads) = read_back(
+            self.sender,
+            &write,
+            persona,
+            &prefix,
+            self.config
+                .max_requests
+                .saturating_sub(self.outcome.requests),
+        )
+        .await;
+        self.outcome.requests += reads;
+        state_after_error::fold(ex, before, &readings, findings)
+    }
+
+    /// The reads `state_after_error` needs before a create or delete by
+    /// name (same code as the scan); `None` for any other step.
+    async fn read_before(&mut self, step: &Step, env: &Env, label: &str) -> Option<Vec<Reading>> {
+        let write = exchange_request(step, env, &self.config.base_url, label);
+        if matches!(write.method.as_str(), "GET" | "HEAD")
+            || self.sender.skip_reason(&write).is_some()
+        {
+            return None;
+        }
+        let prefix = url::Url::parse(&self.config.base_url)
+            .map(|u| u.path().trim_end_matches('/').to_owned())
+            .unwrap_or_default();
+        let persona = self.config.personas.iter().find(|p| p.name == step.persona);
+        let budget = self
+            .config
+            .max_requests
+            .saturating_sub(self.outcome.requests + 1);
+        let (readings, reads) = read_before(self.sender, &write, persona, &prefix, budget).await?;
+        self.outcome.requests += reads;
+        Some(readings)
+    }
+
     /// Sends a step of the episode and judges its response.
     async fn step(&mut self, episode: &mut Episode, step: Step) {
         // Setup, refresh and story steps count against the bounds too.
@@ -274,6 +331,7 @@ impl<S: Sender> Loop<'_, S> {
             request.url,
             request.body.as_deref().unwrap_or("")
         ));
+        let before = self.read_before(&step, &env, &label).await;
         let sent = send_step(
             self.sender,
             &self.config.personas,
@@ -304,9 +362,12 @@ impl<S: Sender> Loop<'_, S> {
             self.outcome.first_5xx = Some((self.started.elapsed(), self.outcome.requests));
         }
         observe(&mut episode.world, &step, &ex);
+        let judged = self
+            .judge(&step, &env, &label, &ex, before.as_deref())
+            .await;
         episode.steps.push(step);
         episode.statuses.push(ex.status());
-        for f in oracle::check_one(&ex, &self.ctx) {
+        for f in judged {
             if self.seen_ids.insert(f.id.clone()) {
                 self.outcome.cases.push(FailingCase {
                     check: f.check,
@@ -356,9 +417,12 @@ impl<S: Sender> Loop<'_, S> {
                 Ok(Some(ex)) => {
                     self.outcome.requests += 1;
                     observe(&mut episode.world, &step, &ex);
+                    // Racing writes are not read before: the other one
+                    // may change the state in between.
+                    let judged = self.judge(&step, &env, &label, &ex, None).await;
                     episode.steps.push(step);
                     episode.statuses.push(ex.status());
-                    for f in oracle::check_one(&ex, &self.ctx) {
+                    for f in judged {
                         if self.seen_ids.insert(f.id.clone()) {
                             self.outcome.cases.push(FailingCase {
                                 check: f.check,

@@ -22,6 +22,7 @@ pub mod pairing;
 pub mod policy;
 pub mod reflection;
 pub mod security_headers;
+pub mod state_after_error;
 pub mod tenant_isolation;
 pub mod uuid_spelling;
 

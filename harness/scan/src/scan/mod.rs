@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use crate::exchange::{self, Exchange, Header, Input, InputKind};
 use crate::finding::{CheckId, Finding, FindingSet, Severity, finding_id};
-use crate::oracle;
+use crate::oracle::{self, state_after_error};
 use crate::persona::Persona;
 use crate::progress::Progress;
 use crate::route::match_route;
@@ -31,6 +31,7 @@ pub mod command;
 pub mod context;
 pub mod hooks;
 mod join;
+pub mod read_back;
 pub mod safety;
 
 pub use hooks::{ClientSender, FixtureSetup, Fixtures, NoFixtures, Sender};
@@ -441,11 +442,38 @@ pub async fn run_scan<S: Sender, F: Fixtures>(
                     stem: &planned.stem,
                     label: &label,
                 };
+                // Creates and deletes by name are read before they are sent,
+                // so that a 5xx answer can be judged (state_after_error).
+                let mut befores: Vec<Option<Vec<state_after_error::Reading>>> = Vec::new();
+                for p in batch {
+                    let write = exchange_request(
+                        &p.request,
+                        &p.test,
+                        p.input.as_ref(),
+                        &prefix,
+                        &planned.stem,
+                        &label,
+                        p.name,
+                    );
+                    let wanted = step.oracles.enabled(CheckId::StateAfterError)
+                        && !matches!(write.method.as_str(), "GET" | "HEAD")
+                        && sender.skip_reason(&write).is_none();
+                    let before = if wanted {
+                        let budget = config.max_requests.saturating_sub(out.requests + 1);
+                        read_back::read_before(sender, &write, p.persona, &prefix, budget).await
+                    } else {
+                        None
+                    };
+                    befores.push(before.map(|(readings, reads)| {
+                        out.requests += reads;
+                        readings
+                    }));
+                }
                 let sends = batch
                     .iter()
                     .map(|p| send_prepared(sender, p, &tctx, &send_place, config.max_poll));
                 let results = join::join_all(sends.collect()).await;
-                for (p, sent) in batch.iter().zip(results) {
+                for ((p, sent), before) in batch.iter().zip(results).zip(befores) {
                     progress.inc(p.name);
                     out.requests += sent.requests;
                     selections.insert((label.clone(), p.name.to_owned()), step.oracles.clone());
@@ -479,11 +507,44 @@ pub async fn run_scan<S: Sender, F: Fixtures>(
                     {
                         findings.push(expectation_finding(&step.test, &exchange, &failures));
                     }
-                    findings.extend(
-                        oracle::check_one(&exchange, &ctx)
-                            .into_iter()
-                            .filter(|f| step.oracles.enabled(f.check)),
-                    );
+                    let mut judged: Vec<Finding> = oracle::check_one(&exchange, &ctx)
+                        .into_iter()
+                        .filter(|f| step.oracles.enabled(f.check))
+                        .collect();
+                    if step.oracles.enabled(CheckId::StateAfterError)
+                        && state_after_error::applies(&exchange)
+                    {
+                        // Rebuilt unredacted (a step written with its own
+                        // token reads back with it), at the URL the final
+                        // answer came from.
+                        let mut write = exchange_request(
+                            &p.request,
+                            &p.test,
+                            p.input.as_ref(),
+                            &prefix,
+                            &planned.stem,
+                            &label,
+                            p.name,
+                        );
+                        write.method = exchange.request().method.clone();
+                        write.url = exchange.request().url.clone();
+                        let (readings, reads) = read_back::read_back(
+                            sender,
+                            &write,
+                            p.persona,
+                            &prefix,
+                            config.max_requests.saturating_sub(out.requests),
+                        )
+                        .await;
+                        out.requests += reads;
+                        judged = state_after_error::fold(
+                            &exchange,
+                            before.as_deref(),
+                            &readings,
+                            judged,
+                        );
+                    }
+                    findings.extend(judged);
                     last = Some(Recorded {
                         url: p.url.clone(),
                         headers: exchange
