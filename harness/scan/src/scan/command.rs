@@ -453,6 +453,23 @@ fn scan_inner(args: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
              `placement-harness scan ... --snapshots update`"
         );
     }
+    for r in &outcome.reach {
+        // One line per suite, quiet or not: a suite or step that was not
+        // sent must show in every run's output.
+        let _ = writeln!(
+            out,
+            "reach {}: {} of {} steps answered, {} skipped on purpose, {} xfail, {} missed",
+            r.suite,
+            r.answered,
+            r.steps,
+            r.skipped.len(),
+            r.xfail,
+            r.missed()
+        );
+        for (place, name, reason) in &r.skipped {
+            let _ = writeln!(out, "  skipped {place}: {name}: {reason}");
+        }
+    }
     for e in &outcome.step_errors {
         let _ = writeln!(err, "{}: {}: {}", e.place, e.step, e.message);
     }
