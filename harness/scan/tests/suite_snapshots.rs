@@ -105,6 +105,8 @@ fn every_suite_matches_its_openstack_placement_snapshots() {
         return;
     }
     let server = FreshPlacement::start("snapshots");
+    let report = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("snapshots-real-report.json");
+    let report_arg = format!("json:{}", report.display());
     let (code, out, err) = scan_all(
         &[
             "--target",
@@ -112,9 +114,37 @@ fn every_suite_matches_its_openstack_placement_snapshots() {
             "--profile",
             "openstack-placement-16.0.0",
             "--disposable-target",
+            "--report",
+            &report_arg,
         ],
         "real",
     );
     assert_snapshots_match(code, &out, &err);
     assert_eq!(code, 1, "real Placement 16.0.0 has findings\n{out}");
+    // Before microversion 1.19 the aggregates body is a bare list, checked
+    // only by oslo's is_uuid_like (placement/util.py), which strips braces,
+    // `urn:uuid:` and every dash: Placement stores these strings verbatim.
+    let text = std::fs::read_to_string(&report).unwrap_or_default();
+    let json: serde_json::Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", report.display()));
+    let stored: Vec<&str> = json["findings"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|f| {
+                    f["check"] == "malformed_input"
+                        && f["severity"] == "high"
+                        && f["response"]["status"] == 200
+                })
+                .filter_map(|f| f["step"].as_str())
+                .filter(|s| s.starts_with("set a malformed aggregate in the 1.1 list form"))
+                .collect()
+        })
+        .unwrap_or_default();
+    for class in ["[braced-unclosed]", "[double-dash]", "[urn-dashless]"] {
+        assert!(
+            stored.iter().any(|s| s.ends_with(class)),
+            "{class} not reported as stored: {stored:?}"
+        );
+    }
 }
