@@ -420,18 +420,131 @@ pub fn curl_line(req: &Request) -> String {
             parts.push(shell_quote(&format!("{}: {}", h.name, h.value)));
         }
     }
+    let mut generator = None;
     if let Some(body) = &req.body {
         parts.push("--data-binary".to_owned());
-        parts.push(shell_quote(body));
+        match repetition(body.as_bytes()).filter(|_| body.len() > CURL_BODY_LIMIT) {
+            Some(rep) => {
+                generator = Some(rep.python());
+                parts.push("@-".to_owned());
+            }
+            None => parts.push(shell_quote(body)),
+        }
     }
     parts.push("--".to_owned());
     parts.push(shell_quote(&req.url));
-    parts.join(" ")
+    match generator {
+        Some(g) => format!("{g} | {}", parts.join(" ")),
+        None => parts.join(" "),
+    }
+}
+
+/// Bodies longer than this are rebuilt by the curl line (when they are one
+/// unit repeated) rather than written into it: a 10 MB body would make a
+/// 10 MB report line.
+pub const CURL_BODY_LIMIT: usize = 64 * 1024;
+
+/// The longest repeated unit [`repetition`] looks for.
+const MAX_UNIT: usize = 1024;
+/// The most bytes around the repeated run that still count as a repetition.
+const MAX_EDGES: usize = 4096;
+
+/// A body written as `prefix + unit * times + suffix`.
+#[derive(Debug, PartialEq, Eq)]
+struct Repetition<'a> {
+    prefix: &'a [u8],
+    unit: &'a [u8],
+    times: usize,
+    suffix: &'a [u8],
+}
+
+impl Repetition<'_> {
+    /// A python3 one-liner that writes the body to stdout; hex keeps any
+    /// byte out of the shell's reach.
+    fn python(&self) -> String {
+        let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+        format!(
+            "python3 -c 'import sys; h = bytes.fromhex; sys.stdout.buffer.write(h(\"{}\") + h(\"{}\") * {} + h(\"{}\"))'",
+            hex(self.prefix),
+            hex(self.unit),
+            self.times,
+            hex(self.suffix)
+        )
+    }
+}
+
+/// Finds one unit (up to [`MAX_UNIT`] bytes) repeated across the middle of
+/// `body` with at most [`MAX_EDGES`] bytes around it, as generated suite
+/// data is.
+fn repetition(body: &[u8]) -> Option<Repetition<'_>> {
+    let len = body.len();
+    let mid = len / 2;
+    for unit_len in 1..=MAX_UNIT.min(len / 4) {
+        let mut right = mid;
+        while body
+            .get(right + unit_len)
+            .is_some_and(|b| Some(b) == body.get(right))
+        {
+            right += 1;
+        }
+        let mut left = mid;
+        while left > 0 && body.get(left - 1) == body.get(left - 1 + unit_len) {
+            left -= 1;
+        }
+        let run = right + unit_len - left;
+        let times = run / unit_len;
+        let end = left + times * unit_len;
+        if times >= 2 && left + (len - end) <= MAX_EDGES {
+            return Some(Repetition {
+                prefix: body.get(..left)?,
+                unit: body.get(left..left + unit_len)?,
+                times,
+                suffix: body.get(end..)?,
+            });
+        }
+    }
+    None
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_large_repeated_body_is_rebuilt_not_written() {
+        let body = format!("{{\"name\": \"{}\"}}", "x".repeat(200_000));
+        let line = curl_line(&req(&[], Some(&body)));
+        assert!(line.len() < 1000, "{}", line.len());
+        assert!(line.starts_with("python3 -c '"), "{line}");
+        assert!(line.contains("* 200000 +"), "{line}");
+        assert!(line.contains("| curl -sS -X 'POST'"), "{line}");
+        assert!(line.contains("--data-binary @- --"), "{line}");
+        let rep = repetition(body.as_bytes()).unwrap_or_else(|| panic!("no repetition"));
+        let mut rebuilt = rep.prefix.to_vec();
+        for _ in 0..rep.times {
+            rebuilt.extend_from_slice(rep.unit);
+        }
+        rebuilt.extend_from_slice(rep.suffix);
+        assert_eq!(rebuilt, body.as_bytes());
+        // An array of objects: the unit is one element and its separator.
+        let items = vec![r#"{"resource_provider": {"uuid": "u"}, "resources": {"VCPU": 1}}"#; 5000];
+        let body = format!("{{\"allocations\": [{}]}}", items.join(", "));
+        let rep = repetition(body.as_bytes()).unwrap_or_else(|| panic!("no repetition"));
+        let mut rebuilt = rep.prefix.to_vec();
+        for _ in 0..rep.times {
+            rebuilt.extend_from_slice(rep.unit);
+        }
+        rebuilt.extend_from_slice(rep.suffix);
+        assert_eq!(rebuilt, body.as_bytes());
+        // Small bodies are written as they are.
+        let small = curl_line(&req(&[], Some("xxxxxxxx")));
+        assert!(
+            small.ends_with(
+                "--data-binary 'xxxxxxxx' -- 'http://127.0.0.1:8778/resource_providers'"
+            ),
+            "{small}"
+        );
+    }
 
     fn req(headers: &[(&str, &str)], body: Option<&str>) -> Request {
         Request {

@@ -221,6 +221,28 @@ pub struct FindingRequest {
     pub body: Option<String>,
 }
 
+/// The most request body a finding keeps whole; a longer one (a generated
+/// 10 MB body) is cut, and its curl line rebuilds it.
+pub const REQUEST_BODY_LIMIT: usize = 64 * 1024;
+
+/// The request body as a finding keeps it: whole up to
+/// [`REQUEST_BODY_LIMIT`], else its first [`BODY_EXCERPT_LIMIT`] bytes and
+/// how long it was.
+fn bounded_request_body(body: &str) -> String {
+    if body.len() <= REQUEST_BODY_LIMIT {
+        return body.to_owned();
+    }
+    let mut cut = BODY_EXCERPT_LIMIT;
+    while !body.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!(
+        "{}... [cut: {} bytes in all]",
+        body.get(..cut).unwrap_or_default(),
+        body.len()
+    )
+}
+
 /// A bounded piece of a response body.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct BodyExcerpt {
@@ -363,7 +385,7 @@ impl Finding {
             input_class: req.input.class.clone(),
             request: FindingRequest {
                 headers: header_map(&req.headers),
-                body: req.body.clone(),
+                body: req.body.as_deref().map(bounded_request_body),
             },
             response: FindingResponse {
                 status: resp.status,

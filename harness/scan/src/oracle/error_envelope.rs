@@ -59,6 +59,12 @@ pub fn check(ex: &Exchange, _ctx: &Context) -> Vec<Finding> {
     if status == 401 {
         return Vec::new();
     }
+    // Rule: a body the client stopped reading at its limit cannot be parsed
+    // whole, so its shape is unknown, not wrong; a JSON body still starts
+    // as one, and only a cut body that does not is judged.
+    if ex.response().truncated && ex.body_text().trim_start().starts_with('{') {
+        return Vec::new();
+    }
     // Rule: with an unacceptable microversion (406) Placement has no version
     // to match, so `code` is omitted by design (util.json_error_formatter).
     let code_required =
@@ -181,5 +187,33 @@ mod tests {
             .req_header("openstack-api-version", "placement latest")
             .build();
         assert_eq!(check(&latest, &Context::default()).len(), 1);
+    }
+
+    #[test]
+    fn a_body_cut_at_the_read_limit_is_not_judged() {
+        let cut_off = |e: Exchange| {
+            Exchange::new(
+                e.request().clone(),
+                crate::exchange::Response {
+                    truncated: true,
+                    ..e.response().clone()
+                },
+            )
+        };
+        let whole = ex(
+            "PUT",
+            "/resource_providers/{uuid}",
+            400,
+            r#"{"errors": [{"status": 400, "title": "Bad Request", "detail": "JSON does not validate: 'xxxx"#,
+        )
+        .build();
+        assert_eq!(
+            check(&whole, &Context::default()).len(),
+            1,
+            "whole, it is judged"
+        );
+        assert!(check(&cut_off(whole), &Context::default()).is_empty());
+        let html = ex("PUT", "/resource_providers/{uuid}", 400, "<html><body>no").build();
+        assert_eq!(check(&cut_off(html), &Context::default()).len(), 1);
     }
 }

@@ -1,8 +1,9 @@
 //! `malformed_input` (CWE-20): a request marked as carrying a malformed UUID
 //! or name must be refused with 400. A 2xx means the value was stored or
 //! acted on unvalidated; a 500 means it reached code that assumed it valid;
-//! a 404 that echoes it means it was used as a lookup key unvalidated (what
-//! Placement 16.0.0 does with `/resource_providers/not-a-uuid`).
+//! a 404 that echoes it, or a 2xx to a read, means it was used as a lookup
+//! key unvalidated (what Placement 16.0.0 does with
+//! `/resource_providers/not-a-uuid` and `/allocations/not-a-uuid`).
 
 use crate::exchange::{Exchange, InputKind};
 use crate::finding::{CheckId, Finding, Severity};
@@ -23,7 +24,16 @@ pub fn check(ex: &Exchange, _ctx: &Context) -> Vec<Finding> {
         .value
         .as_deref()
         .is_some_and(|v| !v.is_empty() && ex.body_text().contains(v));
+    let read = matches!(req.method.as_str(), "GET" | "HEAD");
     let (severity, evidence) = match status {
+        // Rule: a read stores nothing, so a 2xx to a read is the value used
+        // as a lookup or filter key unvalidated: the same weakness as the
+        // echoing 404 below, at its severity; a 2xx to a write is the value
+        // stored or acted on.
+        200..=299 if read => (
+            Severity::Low,
+            format!("malformed input used as a lookup key: {status} instead of 400"),
+        ),
         200..=299 => (
             Severity::High,
             format!("malformed input accepted with {status}"),
@@ -80,5 +90,36 @@ mod tests {
         assert!(check(&refused, &Context::default()).is_empty());
         let unmarked = ex("POST", "/resource_providers", 200, "{}").build();
         assert!(check(&unmarked, &Context::default()).is_empty());
+    }
+
+    #[test]
+    fn a_read_that_answers_is_a_lookup_a_write_that_answers_is_stored() {
+        let read = ex(
+            "GET",
+            "/allocations/{consumer_uuid}",
+            200,
+            r#"{"allocations": {}}"#,
+        )
+        .input(
+            InputKind::MalformedUuid,
+            "36-dashes",
+            Some("-".repeat(36).as_str()),
+        )
+        .build();
+        let f = check(&read, &Context::default());
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].severity, Severity::Low);
+        assert!(f[0].evidence.contains("lookup key"), "{}", f[0].evidence);
+        let write = ex("DELETE", "/allocations/{consumer_uuid}", 204, "")
+            .input(
+                InputKind::MalformedUuid,
+                "36-dashes",
+                Some("-".repeat(36).as_str()),
+            )
+            .build();
+        assert_eq!(
+            check(&write, &Context::default())[0].severity,
+            Severity::High
+        );
     }
 }

@@ -3,7 +3,7 @@
 //! a 403. Placement's defaults (admin and service everywhere, project
 //! readers reading usages) or a deployment's policy file fill the table.
 
-use crate::exchange::{Credentials, Exchange};
+use crate::exchange::{Credentials, Exchange, InputKind};
 use crate::finding::{CheckId, Finding, Severity};
 use crate::oracle::{Access, Context};
 
@@ -12,6 +12,15 @@ pub fn check(ex: &Exchange, ctx: &Context) -> Vec<Finding> {
     let req = ex.request();
     // Unauthenticated requests are auth_required's to judge.
     if req.credentials != Credentials::Valid {
+        return Vec::new();
+    }
+    // Rule: a request that carries client-set identity headers (X-Roles,
+    // X-Project-Id, OpenStack-System-Scope, ...) no longer speaks only as
+    // its persona, so the persona's row of the table does not describe it;
+    // identity_spoofing judges it against the same request without the
+    // headers, and a second finding here would report the same answer
+    // twice under the wrong name.
+    if req.input.kind == InputKind::SpoofedIdentity {
         return Vec::new();
     }
     let status = ex.status();
@@ -81,5 +90,19 @@ mod tests {
         assert!(check(&e, &ctx()).is_empty());
         let a = ex("GET", "/resource_providers", 200, "{}").build();
         assert!(check(&a, &ctx()).is_empty());
+    }
+
+    #[test]
+    fn spoofed_identity_is_left_to_identity_spoofing() {
+        let spoofed = ex("GET", "/resource_providers", 200, "{}")
+            .persona("norole")
+            .req_header("X-Roles", "admin")
+            .input(InputKind::SpoofedIdentity, "spoofed-x-roles", None)
+            .build();
+        assert!(check(&spoofed, &ctx()).is_empty());
+        let plain = ex("GET", "/resource_providers", 200, "{}")
+            .persona("norole")
+            .build();
+        assert_eq!(check(&plain, &ctx()).len(), 1);
     }
 }

@@ -47,7 +47,10 @@ pub const SCAN_AFTER_HELP: &str = "Examples:\n  \
     placement-harness scan --list-corpora\n\n\
     Suites: gabbi YAML plus `as`, `as_each`, `each: CORPUS` ($INPUT, $INPUT_URL,\n\
     $INPUT_JSON; with uuid/spellings also $SPELL(VAR)), `expect`, `snapshot`,\n\
-    `cwe`, `severity`, `claim`. Corpora: --list-corpora.\n\
+    `cwe`, `severity`, `claim`, `probe: foreign|missing` with `pair: NAME`\n\
+    (existence_leak pairs), and `{$repeat: VALUE, times: N}` in `data` (large\n\
+    bodies). Corpora: --list-corpora. One `reach` line per suite says how\n\
+    many steps were answered, skipped on purpose (with the reason) or missed.\n\
     Exit status: 0 no finding at or above --fail-on, 1 findings or a snapshot\n\
     mismatch, 2 usage, suite or target error (or a step that could not be\n\
     sent), 130 interrupted (reports are still written).";
@@ -452,6 +455,23 @@ fn scan_inner(args: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
             "{mismatches} snapshot(s) differ: review with `cargo insta review`, or accept with \
              `placement-harness scan ... --snapshots update`"
         );
+    }
+    for r in &outcome.reach {
+        // One line per suite, quiet or not: a suite or step that was not
+        // sent must show in every run's output.
+        let _ = writeln!(
+            out,
+            "reach {}: {} of {} steps answered, {} skipped on purpose, {} xfail, {} missed",
+            r.suite,
+            r.answered,
+            r.steps,
+            r.skipped.len(),
+            r.xfail,
+            r.missed()
+        );
+        for (place, name, reason) in &r.skipped {
+            let _ = writeln!(out, "  skipped {place}: {name}: {reason}");
+        }
     }
     for e in &outcome.step_errors {
         let _ = writeln!(err, "{}: {}: {}", e.place, e.step, e.message);

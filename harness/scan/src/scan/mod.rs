@@ -150,6 +150,34 @@ pub struct ScanOutcome {
     pub interrupted: bool,
     /// Errors writing snapshots or cleaning up.
     pub errors: Vec<String>,
+    /// How far each suite got, in scan order.
+    pub reach: Vec<SuiteReach>,
+}
+
+/// How many of a suite's steps were answered, so that a suite or step that
+/// was silently not sent shows.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SuiteReach {
+    /// The suite file, as given.
+    pub suite: String,
+    /// Steps in the suite.
+    pub steps: usize,
+    /// Steps whose every request got an answer.
+    pub answered: usize,
+    /// Steps marked `xfail` (sent; their expectations are not findings).
+    pub xfail: usize,
+    /// Steps not sent on purpose: `file:line`, name and the `skip:` reason.
+    pub skipped: Vec<(String, String, String)>,
+}
+
+impl SuiteReach {
+    /// Steps that should have been answered and were not (fixtures that
+    /// failed, a guard that refused, a transport error, a bound reached).
+    pub fn missed(&self) -> usize {
+        self.steps
+            .saturating_sub(self.answered)
+            .saturating_sub(self.skipped.len())
+    }
 }
 
 /// One concrete request of a step, built and ready to send.
@@ -343,6 +371,12 @@ pub async fn run_scan<S: Sender, F: Fixtures>(
         .unwrap_or_default();
     'suites: for planned in suites {
         let label = planned.suite.file.display().to_string();
+        out.reach.push(SuiteReach {
+            suite: label.clone(),
+            steps: planned.steps.len(),
+            xfail: planned.steps.iter().filter(|s| s.test.xfail).count(),
+            ..SuiteReach::default()
+        });
         let setup = match fixtures.setup(&planned.suite).await {
             Ok(s) => s,
             Err(e) => {
@@ -368,9 +402,17 @@ pub async fn run_scan<S: Sender, F: Fixtures>(
         let mut history: Vec<(String, Recorded)> = Vec::new();
         let mut prior: Option<Recorded> = None;
         for step in &planned.steps {
-            if step.test.skip.is_some() {
+            if let Some(reason) = &step.test.skip {
+                if let Some(r) = out.reach.last_mut() {
+                    r.skipped.push((
+                        format!("{label}:{}", step.test.line),
+                        step.test.name.clone(),
+                        reason.clone(),
+                    ));
+                }
                 continue;
             }
+            let mut answers = 0usize;
             let place = format!("{label}:{}", step.test.line);
             let tctx = TemplateContext {
                 environ: &run.environ,
@@ -501,6 +543,7 @@ pub async fn run_scan<S: Sender, F: Fixtures>(
                         });
                         continue;
                     };
+                    answers += 1;
                     if !failures.is_empty()
                         && !p.test.xfail
                         && step.oracles.enabled(CheckId::Expectation)
@@ -560,6 +603,11 @@ pub async fn run_scan<S: Sender, F: Fixtures>(
                     }
                     keep_for_comparison(&mut exchanges, &mut baselines, exchange);
                 }
+            }
+            if answers == step.expansions.len()
+                && let Some(r) = out.reach.last_mut()
+            {
+                r.answered += 1;
             }
             if let Some(rec) = last {
                 history.push((step.test.name.clone(), rec.clone()));
@@ -651,7 +699,25 @@ fn exchange_request(
         .map(|(n, _)| n.to_ascii_lowercase())
         .filter(|n| IDENTITY_HEADERS.contains(&n.as_str()))
         .collect();
+    let probe = test.security.probe.as_ref();
+    let generated = match &test.data {
+        Some(crate::suite::model::Data::Value(v)) if crate::suite::generate::has_generator(v) => {
+            Some(v)
+        }
+        _ => None,
+    };
     let input = match input {
+        _ if probe.is_some() => probe
+            .map(crate::suite::expand::probe_input)
+            .unwrap_or_default(),
+        // Generated data (a 10 MB body) is hostile input: the reflection
+        // oracle looks for its start in the answer, and the comparison
+        // oracles, which read none of it, do not keep it.
+        None if generated.is_some() => Input {
+            kind: InputKind::Hostile,
+            class: "generated-data".to_owned(),
+            value: generated.and_then(crate::suite::generate::sample),
+        },
         Some(i) => Input {
             kind: i.kind.clone(),
             class: i.class.clone(),
@@ -664,9 +730,10 @@ fn exchange_request(
         },
         None => Input::default(),
     };
-    let group = match &object {
-        Some(o) => format!("{stem}:{o}"),
-        None => stem.to_owned(),
+    let group = match (probe, &object) {
+        (Some(p), _) => crate::suite::expand::probe_group(stem, p),
+        (None, Some(o)) => format!("{stem}:{o}"),
+        (None, None) => stem.to_owned(),
     };
     exchange::Request {
         method: request.method.clone(),

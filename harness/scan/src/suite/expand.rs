@@ -9,15 +9,20 @@
 //! `$ENVIRON[VAR]` in the input's spelling (upper-case, braced, ...) and
 //! the input becomes that text, so a step can ask for one real object under
 //! every spelling and `uuid_spelling` can compare it with the canonical
-//! request of the same object. Unknown personas, corpora and oracle names are suite errors
+//! request of the same object. `probe: foreign|missing` (with an optional
+//! `pair: NAME`) marks the step's requests as naming another tenant's
+//! object or one that does not exist; [`probe_input`] and [`probe_group`]
+//! turn that into the input kind and comparison group `existence_leak`
+//! pairs on. Unknown personas, corpora and oracle names are suite errors
 //! found here, before any request is sent.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use placement_core::ids::{self, Spelling};
 
-use super::model::{Data, Suite, SuiteError, Test};
+use super::model::{Data, Probe, ProbeKind, Suite, SuiteError, Test};
 use crate::corpus::{self, Corpus, CorpusInput};
+use crate::exchange::{Input, InputKind};
 use crate::finding::CheckId;
 
 /// The check names `expect:` may use: every oracle plus `expectation`.
@@ -143,6 +148,32 @@ pub fn expand_suite(suite: &Suite, personas: &[String]) -> Result<Vec<ExpandedSt
         });
     }
     Ok(out)
+}
+
+/// The input a `probe:` step's requests carry: `OtherTenantRef` for
+/// `foreign`, `Nonexistent` for `missing`; the class (part of the finding
+/// id) names the probe and its pair.
+pub fn probe_input(probe: &Probe) -> Input {
+    let kind = match probe.kind {
+        ProbeKind::Foreign => InputKind::OtherTenantRef,
+        ProbeKind::Missing => InputKind::Nonexistent,
+    };
+    let class = match &probe.pair {
+        Some(p) => format!("probe-{}-{p}", probe.kind.as_str()),
+        None => format!("probe-{}", probe.kind.as_str()),
+    };
+    Input {
+        kind,
+        class,
+        value: None,
+    }
+}
+
+/// The comparison group of a `probe:` step in suite `stem`: the same for
+/// both sides of a pair (the object they name differs, so it cannot be
+/// part of it).
+pub fn probe_group(stem: &str, probe: &Probe) -> String {
+    format!("{stem}:probe:{}", probe.pair.as_deref().unwrap_or(""))
 }
 
 /// The concrete requests of one step (corpus already looked up).

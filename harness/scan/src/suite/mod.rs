@@ -1,5 +1,5 @@
 //! Gabbi-compatible YAML suites: parse them ([`model`]), fill in their
-//! templates ([`substitute`]), judge responses ([`check`]) and run them in
+//! templates ([`substitute`]) and generators ([`generate`]), judge responses ([`check`]) and run them in
 //! order over a [`run::Transport`] ([`run`]).
 //!
 //! The format is a superset of gabbi's so that Placement's own gabbi files
@@ -9,6 +9,7 @@
 pub mod check;
 pub mod expand;
 pub mod fixture;
+pub mod generate;
 pub mod jsonpath;
 pub mod model;
 pub mod run;

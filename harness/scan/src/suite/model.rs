@@ -16,7 +16,7 @@ use super::yaml::{self, Node, NodeValue};
 pub const VERBS: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 
 /// Keys a test (or `defaults`) may have, besides the verbs.
-const TEST_KEYS: [&str; 29] = [
+const TEST_KEYS: [&str; 31] = [
     "name",
     "desc",
     "method",
@@ -46,6 +46,8 @@ const TEST_KEYS: [&str; 29] = [
     "cwe",
     "severity",
     "claim",
+    "probe",
+    "pair",
     // Gabbi keys accepted and ignored (no meaning for this scanner).
     "disable_response_handler",
 ];
@@ -157,6 +159,38 @@ pub enum Snapshot {
     Named(String),
 }
 
+/// `probe:` what kind of object a step's request names, so that the
+/// `existence_leak` oracle can weigh a foreign object's answer against a
+/// missing one's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProbeKind {
+    /// `probe: foreign`: an object another tenant owns.
+    Foreign,
+    /// `probe: missing`: an object that does not exist.
+    Missing,
+}
+
+impl ProbeKind {
+    /// The spelling used in suites.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProbeKind::Foreign => "foreign",
+            ProbeKind::Missing => "missing",
+        }
+    }
+}
+
+/// `probe:` with its optional `pair:`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Probe {
+    /// Foreign or missing.
+    pub kind: ProbeKind,
+    /// `pair: NAME`: only probes of the same pair are compared (the persona,
+    /// method and route must match as well). Without it, every probe of
+    /// the suite with the same persona, method and route is one pair.
+    pub pair: Option<String>,
+}
+
 /// The security extensions of one test.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Security {
@@ -177,6 +211,8 @@ pub struct Security {
     pub severity: Option<String>,
     /// `claim`: what the test demonstrates, for the finding.
     pub claim: Option<String>,
+    /// `probe` and `pair`: the step is one side of an existence comparison.
+    pub probe: Option<Probe>,
 }
 
 /// One test: a request and what its response must be.
@@ -509,6 +545,9 @@ impl Cx {
         let mut verb: Option<(String, u64)> = None;
         let mut method: Option<String> = None;
         let mut url: Option<String> = None;
+        let mut probe: Option<ProbeKind> = None;
+        let mut pair: Option<(String, u64)> = None;
+        let mut each_line: Option<u64> = None;
         for (k, v) in entries {
             let key = self.key(k)?;
             self.known_test_key(k, &key, "a test")?;
@@ -522,7 +561,7 @@ impl Cx {
                 "url" => url = Some(self.string(v, "url")?),
                 "request_headers" => t.request_headers = self.scalar_map(v, &key)?,
                 "query_parameters" => t.query_parameters = self.query(v)?,
-                "data" => t.data = Some(self.data(v)),
+                "data" => t.data = Some(self.data(v)?),
                 "status" => t.status = self.status(v, "status")?,
                 "response_headers" => t.response_headers = self.scalar_map(v, &key)?,
                 "response_forbidden_headers" => {
@@ -576,7 +615,27 @@ impl Cx {
                     }
                     _ => return Err(self.wrong(v, &key, "a mapping of persona to status")),
                 },
-                "each" => t.security.each = Some(self.string(v, "each")?),
+                "each" => {
+                    t.security.each = Some(self.string(v, "each")?);
+                    each_line = Some(k.line);
+                }
+                "probe" => {
+                    probe = Some(match self.string(v, "probe")?.as_str() {
+                        "foreign" => ProbeKind::Foreign,
+                        "missing" => ProbeKind::Missing,
+                        other => {
+                            return Err(self
+                                .invalid(v, format!("`probe`: `{other}` is not foreign|missing")));
+                        }
+                    })
+                }
+                "pair" => {
+                    let name = self.scalar(v, "pair")?;
+                    if name.trim().is_empty() {
+                        return Err(self.invalid(v, "`pair` must name the pair".to_owned()));
+                    }
+                    pair = Some((name, k.line));
+                }
                 "expect" => t.security.expect = self.string_list(v, "expect")?,
                 "snapshot" => {
                     t.security.snapshot = match &v.value {
@@ -631,6 +690,39 @@ impl Cx {
         if !name_seen || t.name.is_empty() {
             return Err(self.invalid(&here, "a test without a `name`".to_owned()));
         }
+        match (probe, pair) {
+            (None, Some((_, pline))) => {
+                let at = Node {
+                    line: pline,
+                    ..here.clone()
+                };
+                return Err(self.invalid(
+                    &at,
+                    format!("test `{}`: `pair` without `probe: foreign|missing`", t.name),
+                ));
+            }
+            (Some(_), _) if each_line.is_some() => {
+                let at = Node {
+                    line: each_line.unwrap_or(line),
+                    ..here.clone()
+                };
+                return Err(self.invalid(
+                    &at,
+                    format!(
+                        "test `{}`: `probe` and `each` do not combine (a corpus input already \
+                         says what the request carries)",
+                        t.name
+                    ),
+                ));
+            }
+            (Some(kind), pair) => {
+                t.security.probe = Some(Probe {
+                    kind,
+                    pair: pair.map(|(p, _)| p),
+                })
+            }
+            (None, None) => {}
+        }
         if let (Some((v, vline)), Some(m)) = (&verb, &method)
             && v != m
         {
@@ -672,14 +764,21 @@ impl Cx {
             .collect()
     }
 
-    fn data(&self, v: &Node) -> Data {
-        match &v.value {
+    fn data(&self, v: &Node) -> Result<Data, SuiteError> {
+        Ok(match &v.value {
             NodeValue::Str(s) if s.starts_with("<@") => {
                 // Relative to the suite's directory, as gabbi does.
                 Data::File(self.dir.join(&s[2..]))
             }
-            _ => Data::Value(v.to_json()),
-        }
+            _ => {
+                super::generate::validate(v).map_err(|e| SuiteError::Invalid {
+                    file: self.file.clone(),
+                    line: e.line,
+                    message: format!("`data`: {}", e.message),
+                })?;
+                Data::Value(v.to_json())
+            }
+        })
     }
 
     fn poll(&self, v: &Node) -> Result<Poll, SuiteError> {
@@ -796,5 +895,80 @@ mod tests {
         );
         let e = parse("tests:\n- name: a\n").unwrap_err();
         assert!(e.to_string().contains("no URL"), "{e}");
+    }
+
+    #[test]
+    fn generated_data_is_checked_where_it_is_written() {
+        let s = parse("tests:\n- name: a\n  PUT: /x\n  data:\n    name: {$repeat: x, times: 3}\n")
+            .unwrap();
+        assert_eq!(
+            s.tests[0].data,
+            Some(Data::Value(
+                serde_json::json!({"name": {"$repeat": "x", "times": 3}})
+            ))
+        );
+        let e = parse(
+            "tests:\n- name: a\n  PUT: /x\n  data:\n    name:\n      $repeat: x\n      times: -1\n",
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("dir/s.yaml:7: `data`: `times` must be"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn probe_and_pair() {
+        let s = parse(
+            "tests:\n- name: a\n  GET: /x\n  probe: foreign\n  pair: usages\n- name: b\n  GET: /y\n  probe: missing\n",
+        )
+        .unwrap();
+        assert_eq!(
+            s.tests[0].security.probe,
+            Some(Probe {
+                kind: ProbeKind::Foreign,
+                pair: Some("usages".to_owned())
+            })
+        );
+        assert_eq!(
+            s.tests[1].security.probe,
+            Some(Probe {
+                kind: ProbeKind::Missing,
+                pair: None
+            })
+        );
+    }
+
+    #[test]
+    fn bad_probes_name_file_and_line() {
+        let e = parse("tests:\n- name: a\n  GET: /x\n  probe: alien\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "dir/s.yaml:4: `probe`: `alien` is not foreign|missing"
+        );
+        let e = parse("tests:\n- name: a\n  GET: /x\n  probe: [foreign]\n").unwrap_err();
+        assert!(
+            e.to_string().starts_with("dir/s.yaml:4: `probe` must be"),
+            "{e}"
+        );
+        let e = parse("tests:\n- name: a\n  GET: /x\n  pair: p\n").unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("dir/s.yaml:4: test `a`: `pair` without `probe"),
+            "{e}"
+        );
+        let e = parse("tests:\n- name: a\n  GET: /x\n  probe: missing\n  pair: ''\n").unwrap_err();
+        assert!(
+            e.to_string().starts_with("dir/s.yaml:5: `pair` must name"),
+            "{e}"
+        );
+        let e = parse("tests:\n- name: a\n  GET: /x\n  each: uuid/malformed\n  probe: missing\n")
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("dir/s.yaml:4: test `a`: `probe` and `each`"),
+            "{e}"
+        );
     }
 }

@@ -243,10 +243,19 @@ pub fn build_request(
         Some(Data::Value(serde_json::Value::String(s))) => substitute_str(s, ctx)
             .map_err(|e| subst_err("data", e))?
             .into_bytes(),
-        Some(Data::Value(v)) => substitute_value(v, ctx)
-            .map_err(|e| subst_err("data", e))?
-            .to_string()
-            .into_bytes(),
+        Some(Data::Value(v)) => {
+            let filled = substitute_value(v, ctx).map_err(|e| subst_err("data", e))?;
+            if super::generate::has_generator(&filled) {
+                // A generated string at the top is a raw body, as a string
+                // `data` is; anything else is JSON.
+                match super::generate::expand(filled) {
+                    serde_json::Value::String(s) => s.into_bytes(),
+                    other => other.to_string().into_bytes(),
+                }
+            } else {
+                filled.to_string().into_bytes()
+            }
+        }
         Some(Data::File(path)) => {
             let bytes = std::fs::read(path).map_err(|e| Failure {
                 check: "data",
