@@ -5,6 +5,8 @@
 
 pub mod case;
 pub mod command;
+pub mod differential;
+pub mod divergence;
 pub mod engine;
 pub mod gabbi;
 pub mod r#gen;
