@@ -14,8 +14,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use clap::Args;
 
 use super::differential::{Differential, Model, model_config};
-use super::engine::{FailingCase, FuzzConfig, FuzzOutcome, SideFindings, run_fuzz_with};
+use super::engine::{BothSides, FailingCase, FuzzConfig, FuzzOutcome, SideFindings, run_fuzz_with};
 use super::gabbi;
+use super::replay::{ReplayConfig, Replayer};
 use super::rng::Rng;
 use super::shrink::{ShrinkConfig, Shrunk, shrink_with};
 use crate::cleanup::{CleanupConfig, cleanup};
@@ -43,6 +44,10 @@ pub const FUZZ_AFTER_HELP: &str = "Examples:\n  \
     files into --found-dir.\n\
     Exit status: 0 no finding at or above --fail-on, 1 findings or objects left behind,\n\
     2 usage or target error, 130 interrupted (reports are still written).";
+
+/// Of the requests eligible for `--replay`, every third is replayed, so
+/// that the sample spreads over the run rather than its first episode.
+const REPLAY_STRIDE: usize = 3;
 
 /// Options of `fuzz`.
 #[derive(Debug, Args)]
@@ -301,7 +306,7 @@ fn fuzz_against(
     let started_at = rfc3339(SystemTime::now());
     let started = Instant::now();
     let stop = Arc::new(AtomicBool::new(false));
-    let (outcome, shrunk, shrink_requests, tally) = runtime.block_on(async {
+    let (outcome, shrunk, shrink_requests, tally, replay_tally) = runtime.block_on(async {
         preflight(&client, &target).await?;
         let watcher = {
             let stop = Arc::clone(&stop);
@@ -318,19 +323,28 @@ fn fuzz_against(
             stop: &stop,
             seed,
         };
+        let replayer = Replayer::new(
+            &sender,
+            ReplayConfig {
+                max_requests: args.replay,
+                stride: REPLAY_STRIDE,
+            },
+            &run_id.as_str(),
+        );
         let (outcome, shrunk, shrink_requests, tally) = match model {
             Some(model) => {
-                let diff = Differential::new(&sender, model, &base_url, &personas);
-                let (o, s, n) = fuzz_and_shrink(&diff, &diff, &work).await;
+                let diff = Differential::new(&replayer, model, &base_url, &personas);
+                let (o, s, n) = fuzz_and_shrink(&diff, &BothSides(&diff, &replayer), &work).await;
                 (o, s, n, Some(diff.tally()))
             }
             None => {
-                let (o, s, n) = fuzz_and_shrink(&sender, &(), &work).await;
+                let (o, s, n) = fuzz_and_shrink(&replayer, &replayer, &work).await;
                 (o, s, n, None)
             }
         };
+        let replay_tally = replayer.tally();
         watcher.abort();
-        Ok::<_, FuzzError>((outcome, shrunk, shrink_requests, tally))
+        Ok::<_, FuzzError>((outcome, shrunk, shrink_requests, tally, replay_tally))
     })?;
     let interrupted = outcome.interrupted || stop.load(Ordering::SeqCst);
     drop(sender);
@@ -417,6 +431,17 @@ fn fuzz_against(
         shrink_requests,
         outcome.stopped
     );
+    if args.replay > 0 {
+        let _ = writeln!(
+            out,
+            "microversion replay: {} requests replayed at 1.0..1.{} ({} sends), {} documented changes, {} undocumented",
+            replay_tally.replayed,
+            super::replay::LATEST_MINOR,
+            replay_tally.sends,
+            replay_tally.documented_changes,
+            replay_tally.undocumented_changes
+        );
+    }
     if let Some(t) = &tally {
         for line in t.lines() {
             let _ = writeln!(out, "{line}");

@@ -41,6 +41,18 @@ impl SideFindings for () {
     }
 }
 
+/// Two sources of side findings (the differential and the replay), taken
+/// together.
+pub struct BothSides<'a>(pub &'a dyn SideFindings, pub &'a dyn SideFindings);
+
+impl SideFindings for BothSides<'_> {
+    fn take_findings(&self) -> Vec<Finding> {
+        let mut out = self.0.take_findings();
+        out.extend(self.1.take_findings());
+        out
+    }
+}
+
 /// Whether a finding becomes a failing case to shrink: a known divergence
 /// is reported, not shrunk.
 pub fn worth_a_case(f: &Finding) -> bool {

@@ -10,5 +10,6 @@ pub mod divergence;
 pub mod engine;
 pub mod gabbi;
 pub mod r#gen;
+pub mod replay;
 pub mod rng;
 pub mod shrink;

@@ -10,6 +10,7 @@
 //! names); `rest_api_version_history.rst` says when each changed.
 
 mod example;
+pub mod history;
 mod surface;
 
 pub use example::{Bindings, example_body, example_query, fill_path};
