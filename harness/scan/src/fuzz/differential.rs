@@ -18,9 +18,10 @@
 //!
 //! **What is compared**: for every step, the status class and the error
 //! `code` (microversion 1.23 and later) of both answers; after every write
-//! on which both agree, the state of the run's objects the write names
-//! (provider generation, name and parents, inventories, usages; a
-//! consumer's allocations and generation), read back as admin at 1.39 from
+//! on which both agree, the state of the run's objects the write names and
+//! can change (provider generation, name and parents; inventories after
+//! inventory writes; usages and the consumer's allocations and generation
+//! after allocation writes), read back as admin at 1.39 from
 //! both; and for `GET /allocation_candidates` without `limit`, the set of
 //! (provider, resource class, amount) over the run's providers (Placement
 //! orders candidates at random: sets, not lists). State only changes by
@@ -280,6 +281,7 @@ impl<'a, S: Sender> Differential<'a, S> {
     async fn read_back(
         &self,
         write: &Exchange,
+        model_write: &Exchange,
         path: String,
         route: &str,
         what: &str,
@@ -307,7 +309,7 @@ impl<'a, S: Sender> Differential<'a, S> {
             m.status(),
             excerpt(&ms)
         );
-        Some(self.divergence(write, &m, Aspect::State, what, evidence))
+        Some(self.divergence(write, model_write, Aspect::State, what, evidence))
     }
 
     /// A finding for a divergence on `target` (the step's exchange).
@@ -333,6 +335,7 @@ impl<'a, S: Sender> Differential<'a, S> {
             target: &ta,
             model: &ma,
             aspect,
+            what,
         };
         let aspect_name = match aspect {
             Aspect::Outcome => "outcome",
@@ -443,26 +446,40 @@ impl<'a, S: Sender> Differential<'a, S> {
         }
         self.learn(t);
         let (providers, consumers) = self.named_objects(req);
+        // Only what the write can change is read back: a provider's
+        // generation always, its inventories after inventory writes and
+        // reshapes, its usages after allocation writes and reshapes.
+        let allocating = req.route.starts_with("/allocations") || req.route == "/reshaper";
+        let inventory = req.route.contains("/inventories") || req.route == "/reshaper";
         for p in providers {
-            for (suffix, route, what) in [
-                ("", "/resource_providers/{uuid}", "provider"),
+            for (suffix, route, what, wanted) in [
+                ("", "/resource_providers/{uuid}", "provider", true),
                 (
                     "/inventories",
                     "/resource_providers/{uuid}/inventories",
                     "inventories",
+                    inventory,
                 ),
-                ("/usages", "/resource_providers/{uuid}/usages", "usages"),
+                (
+                    "/usages",
+                    "/resource_providers/{uuid}/usages",
+                    "usages",
+                    allocating,
+                ),
             ] {
+                if !wanted {
+                    continue;
+                }
                 let path = format!("/resource_providers/{p}{suffix}");
-                if let Some(f) = self.read_back(t, path, route, what).await {
+                if let Some(f) = self.read_back(t, m, path, route, what).await {
                     out.push(f);
                 }
             }
         }
-        for c in consumers {
+        for c in consumers.into_iter().filter(|_| allocating) {
             let path = format!("/allocations/{c}");
             if let Some(f) = self
-                .read_back(t, path, "/allocations/{consumer_uuid}", "allocations")
+                .read_back(t, m, path, "/allocations/{consumer_uuid}", "allocations")
                 .await
             {
                 out.push(f);

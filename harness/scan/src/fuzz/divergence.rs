@@ -77,6 +77,9 @@ pub struct Observation<'a> {
     pub model: &'a Answer,
     /// What differed.
     pub aspect: Aspect,
+    /// Which part of the state differed (`provider`, `inventories`,
+    /// `usages`, `allocations`, `candidates`), or the outcome classes.
+    pub what: &'a str,
 }
 
 /// One deliberate divergence.
@@ -204,6 +207,43 @@ pub static DIVERGENCES: &[Divergence] = &[
                  limit_request_line 4094) answers 414 before Placement sees the request; the \
                  model has no request-line limit",
         source: "gunicorn/http/message.py (limit_request_line), not Placement",
+    },
+    Divergence {
+        id: "ghost-consumer",
+        matches: ghost_consumer,
+        wrong: WrongSide::Placement,
+        reason: "a refused allocation write leaves the consumer Placement created before it \
+                 found a provider missing (generation 0, no allocations), so the next write \
+                 with consumer_generation null gets 409; where the model's writes are atomic \
+                 (the reference server's deliberate mode) it keeps nothing",
+        source: "placement/handlers/allocation.py:444 (PUT), :562 (POST); \
+                 placement/handlers/reshaper.py:103",
+    },
+    Divergence {
+        id: "duplicate-json-keys",
+        matches: duplicate_json_keys,
+        wrong: WrongSide::Placement,
+        reason: "Python's json keeps the last of a key given twice, while a proxy or an audit \
+                 log in front of Placement may read the first; the reference server refuses \
+                 the body",
+        source: "placement/util.py:72 (jsonutils.loads)",
+    },
+    Divergence {
+        id: "invisible-format-characters",
+        matches: invisible_format_characters,
+        wrong: WrongSide::Placement,
+        reason: "Placement takes names and ids with invisible format characters (BiDi \
+                 overrides, zero-width characters, U+FEFF, line separators); the reference \
+                 server refuses them",
+        source: "placement/schemas/resource_provider.py (name: any string)",
+    },
+    Divergence {
+        id: "in-tree-spaces",
+        matches: in_tree_spaces,
+        wrong: WrongSide::Placement,
+        reason: "Placement strips the value of in_tree before reading the UUID; the reference \
+                 server refuses spaces around it, like every other UUID parameter",
+        source: "placement/util.py (normalize_in_tree_qs_params)",
     },
     Divergence {
         id: "check-order",
@@ -431,6 +471,107 @@ fn request_line_too_long(obs: &Observation<'_>) -> bool {
         && obs.path_and_query.len() > 4000
 }
 
+fn ghost_consumer(obs: &Observation<'_>) -> bool {
+    obs.aspect == Aspect::State
+        && obs.what == "allocations"
+        && obs.target.status / 100 == 4
+        && obs.model.status / 100 == 4
+        && matches!(
+            (obs.method, obs.route),
+            ("PUT", "/allocations/{consumer_uuid}")
+                | ("POST", "/allocations")
+                | ("POST", "/reshaper")
+        )
+}
+
+/// Whether a JSON text gives a key twice in one object, at any depth.
+pub fn has_duplicate_key(text: &str) -> bool {
+    use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+    struct Dup(bool);
+    impl<'de> Deserialize<'de> for Dup {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = Dup;
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("JSON")
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Dup, A::Error> {
+                    let mut seen = std::collections::BTreeSet::new();
+                    let mut dup = false;
+                    while let Some(k) = map.next_key::<String>()? {
+                        dup |= !seen.insert(k);
+                        dup |= map.next_value::<Dup>()?.0;
+                    }
+                    Ok(Dup(dup))
+                }
+                fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Dup, A::Error> {
+                    let mut dup = false;
+                    while let Some(d) = seq.next_element::<Dup>()? {
+                        dup |= d.0;
+                    }
+                    Ok(Dup(dup))
+                }
+                fn visit_bool<E>(self, _: bool) -> Result<Dup, E> {
+                    Ok(Dup(false))
+                }
+                fn visit_i64<E>(self, _: i64) -> Result<Dup, E> {
+                    Ok(Dup(false))
+                }
+                fn visit_u64<E>(self, _: u64) -> Result<Dup, E> {
+                    Ok(Dup(false))
+                }
+                fn visit_f64<E>(self, _: f64) -> Result<Dup, E> {
+                    Ok(Dup(false))
+                }
+                fn visit_str<E>(self, _: &str) -> Result<Dup, E> {
+                    Ok(Dup(false))
+                }
+                fn visit_unit<E>(self) -> Result<Dup, E> {
+                    Ok(Dup(false))
+                }
+            }
+            d.deserialize_any(V)
+        }
+    }
+    serde_json::from_str::<Dup>(text).is_ok_and(|d| d.0)
+}
+
+fn duplicate_json_keys(obs: &Observation<'_>) -> bool {
+    obs.body.is_some_and(has_duplicate_key) && model_refused(obs)
+}
+
+/// Unicode format characters and separators a name should not hide.
+fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
+}
+
+fn invisible_format_characters(obs: &Observation<'_>) -> bool {
+    fn any_string(v: &serde_json::Value, f: &dyn Fn(&str) -> bool) -> bool {
+        match v {
+            serde_json::Value::String(s) => f(s),
+            serde_json::Value::Array(a) => a.iter().any(|x| any_string(x, f)),
+            serde_json::Value::Object(m) => m.iter().any(|(k, x)| f(k) || any_string(x, f)),
+            _ => false,
+        }
+    }
+    let hidden = |s: &str| s.chars().any(is_invisible);
+    let in_body = obs
+        .body
+        .and_then(|b| serde_json::from_str::<serde_json::Value>(b).ok())
+        .is_some_and(|v| any_string(&v, &hidden));
+    (in_body || hidden(&percent_decoded(obs.path_and_query))) && model_refused(obs)
+}
+
+fn in_tree_spaces(obs: &Observation<'_>) -> bool {
+    query_pairs(obs.path_and_query)
+        .iter()
+        .any(|(k, v)| k.starts_with("in_tree") && v.trim() != v.as_str())
+        && model_refused(obs)
+}
+
 fn auth_error_without_code(obs: &Observation<'_>) -> bool {
     obs.aspect == Aspect::Outcome
         && obs.target.status == 401
@@ -466,6 +607,7 @@ mod tests {
             target: t,
             model: m,
             aspect: Aspect::Outcome,
+            what: "",
         }
     }
 
@@ -598,6 +740,48 @@ mod tests {
             &t,
             &m,
         );
+        assert!(classify(&o).is_none());
+    }
+
+    #[test]
+    fn reference_server_deliberate_differences() {
+        assert!(has_duplicate_key(r#"{"a": 1, "b": {"c": 1, "c": 2}}"#));
+        assert!(has_duplicate_key(r#"[{"a": 1, "a": 1}]"#));
+        assert!(!has_duplicate_key(r#"{"a": {"a": 1}, "b": [1, {"a": 2}]}"#));
+        let t = a(200, None);
+        let m = a(400, Some("placement.undefined_code"));
+        let o = obs(
+            "/resource_providers",
+            Some(r#"{"name": "x", "name": "y"}"#),
+            &t,
+            &m,
+        );
+        assert_eq!(classify(&o).map(|d| d.id), Some("duplicate-json-keys"));
+        let o = obs(
+            "/resource_providers",
+            Some(r#"{"name": "a\u202eb"}"#),
+            &t,
+            &m,
+        );
+        assert_eq!(
+            classify(&o).map(|d| d.id),
+            Some("invisible-format-characters")
+        );
+        let o = obs("/allocation_candidates?in_tree=%20abc", None, &t, &m);
+        assert_eq!(classify(&o).map(|d| d.id), Some("in-tree-spaces"));
+        // A ghost: both refused the write; the consumer's state differs.
+        let t = a(400, None);
+        let m = a(400, None);
+        let mut o = obs(
+            "/allocations/fe76bc47-3e1b-41ab-8f5e-84b0ff50ea90",
+            None,
+            &t,
+            &m,
+        );
+        o.aspect = Aspect::State;
+        o.what = "allocations";
+        assert_eq!(classify(&o).map(|d| d.id), Some("ghost-consumer"));
+        o.what = "usages";
         assert!(classify(&o).is_none());
     }
 
