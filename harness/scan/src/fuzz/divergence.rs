@@ -117,6 +117,15 @@ pub static DIVERGENCES: &[Divergence] = &[
         source: "placement/util.py:41 (is_uuid_like), placement/handlers/allocation.py:399",
     },
     Divergence {
+        id: "unvalidated-consumer-read",
+        matches: unvalidated_consumer_read,
+        wrong: WrongSide::Placement,
+        reason: "GET /allocations/{consumer_uuid} never validates the id and answers 200 with \
+                 no allocations for any string; the core refuses a malformed UUID in a path \
+                 with 400",
+        source: "placement/handlers/allocation.py:266",
+    },
+    Divergence {
         id: "amount-above-int32",
         matches: amount_above_int32,
         wrong: WrongSide::Placement,
@@ -310,6 +319,19 @@ fn noncanonical_uuid(obs: &Observation<'_>) -> bool {
     model_refused(obs)
         && (has_noncanonical_uuid(&percent_decoded(obs.path_and_query))
             || obs.body.is_some_and(has_noncanonical_uuid))
+}
+
+fn unvalidated_consumer_read(obs: &Observation<'_>) -> bool {
+    let id = obs
+        .path_and_query
+        .strip_prefix("/allocations/")
+        .map(|rest| rest.split('?').next().unwrap_or(rest))
+        .unwrap_or("");
+    obs.method == "GET"
+        && obs.route == "/allocations/{consumer_uuid}"
+        && placement_core::ids::Uuid::parse(&percent_decoded(id)).is_err()
+        && obs.target.status == 200
+        && model_refused(obs)
 }
 
 fn amount_above_int32(obs: &Observation<'_>) -> bool {
@@ -782,6 +804,25 @@ mod tests {
         o.what = "allocations";
         assert_eq!(classify(&o).map(|d| d.id), Some("ghost-consumer"));
         o.what = "usages";
+        assert!(classify(&o).is_none());
+    }
+
+    #[test]
+    fn unvalidated_consumer_reads() {
+        let t = a(200, None);
+        let m = a(400, None);
+        let mut o = obs(
+            "/allocations/c0ffee00-1234-4abc-8def-0123456789a",
+            None,
+            &t,
+            &m,
+        );
+        o.method = "GET";
+        assert_eq!(
+            classify(&o).map(|d| d.id),
+            Some("unvalidated-consumer-read")
+        );
+        o.path_and_query = "/allocations/c0ffee00-1234-4abc-8def-0123456789ab";
         assert!(classify(&o).is_none());
     }
 
