@@ -334,11 +334,16 @@ fn fuzz_against(
         let (outcome, shrunk, shrink_requests, tally) = match model {
             Some(model) => {
                 let diff = Differential::new(&replayer, model, &base_url, &personas);
-                let (o, s, n) = fuzz_and_shrink(&diff, &BothSides(&diff, &replayer), &work).await;
-                (o, s, n, Some(diff.tally()))
+                let sides = BothSides(&diff, &replayer);
+                let o = run_fuzz_with(&diff, &config, ctx.clone(), &stop, &sides).await;
+                // The summary counts the fuzzing, not the shrink replays.
+                let t = diff.tally();
+                let (s, n) = shrink_cases(&diff, &sides, &work, &o).await;
+                (o, s, n, Some(t))
             }
             None => {
-                let (o, s, n) = fuzz_and_shrink(&replayer, &replayer, &work).await;
+                let o = run_fuzz_with(&replayer, &config, ctx.clone(), &stop, &replayer).await;
+                let (s, n) = shrink_cases(&replayer, &replayer, &work, &o).await;
                 (o, s, n, None)
             }
         };
@@ -478,15 +483,15 @@ struct Work<'a> {
     seed: u64,
 }
 
-/// Fuzzes, then shrinks the failing cases, through `sender` with `side`'s
-/// findings (the differential oracle's) judged with every step.
-async fn fuzz_and_shrink<S: crate::scan::Sender>(
+/// Shrinks the failing cases of `outcome` through `sender`, with `side`'s
+/// findings (the differential oracle's and the replay's) counted.
+async fn shrink_cases<S: crate::scan::Sender>(
     sender: &S,
     side: &dyn SideFindings,
     w: &Work<'_>,
-) -> (FuzzOutcome, Vec<(FailingCase, Shrunk)>, u64) {
+    outcome: &FuzzOutcome,
+) -> (Vec<(FailingCase, Shrunk)>, u64) {
     let args = w.args;
-    let outcome = run_fuzz_with(sender, w.config, w.ctx.clone(), w.stop, side).await;
     let mut shrunk = Vec::new();
     let mut shrink_requests = 0;
     if !args.no_shrink && !outcome.interrupted {
@@ -515,7 +520,7 @@ async fn fuzz_and_shrink<S: crate::scan::Sender>(
             shrunk.push((case.clone(), s));
         }
     }
-    (outcome, shrunk, shrink_requests)
+    (shrunk, shrink_requests)
 }
 
 async fn preflight(client: &Client, target: &Target) -> Result<(), FuzzError> {
