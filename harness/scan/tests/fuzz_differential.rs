@@ -346,3 +346,30 @@ fn fuzz_differential_without_target_uses_the_embedded_server() {
         "{out}"
     );
 }
+
+#[test]
+fn differential_with_keystone_tokens_is_a_usage_error() {
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let args: Vec<String> = [
+        "placement-harness",
+        "fuzz",
+        "--auth",
+        "token",
+        "--differential",
+        "--requests",
+        "5",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    let code = main_with(args, &mut out, &mut err);
+    let err = String::from_utf8_lossy(&err);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--differential needs --auth noauth2"), "{err}");
+    assert!(
+        out.is_empty(),
+        "nothing started: {}",
+        String::from_utf8_lossy(&out)
+    );
+}

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use clap::Args;
 
-use super::differential::{Differential, Model, model_config};
+use super::differential::{Differential, Model, model_config_for};
 use super::engine::{BothSides, FailingCase, FuzzConfig, FuzzOutcome, SideFindings, run_fuzz_with};
 use super::gabbi;
 use super::replay::{ReplayConfig, Replayer};
@@ -186,6 +186,14 @@ enum FuzzError {
     Trace { path: String, reason: String },
 }
 
+fn no_model_for_tokens() -> FuzzError {
+    FuzzError::Model(
+        "--differential needs --auth noauth2 or keystone-headers: the model cannot check \
+         Keystone tokens"
+            .to_owned(),
+    )
+}
+
 /// Runs `fuzz`; returns the exit code.
 pub fn fuzz_command(args: &FuzzArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     match fuzz_inner(args, out, err) {
@@ -198,6 +206,10 @@ pub fn fuzz_command(args: &FuzzArgs, out: &mut dyn Write, err: &mut dyn Write) -
 }
 
 fn fuzz_inner(args: &FuzzArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, FuzzError> {
+    // Refused before anything starts or is journaled.
+    if args.differential && model_config_for(args.auth).is_none() {
+        return Err(no_model_for_tokens());
+    }
     let run_id = RunId::generate();
     let personas: Vec<Persona> = match &args.personas {
         Some(path) => persona::load_personas(path)?,
@@ -298,7 +310,8 @@ fn fuzz_against(
         keep_exchanges: 20_000,
     };
     let model = if args.differential {
-        let m = Model::new(model_config(), &client).map_err(|e| FuzzError::Model(e.to_string()))?;
+        let config = model_config_for(args.auth).ok_or_else(no_model_for_tokens)?;
+        let m = Model::new(config, &client).map_err(|e| FuzzError::Model(e.to_string()))?;
         Some(m)
     } else {
         None

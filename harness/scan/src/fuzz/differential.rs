@@ -76,6 +76,20 @@ pub fn model_config() -> ServerConfig {
     }
 }
 
+/// [`model_config`] for a target authenticating as `auth` says; `None`
+/// for real Keystone tokens, which the model cannot check.
+pub fn model_config_for(auth: crate::target::AuthMode) -> Option<ServerConfig> {
+    let auth = match auth {
+        crate::target::AuthMode::Noauth2 => placement_refserver::AuthMode::NoAuth2,
+        crate::target::AuthMode::KeystoneHeaders => placement_refserver::AuthMode::KeystoneHeaders,
+        crate::target::AuthMode::Token => return None,
+    };
+    Some(ServerConfig {
+        auth,
+        ..model_config()
+    })
+}
+
 /// The model as a [`Sender`]: the reference server's router, in process.
 #[derive(Clone)]
 pub struct Model {
