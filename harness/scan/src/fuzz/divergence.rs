@@ -282,6 +282,15 @@ fn model_refused(obs: &Observation<'_>) -> bool {
         && (obs.target.status != 400 || obs.model.code != obs.target.code)
 }
 
+/// The model refused with 400 what the target took (answered 2xx, or
+/// looked it up and answered 404): the shape of every "Placement takes
+/// it, the core refuses it" entry.
+fn model_refused_what_target_took(obs: &Observation<'_>) -> bool {
+    obs.aspect == Aspect::Outcome
+        && obs.model.status == 400
+        && (obs.target.status / 100 == 2 || obs.target.status == 404)
+}
+
 fn percent_decoded(s: &str) -> String {
     percent_encoding::percent_decode_str(s)
         .decode_utf8_lossy()
@@ -316,7 +325,7 @@ pub fn has_noncanonical_uuid(text: &str) -> bool {
 }
 
 fn noncanonical_uuid(obs: &Observation<'_>) -> bool {
-    model_refused(obs)
+    model_refused_what_target_took(obs)
         && (has_noncanonical_uuid(&percent_decoded(obs.path_and_query))
             || obs.body.is_some_and(has_noncanonical_uuid))
 }
@@ -373,7 +382,7 @@ fn line_break_in_query(obs: &Observation<'_>) -> bool {
         .split_once('?')
         .map_or("", |(_, q)| q)
         .to_ascii_lowercase();
-    (q.contains("%0a") || q.contains("%0d")) && model_refused(obs)
+    (q.contains("%0a") || q.contains("%0d")) && model_refused_what_target_took(obs)
 }
 
 fn control_characters(obs: &Observation<'_>) -> bool {
@@ -386,14 +395,14 @@ fn control_characters(obs: &Observation<'_>) -> bool {
             || lower.contains("\\t")
             || lower.contains("\\r")
     });
-    (in_url || in_body) && model_refused(obs)
+    (in_url || in_body) && model_refused_what_target_took(obs)
 }
 
 fn python_json(obs: &Observation<'_>) -> bool {
     obs.body.is_some_and(|b| {
         let lower = b.to_ascii_lowercase();
         b.contains("NaN") || b.contains("Infinity") || lower.contains("\\ud8")
-    }) && model_refused(obs)
+    }) && model_refused_what_target_took(obs)
 }
 
 fn inventory_key_not_a_class(obs: &Observation<'_>) -> bool {
@@ -560,7 +569,7 @@ pub fn has_duplicate_key(text: &str) -> bool {
 }
 
 fn duplicate_json_keys(obs: &Observation<'_>) -> bool {
-    obs.body.is_some_and(has_duplicate_key) && model_refused(obs)
+    obs.body.is_some_and(has_duplicate_key) && model_refused_what_target_took(obs)
 }
 
 /// Unicode format characters and separators a name should not hide.
@@ -584,14 +593,14 @@ fn invisible_format_characters(obs: &Observation<'_>) -> bool {
         .body
         .and_then(|b| serde_json::from_str::<serde_json::Value>(b).ok())
         .is_some_and(|v| any_string(&v, &hidden));
-    (in_body || hidden(&percent_decoded(obs.path_and_query))) && model_refused(obs)
+    (in_body || hidden(&percent_decoded(obs.path_and_query))) && model_refused_what_target_took(obs)
 }
 
 fn in_tree_spaces(obs: &Observation<'_>) -> bool {
     query_pairs(obs.path_and_query)
         .iter()
         .any(|(k, v)| k.starts_with("in_tree") && v.trim() != v.as_str())
-        && model_refused(obs)
+        && model_refused_what_target_took(obs)
 }
 
 fn auth_error_without_code(obs: &Observation<'_>) -> bool {
@@ -823,6 +832,27 @@ mod tests {
             Some("unvalidated-consumer-read")
         );
         o.path_and_query = "/allocations/c0ffee00-1234-4abc-8def-0123456789ab";
+        assert!(classify(&o).is_none());
+    }
+
+    #[test]
+    fn two_refusals_under_other_codes_are_not_a_taken_spelling() {
+        // Both refuse; only the code differs: not "Placement takes it".
+        let t = a(400, Some("placement.undefined_code"));
+        let m = a(400, Some("placement.query.bad_value"));
+        let o = obs(
+            "/resource_providers?in_tree=%20c0ffee00-1234-4abc-8def-0123",
+            None,
+            &t,
+            &m,
+        );
+        assert!(classify(&o).is_none());
+        let o = obs(
+            "/allocations/0123456789abcdef0123456789abcdef",
+            None,
+            &t,
+            &m,
+        );
         assert!(classify(&o).is_none());
     }
 
