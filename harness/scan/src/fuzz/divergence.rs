@@ -468,7 +468,11 @@ fn strict_query_values(obs: &Observation<'_>) -> bool {
         && obs.method == "GET"
         && obs.target.status / 100 == 2
         && obs.model.status == 400
-        && obs.model.code.as_deref() == Some("placement.query.bad_value")
+        // No code before 1.23.
+        && matches!(
+            obs.model.code.as_deref(),
+            Some("placement.query.bad_value") | None
+        )
 }
 
 fn provider_listed_twice(obs: &Observation<'_>) -> bool {
