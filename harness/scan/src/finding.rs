@@ -110,11 +110,17 @@ pub enum CheckId {
     /// A suite step's own expectations (status per persona, `response_*`)
     /// not met; its CWE, severity and claim come from the step.
     Expectation,
+    /// The target and the model (placement-core) answer one request
+    /// sequence differently (outcome or resulting state).
+    Differential,
+    /// A request's answer changes between adjacent microversions where the
+    /// documented history says nothing changes.
+    MicroversionReplay,
 }
 
 impl CheckId {
     /// Every check, in report order.
-    pub const ALL: [CheckId; 14] = [
+    pub const ALL: [CheckId; 16] = [
         CheckId::No5xx,
         CheckId::NoInternalLeak,
         CheckId::Reflection,
@@ -129,6 +135,8 @@ impl CheckId {
         CheckId::UuidSpelling,
         CheckId::StateAfterError,
         CheckId::Expectation,
+        CheckId::Differential,
+        CheckId::MicroversionReplay,
     ];
 
     /// The stable id string.
@@ -148,6 +156,8 @@ impl CheckId {
             CheckId::UuidSpelling => "uuid_spelling",
             CheckId::StateAfterError => "state_after_error",
             CheckId::Expectation => "expectation",
+            CheckId::Differential => "differential",
+            CheckId::MicroversionReplay => "microversion_replay",
         }
     }
 
@@ -172,6 +182,12 @@ impl CheckId {
             // A step that says nothing more: a protection the suite relies
             // on did not hold.
             CheckId::Expectation => 693,
+            // Interpretation conflict: two implementations of one API read
+            // the same request differently.
+            CheckId::Differential => 436,
+            // Expected behaviour violation: the documented history is the
+            // expectation.
+            CheckId::MicroversionReplay => 440,
         }
     }
 
@@ -196,6 +212,12 @@ impl CheckId {
             CheckId::UuidSpelling => "A non-canonical UUID spelling bypasses a check",
             CheckId::StateAfterError => "A write answered with a 5xx took effect anyway",
             CheckId::Expectation => "A suite step's expected answer was not given",
+            CheckId::Differential => {
+                "The target and the allocation core answer the same requests differently"
+            }
+            CheckId::MicroversionReplay => {
+                "An answer changes between microversions where the history says it does not"
+            }
         }
     }
 }

@@ -13,10 +13,12 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use clap::Args;
 
-use super::engine::{FuzzConfig, run_fuzz};
+use super::differential::{Differential, Model, model_config_for};
+use super::engine::{BothSides, FailingCase, FuzzConfig, FuzzOutcome, SideFindings, run_fuzz_with};
 use super::gabbi;
+use super::replay::{ReplayConfig, Replayer};
 use super::rng::Rng;
-use super::shrink::{ShrinkConfig, shrink};
+use super::shrink::{ShrinkConfig, Shrunk, shrink_with};
 use crate::cleanup::{CleanupConfig, cleanup};
 use crate::client::{Client, ClientConfig};
 use crate::finding::Severity;
@@ -42,6 +44,10 @@ pub const FUZZ_AFTER_HELP: &str = "Examples:\n  \
     files into --found-dir.\n\
     Exit status: 0 no finding at or above --fail-on, 1 findings or objects left behind,\n\
     2 usage or target error, 130 interrupted (reports are still written).";
+
+/// Of the requests eligible for `--replay`, every third is replayed, so
+/// that the sample spreads over the run rather than its first episode.
+const REPLAY_STRIDE: usize = 3;
 
 /// Options of `fuzz`.
 #[derive(Debug, Args)]
@@ -120,6 +126,19 @@ pub struct FuzzArgs {
     /// Fewer lines.
     #[arg(long)]
     pub quiet: bool,
+    /// Send every step to the model (placement-core in process) as well and
+    /// report where the target's outcome or resulting state differs
+    /// (check `differential`); documented divergences are reported as
+    /// known, with severity info. Off by default: it adds read-backs of
+    /// the run's objects after each write.
+    #[arg(long)]
+    pub differential: bool,
+    /// Replay this many of the fuzzer's requests (reads, and idempotent
+    /// writes of the run's own objects) at every microversion 1.0 to 1.39
+    /// and report changes the documented history does not list (check
+    /// `microversion_replay`); 0 replays nothing.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub replay: usize,
 }
 
 /// `90`, `90s`, `5m`, `1h`, `1.5s` to a duration (at most a day).
@@ -148,11 +167,10 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 
 #[derive(Debug, thiserror::Error)]
 enum FuzzError {
-    #[error(
-        "no --target given: the embedded reference server is not built yet (issue 4); \
-         pass --target URL of a running Placement (scripts/placement-up starts one)"
-    )]
-    NoTarget,
+    #[error("starting the embedded reference server: {0}")]
+    Embedded(String),
+    #[error("starting the model for --differential: {0}")]
+    Model(String),
     #[error("{0}")]
     Target(#[from] crate::target::TargetError),
     #[error("{0}")]
@@ -171,6 +189,14 @@ enum FuzzError {
     Trace { path: String, reason: String },
 }
 
+fn no_model_for_tokens() -> FuzzError {
+    FuzzError::Model(
+        "--differential needs --auth noauth2 or keystone-headers: the model cannot check \
+         Keystone tokens"
+            .to_owned(),
+    )
+}
+
 /// Runs `fuzz`; returns the exit code.
 pub fn fuzz_command(args: &FuzzArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     match fuzz_inner(args, out, err) {
@@ -183,7 +209,10 @@ pub fn fuzz_command(args: &FuzzArgs, out: &mut dyn Write, err: &mut dyn Write) -
 }
 
 fn fuzz_inner(args: &FuzzArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, FuzzError> {
-    let url = args.target.as_deref().ok_or(FuzzError::NoTarget)?;
+    // Refused before anything starts or is journaled.
+    if args.differential && model_config_for(args.auth).is_none() {
+        return Err(no_model_for_tokens());
+    }
     let run_id = RunId::generate();
     let personas: Vec<Persona> = match &args.personas {
         Some(path) => persona::load_personas(path)?,
@@ -195,6 +224,53 @@ fn fuzz_inner(args: &FuzzArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
             .map(|d| d.as_secs())
             .unwrap_or(0)
     });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .worker_threads(2)
+        .build()
+        .map_err(FuzzError::Runtime)?;
+    // Without --target, the embedded reference server on a free loopback
+    // port: started for this run and thrown away after it.
+    let embedded = match &args.target {
+        Some(_) => None,
+        None => {
+            Some(crate::serve::spawn_embedded(&runtime, &personas).map_err(FuzzError::Embedded)?)
+        }
+    };
+    let url = match (&args.target, &embedded) {
+        (Some(t), _) => t.clone(),
+        (None, Some(server)) => server.url(),
+        (None, None) => return Err(FuzzError::Embedded("no server".to_owned())),
+    };
+    let result = fuzz_against(
+        args,
+        &url,
+        embedded.is_some(),
+        run_id,
+        personas,
+        seed,
+        &runtime,
+        out,
+        err,
+    );
+    if let Some(server) = embedded {
+        let _ = runtime.block_on(server.shutdown());
+    }
+    result
+}
+
+#[allow(clippy::too_many_arguments)]
+fn fuzz_against(
+    args: &FuzzArgs,
+    url: &str,
+    embedded: bool,
+    run_id: RunId,
+    personas: Vec<Persona>,
+    seed: u64,
+    runtime: &tokio::runtime::Runtime,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<u8, FuzzError> {
     let target = Target::new(url, args.auth, "custom")?;
     let timeout = if args.timeout.is_finite() && args.timeout > 0.0 {
         args.timeout.min(3600.0)
@@ -210,11 +286,6 @@ fn fuzz_inner(args: &FuzzArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         cacert: args.cacert.clone(),
         ..ClientConfig::default()
     })?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .worker_threads(2)
-        .build()
-        .map_err(FuzzError::Runtime)?;
     let base_url = target.base_url().as_str().to_owned();
     let base_path = target.base_url().path().to_owned();
     let journal_dir = crate::cli::journal_dir(args.journal_dir.as_deref())?;
@@ -224,7 +295,7 @@ fn fuzz_inner(args: &FuzzArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         "run id {run_id} seed {seed} (journal {})",
         journal.path().display()
     );
-    let ownership = if args.disposable_target {
+    let ownership = if args.disposable_target || embedded {
         Ownership::DisposableTarget
     } else {
         Ownership::Strict
@@ -242,10 +313,17 @@ fn fuzz_inner(args: &FuzzArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         actions_per_episode: args.episode_actions.clamp(1, 1000),
         keep_exchanges: 20_000,
     };
+    let model = if args.differential {
+        let config = model_config_for(args.auth).ok_or_else(no_model_for_tokens)?;
+        let m = Model::new(config, &client).map_err(|e| FuzzError::Model(e.to_string()))?;
+        Some(m)
+    } else {
+        None
+    };
     let started_at = rfc3339(SystemTime::now());
     let started = Instant::now();
     let stop = Arc::new(AtomicBool::new(false));
-    let (outcome, shrunk, shrink_requests) = runtime.block_on(async {
+    let (outcome, shrunk, shrink_requests, tally, replay_tally) = runtime.block_on(async {
         preflight(&client, &target).await?;
         let watcher = {
             let stop = Arc::clone(&stop);
@@ -255,37 +333,40 @@ fn fuzz_inner(args: &FuzzArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
                 }
             })
         };
-        let outcome = run_fuzz(&sender, &config, ctx.clone(), &stop).await;
-        let mut shrunk = Vec::new();
-        let mut shrink_requests = 0;
-        if !args.no_shrink && !outcome.interrupted {
-            let scfg = ShrinkConfig {
-                base_url: base_url.clone(),
-                personas: personas.clone(),
-                run_id,
-                max_attempts: args.shrink_attempts.max(1),
-                max_duration: args.shrink_time,
-            };
-            let shrink_started = Instant::now();
-            // A separate stream, so shrinking never changes what a seed
-            // sends while fuzzing.
-            let mut rng = Rng::new(seed ^ 0x5348_5249_4E4B);
-            for case in outcome.cases.iter().take(args.shrink_cases) {
-                let left = args.shrink_time.saturating_sub(shrink_started.elapsed());
-                if left.is_zero() || stop.load(Ordering::SeqCst) {
-                    break;
-                }
-                let cfg = ShrinkConfig {
-                    max_duration: left.min(scfg.max_duration),
-                    ..scfg.clone()
-                };
-                let s = shrink(&sender, &cfg, &ctx, case, &mut rng, &stop).await;
-                shrink_requests += s.requests;
-                shrunk.push((case.clone(), s));
+        let work = Work {
+            args,
+            config: &config,
+            ctx: &ctx,
+            stop: &stop,
+            seed,
+        };
+        let replayer = Replayer::new(
+            &sender,
+            ReplayConfig {
+                max_requests: args.replay,
+                stride: REPLAY_STRIDE,
+            },
+            &run_id.as_str(),
+        );
+        let (outcome, shrunk, shrink_requests, tally) = match model {
+            Some(model) => {
+                let diff = Differential::new(&replayer, model, &base_url, &personas);
+                let sides = BothSides(&diff, &replayer);
+                let o = run_fuzz_with(&diff, &config, ctx.clone(), &stop, &sides).await;
+                // The summary counts the fuzzing, not the shrink replays.
+                let t = diff.tally();
+                let (s, n) = shrink_cases(&diff, &sides, &work, &o).await;
+                (o, s, n, Some(t))
             }
-        }
+            None => {
+                let o = run_fuzz_with(&replayer, &config, ctx.clone(), &stop, &replayer).await;
+                let (s, n) = shrink_cases(&replayer, &replayer, &work, &o).await;
+                (o, s, n, None)
+            }
+        };
+        let replay_tally = replayer.tally();
         watcher.abort();
-        Ok::<_, FuzzError>((outcome, shrunk, shrink_requests))
+        Ok::<_, FuzzError>((outcome, shrunk, shrink_requests, tally, replay_tally))
     })?;
     let interrupted = outcome.interrupted || stop.load(Ordering::SeqCst);
     drop(sender);
@@ -372,6 +453,22 @@ fn fuzz_inner(args: &FuzzArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         shrink_requests,
         outcome.stopped
     );
+    if args.replay > 0 {
+        let _ = writeln!(
+            out,
+            "microversion replay: {} requests replayed at 1.0..1.{} ({} sends), {} documented changes, {} undocumented",
+            replay_tally.replayed,
+            super::replay::LATEST_MINOR,
+            replay_tally.sends,
+            replay_tally.documented_changes,
+            replay_tally.undocumented_changes
+        );
+    }
+    if let Some(t) = &tally {
+        for line in t.lines() {
+            let _ = writeln!(out, "{line}");
+        }
+    }
     match outcome.first_5xx {
         Some((t, n)) => {
             let _ = writeln!(
@@ -392,6 +489,55 @@ fn fuzz_inner(args: &FuzzArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
     }
     let failed = report::exit_code(&report.findings, args.fail_on) != 0 || left_behind;
     Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
+}
+
+/// What fuzzing and shrinking share.
+struct Work<'a> {
+    args: &'a FuzzArgs,
+    config: &'a FuzzConfig,
+    ctx: &'a crate::oracle::Context,
+    stop: &'a AtomicBool,
+    seed: u64,
+}
+
+/// Shrinks the failing cases of `outcome` through `sender`, with `side`'s
+/// findings (the differential oracle's and the replay's) counted.
+async fn shrink_cases<S: crate::scan::Sender>(
+    sender: &S,
+    side: &dyn SideFindings,
+    w: &Work<'_>,
+    outcome: &FuzzOutcome,
+) -> (Vec<(FailingCase, Shrunk)>, u64) {
+    let args = w.args;
+    let mut shrunk = Vec::new();
+    let mut shrink_requests = 0;
+    if !args.no_shrink && !outcome.interrupted {
+        let scfg = ShrinkConfig {
+            base_url: w.config.base_url.clone(),
+            personas: w.config.personas.clone(),
+            run_id: w.config.run_id,
+            max_attempts: args.shrink_attempts.max(1),
+            max_duration: args.shrink_time,
+        };
+        let shrink_started = Instant::now();
+        // A separate stream, so shrinking never changes what a seed
+        // sends while fuzzing.
+        let mut rng = Rng::new(w.seed ^ 0x5348_5249_4E4B);
+        for case in outcome.cases.iter().take(args.shrink_cases) {
+            let left = args.shrink_time.saturating_sub(shrink_started.elapsed());
+            if left.is_zero() || w.stop.load(Ordering::SeqCst) {
+                break;
+            }
+            let cfg = ShrinkConfig {
+                max_duration: left.min(scfg.max_duration),
+                ..scfg.clone()
+            };
+            let s = shrink_with(sender, side, &cfg, w.ctx, case, &mut rng, w.stop).await;
+            shrink_requests += s.requests;
+            shrunk.push((case.clone(), s));
+        }
+    }
+    (shrunk, shrink_requests)
 }
 
 async fn preflight(client: &Client, target: &Target) -> Result<(), FuzzError> {

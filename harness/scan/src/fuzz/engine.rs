@@ -28,6 +28,39 @@ use crate::run_id::RunId;
 use crate::scan::Sender;
 use crate::scan::read_back::{read_back, read_before};
 
+/// Findings a sender makes on the side while sending (the differential
+/// oracle compares each step with the model inside `send`); the loop
+/// takes them after each step and treats them like the oracles' findings.
+pub trait SideFindings: Sync {
+    /// The findings made since the last call.
+    fn take_findings(&self) -> Vec<Finding>;
+}
+
+/// No side findings.
+impl SideFindings for () {
+    fn take_findings(&self) -> Vec<Finding> {
+        Vec::new()
+    }
+}
+
+/// Two sources of side findings (the differential and the replay), taken
+/// together.
+pub struct BothSides<'a>(pub &'a dyn SideFindings, pub &'a dyn SideFindings);
+
+impl SideFindings for BothSides<'_> {
+    fn take_findings(&self) -> Vec<Finding> {
+        let mut out = self.0.take_findings();
+        out.extend(self.1.take_findings());
+        out
+    }
+}
+
+/// Whether a finding becomes a failing case to shrink: a known divergence
+/// is reported, not shrunk.
+pub fn worth_a_case(f: &Finding) -> bool {
+    !(f.check == CheckId::Differential && f.severity == crate::finding::Severity::Info)
+}
+
 /// How to fuzz.
 #[derive(Clone, Debug)]
 pub struct FuzzConfig {
@@ -229,6 +262,7 @@ fn observe(world: &mut World, step: &Step, ex: &Exchange) {
 /// The run's shared state while fuzzing.
 struct Loop<'a, S> {
     sender: &'a S,
+    side: &'a dyn SideFindings,
     config: &'a FuzzConfig,
     ctx: Context,
     stop: &'a AtomicBool,
@@ -367,8 +401,10 @@ impl<S: Sender> Loop<'_, S> {
             .await;
         episode.steps.push(step);
         episode.statuses.push(ex.status());
-        for f in judged {
-            if self.seen_ids.insert(f.id.clone()) {
+        let mut found = judged;
+        found.extend(self.side.take_findings());
+        for f in found {
+            if worth_a_case(&f) && self.seen_ids.insert(f.id.clone()) {
                 self.outcome.cases.push(FailingCase {
                     check: f.check,
                     finding_id: f.id.clone(),
@@ -412,7 +448,13 @@ impl<S: Sender> Loop<'_, S> {
             send_step(self.sender, personas, &a, &env, base, &label),
             send_step(self.sender, personas, &b, &env, base, &label)
         );
+        // Side findings of both sends, each given to the step it names.
+        let mut side = self.side.take_findings();
         for (step, r) in [(a, ra), (b, rb)] {
+            let mine: Vec<Finding>;
+            (mine, side) = side
+                .into_iter()
+                .partition(|f| f.step.as_deref() == Some(step.name.as_str()));
             match r {
                 Ok(Some(ex)) => {
                     self.outcome.requests += 1;
@@ -422,8 +464,10 @@ impl<S: Sender> Loop<'_, S> {
                     let judged = self.judge(&step, &env, &label, &ex, None).await;
                     episode.steps.push(step);
                     episode.statuses.push(ex.status());
-                    for f in judged {
-                        if self.seen_ids.insert(f.id.clone()) {
+                    let mut found = judged;
+                    found.extend(mine);
+                    for f in found {
+                        if worth_a_case(&f) && self.seen_ids.insert(f.id.clone()) {
                             self.outcome.cases.push(FailingCase {
                                 check: f.check,
                                 finding_id: f.id.clone(),
@@ -545,10 +589,23 @@ pub async fn run_fuzz<S: Sender>(
     ctx: Context,
     stop: &AtomicBool,
 ) -> FuzzOutcome {
+    run_fuzz_with(sender, config, ctx, stop, &()).await
+}
+
+/// [`run_fuzz`] with the side findings of `side` (the differential oracle)
+/// judged with every step.
+pub async fn run_fuzz_with<S: Sender>(
+    sender: &S,
+    config: &FuzzConfig,
+    ctx: Context,
+    stop: &AtomicBool,
+    side: &dyn SideFindings,
+) -> FuzzOutcome {
     let ops = surface();
     let mut rng = Rng::new(config.seed);
     let mut lp = Loop {
         sender,
+        side,
         config,
         ctx,
         stop,

@@ -5,8 +5,11 @@
 
 pub mod case;
 pub mod command;
+pub mod differential;
+pub mod divergence;
 pub mod engine;
 pub mod gabbi;
 pub mod r#gen;
+pub mod replay;
 pub mod rng;
 pub mod shrink;

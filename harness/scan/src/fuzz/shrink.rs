@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::case::{CONSUMERS, Env, Step};
-use super::engine::{FailingCase, send_step};
+use super::engine::{FailingCase, SideFindings, send_step, worth_a_case};
 use super::r#gen::minor_of;
 use super::rng::Rng;
 use crate::exchange::Exchange;
@@ -69,6 +69,7 @@ struct Replay {
 
 async fn replay<S: Sender>(
     sender: &S,
+    side: &dyn SideFindings,
     cfg: &ShrinkConfig,
     ctx: &Context,
     steps: &[Step],
@@ -89,6 +90,7 @@ async fn replay<S: Sender>(
         requests: 0,
     };
     let mut last: Option<Exchange> = None;
+    let mut last_side = Vec::new();
     for (i, step) in steps.iter().enumerate() {
         let sent = send_step(
             sender,
@@ -104,8 +106,11 @@ async fn replay<S: Sender>(
                 out.requests += 1;
                 out.statuses.push(ex.status());
                 out.curl.push(ex.curl());
+                // Only the last step's side findings count.
+                let side_found = side.take_findings();
                 if i + 1 == steps.len() {
                     last = Some(ex);
+                    last_side = side_found;
                 }
             }
             // A step the guard refuses or the transport loses: the replay
@@ -116,7 +121,13 @@ async fn replay<S: Sender>(
     if let (Some(ex), Some(step)) = (last, steps.last()) {
         out.finding = oracle::check_one(&ex, &ctx)
             .into_iter()
-            .find(|f| f.check == check && f.route == step.route && f.method == step.method);
+            .chain(last_side)
+            .find(|f| {
+                f.check == check
+                    && f.route == step.route
+                    && f.method == step.method
+                    && worth_a_case(f)
+            });
     }
     out
 }
@@ -221,6 +232,20 @@ pub async fn shrink<S: Sender>(
     rng: &mut Rng,
     stop: &AtomicBool,
 ) -> Shrunk {
+    shrink_with(sender, &(), cfg, ctx, case, rng, stop).await
+}
+
+/// [`shrink`] with the side findings of `side` (the differential oracle)
+/// counted as the check firing.
+pub async fn shrink_with<S: Sender>(
+    sender: &S,
+    side: &dyn SideFindings,
+    cfg: &ShrinkConfig,
+    ctx: &Context,
+    case: &FailingCase,
+    rng: &mut Rng,
+    stop: &AtomicBool,
+) -> Shrunk {
     let started = Instant::now();
     let mut current = case.steps.clone();
     let mut out = Shrunk {
@@ -233,7 +258,7 @@ pub async fn shrink<S: Sender>(
         curl: Vec::new(),
         finding: None,
     };
-    let first = replay(sender, cfg, ctx, &current, case.check, rng).await;
+    let first = replay(sender, side, cfg, ctx, &current, case.check, rng).await;
     out.attempts = 1;
     out.requests = first.requests;
     let Some(finding) = first.finding else {
@@ -253,7 +278,7 @@ pub async fn shrink<S: Sender>(
                 break 'outer;
             }
             out.attempts += 1;
-            let r = replay(sender, cfg, ctx, &cand, case.check, rng).await;
+            let r = replay(sender, side, cfg, ctx, &cand, case.check, rng).await;
             out.requests += r.requests;
             if let Some(f) = r.finding {
                 current = cand;

@@ -10,6 +10,7 @@
 //! names); `rest_api_version_history.rst` says when each changed.
 
 mod example;
+pub mod history;
 pub mod read_back;
 mod surface;
 
