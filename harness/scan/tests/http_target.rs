@@ -4,7 +4,9 @@
 //! answers every GET with 500 an input fails (a 5xx on valid input is
 //! medium) with the finding's check and
 //! curl line only at or above the threshold, and the failing input is
-//! written as a gabbi file that parses as a suite.
+//! written as a gabbi file that parses as a suite. Every checked-in seed
+//! and regression of `corpus/http_placement/` decodes to the operation its
+//! name says and passes against the embedded server.
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -14,6 +16,8 @@ use std::path::{Path, PathBuf};
 use placement_harness::finding::Severity;
 use placement_harness::fuzz::rng::Rng;
 use placement_harness::http_target::{HttpTarget, InputError, TargetConfig};
+use placement_harness::model::arbitrary::HttpRequest;
+use placement_harness::model::surface;
 
 fn scratch(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!("http-target-{name}-{}", std::process::id()))
@@ -143,4 +147,63 @@ fn a_5xx_fails_the_input_at_the_threshold_and_becomes_a_gabbi_file() {
     assert_eq!(sent.status, Some(500));
     assert!(sent.findings.iter().any(|f| f.check.as_str() == "no_5xx"));
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// The input files of `corpus/http_placement/` and its `regressions/`.
+fn corpus_files() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpus/http_placement");
+    let mut files = Vec::new();
+    for dir in [root.clone(), root.join("regressions")] {
+        let entries = std::fs::read_dir(&dir).expect("corpus/http_placement/ exists");
+        for e in entries {
+            let path = e.expect("readable corpus folder").path();
+            let dot = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with('.'));
+            if path.is_file() && !dot {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn every_seed_names_its_operation_and_the_corpus_passes_on_the_embedded_server() {
+    use arbitrary::{Arbitrary, Unstructured};
+    let files = corpus_files();
+    let mut covered = BTreeSet::new();
+    for file in &files {
+        let data = std::fs::read(file).expect("readable corpus file");
+        let HttpRequest(step) =
+            HttpRequest::arbitrary(&mut Unstructured::new(&data)).expect("every input decodes");
+        let slug = placement_harness::model::route_slug(&step.method, &step.route);
+        let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let in_regressions = file.parent().is_some_and(|p| p.ends_with("regressions"));
+        if !in_regressions {
+            assert_eq!(
+                name.split('.').next(),
+                Some(slug.as_str()),
+                "{}",
+                file.display()
+            );
+        }
+        covered.insert(slug);
+    }
+    for op in surface() {
+        assert!(covered.contains(&op.slug()), "no seed for {}", op.slug());
+    }
+    let dir = scratch("corpus");
+    let t = start(None, Severity::High, &dir);
+    let mut failures = Vec::new();
+    for file in &files {
+        let data = std::fs::read(file).expect("readable corpus file");
+        if let Err(e) = t.run(&data) {
+            failures.push(format!("{}: {e}", file.display()));
+        }
+    }
+    let _ = std::fs::remove_dir_all(dir);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
