@@ -49,6 +49,11 @@ pub const URL_VAR: &str = "PLACEMENT_FUZZ_URL";
 pub const SEVERITY_VAR: &str = "PLACEMENT_FUZZ_SEVERITY";
 /// A folder to write each failing input into as a gabbi file.
 pub const GABBI_DIR_VAR: &str = "PLACEMENT_FUZZ_GABBI_DIR";
+/// A file of finding ids already reported, one a line: those do not fail
+/// an input again, and each new failure's id is appended, so that a
+/// long run (`-fork`, or restarts after each crash) keeps finding new
+/// things instead of the first one over and over.
+pub const KNOWN_FILE_VAR: &str = "PLACEMENT_FUZZ_KNOWN_FILE";
 /// Where the run's journal goes (default: the scanner's journal folder).
 pub const JOURNAL_DIR_VAR: &str = "PLACEMENT_FUZZ_JOURNAL_DIR";
 /// Time limit of one request, below libFuzzer's `-timeout` in the scripts.
@@ -99,6 +104,8 @@ pub struct Failure {
     pub check: String,
     /// The severity.
     pub severity: Severity,
+    /// The finding's stable id (empty for `no_answer`).
+    pub id: String,
     /// The finding's title.
     pub title: String,
     /// A curl line to reproduce the request (tokens as `$TOKEN_<PERSONA>`).
@@ -111,9 +118,10 @@ impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} [{}]: {}\n  {}",
+            "{} [{}] {}: {}\n  {}",
             self.check,
             self.severity.as_str(),
+            self.id,
             self.title,
             self.curl
         )?;
@@ -157,6 +165,8 @@ pub struct TargetConfig {
     pub gabbi_dir: Option<PathBuf>,
     /// Where the journal goes (`None`: the scanner's default).
     pub journal_dir: Option<PathBuf>,
+    /// Finding ids that no longer fail an input; new ones are appended.
+    pub known_file: Option<PathBuf>,
 }
 
 impl TargetConfig {
@@ -180,6 +190,7 @@ impl TargetConfig {
             threshold,
             gabbi_dir: non_empty(GABBI_DIR_VAR).map(PathBuf::from),
             journal_dir: non_empty(JOURNAL_DIR_VAR).map(PathBuf::from),
+            known_file: non_empty(KNOWN_FILE_VAR).map(PathBuf::from),
         })
     }
 }
@@ -420,6 +431,7 @@ impl HttpTarget {
                 return Err(InputError::Failure(Box::new(Failure {
                     check: "no_answer".to_owned(),
                     severity: Severity::High,
+                    id: String::new(),
                     title: format!("{} {} got no answer: {e}", step.method, step.route),
                     curl: format!("{} {}", request.method, request.url),
                     gabbi: None,
@@ -434,7 +446,7 @@ impl HttpTarget {
         findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
         let worst = findings
             .iter()
-            .find(|f| f.severity >= self.config.threshold)
+            .find(|f| f.severity >= self.config.threshold && self.is_new(&f.id))
             .cloned();
         if let Some(f) = worst {
             let mut steps: Vec<(Step, u16)> = session.setup.clone();
@@ -448,6 +460,7 @@ impl HttpTarget {
             return Err(InputError::Failure(Box::new(Failure {
                 check: f.check.as_str().to_owned(),
                 severity: f.severity,
+                id: f.id.clone(),
                 title: f.title.clone(),
                 curl: f.curl.clone(),
                 gabbi,
@@ -458,6 +471,25 @@ impl HttpTarget {
             status: Some(status),
             findings,
         })
+    }
+
+    /// Whether finding `id` is not in the known file yet; when it is new,
+    /// it is added there (a file that cannot be read or written makes
+    /// every finding new: better a repeat than a miss).
+    fn is_new(&self, id: &str) -> bool {
+        let Some(path) = &self.config.known_file else {
+            return true;
+        };
+        let known = std::fs::read_to_string(path).unwrap_or_default();
+        if known.lines().any(|l| l.trim() == id) {
+            return false;
+        }
+        let _ = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .and_then(|mut f| std::io::Write::write_all(&mut f, format!("{id}\n").as_bytes()));
+        true
     }
 
     fn decode(&self, data: &[u8], world: &World) -> Step {

@@ -29,6 +29,7 @@ fn start(url: Option<String>, threshold: Severity, dir: &Path) -> HttpTarget {
         threshold,
         gabbi_dir: Some(dir.join("found")),
         journal_dir: Some(dir.join("journal")),
+        known_file: Some(dir.join("known")),
     })
     .expect("the target starts and its setup succeeds")
 }
