@@ -108,6 +108,8 @@ pub struct Failure {
     pub id: String,
     /// The finding's title.
     pub title: String,
+    /// What the oracle saw (status, the leaked text, ...).
+    pub evidence: String,
     /// A curl line to reproduce the request (tokens as `$TOKEN_<PERSONA>`).
     pub curl: String,
     /// The gabbi file written for it, with [`GABBI_DIR_VAR`] set.
@@ -118,11 +120,12 @@ impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} [{}] {}: {}\n  {}",
+            "{} [{}] {}: {}\n  evidence: {}\n  {}",
             self.check,
             self.severity.as_str(),
             self.id,
             self.title,
+            self.evidence,
             self.curl
         )?;
         if let Some(p) = &self.gabbi {
@@ -432,14 +435,15 @@ impl HttpTarget {
                     check: "no_answer".to_owned(),
                     severity: Severity::High,
                     id: String::new(),
-                    title: format!("{} {} got no answer: {e}", step.method, step.route),
+                    title: format!("{} {} got no answer", step.method, step.route),
+                    evidence: e,
                     curl: format!("{} {}", request.method, request.url),
                     gabbi: None,
                 })));
             }
         };
         let status = ex.status();
-        if step.method != "GET" && (200..300).contains(&status) {
+        if (200..300).contains(&status) && removes_setup(&step) {
             session.stale = true;
         }
         let mut findings = oracle::check_one(&ex, &session.ctx);
@@ -462,6 +466,7 @@ impl HttpTarget {
                 severity: f.severity,
                 id: f.id.clone(),
                 title: f.title.clone(),
+                evidence: f.evidence.clone(),
                 curl: f.curl.clone(),
                 gabbi,
             })));
@@ -568,6 +573,16 @@ fn generation_reads() -> Vec<Step> {
             None,
         ),
     ]
+}
+
+/// Whether a successful `step` may have removed or moved one of the setup
+/// objects: any DELETE, an allocation write that may empty the consumer,
+/// a reshape. Other writes leave them in place (with new generations,
+/// which are read before a write that needs them).
+fn removes_setup(step: &Step) -> bool {
+    step.method == "DELETE"
+        || (step.route.starts_with("/allocations") && step.method != "GET")
+        || step.route == "/reshaper"
 }
 
 fn mentions_generation(body: &Value) -> bool {
