@@ -7,6 +7,13 @@
 # The builder image provides $SRC, $OUT, $WORK and a nightly cargo whose
 # `cargo fuzz build` picks the sanitizer and coverage flags for the build
 # kind; CARGO_BUILD_TARGET names the triple the binaries are built for.
+#
+# The HTTP target http_placement is built (cargo fuzz builds every binary)
+# but not shipped: --list-targets leaves it out. It sends requests to a
+# server, and a ClusterFuzzLite runner has none but the embedded one, whose
+# code the core targets fuzz in-process already; it also writes a journal
+# and runs a thread pool, which the runners' reproducers do not expect. It
+# runs in the nightly job against a real Placement instead.
 
 cd "$SRC/placement-harness"
 triple=${CARGO_BUILD_TARGET:-x86_64-unknown-linux-gnu}

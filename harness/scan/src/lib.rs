@@ -19,6 +19,7 @@ pub mod exchange;
 pub mod finding;
 pub mod fuzz;
 pub mod guard;
+pub mod http_target;
 pub mod journal;
 pub mod model;
 pub mod openapi;

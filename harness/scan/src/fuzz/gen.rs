@@ -3,6 +3,11 @@
 //! (the scanner's [`crate::corpus`] inputs, wrong JSON kinds, missing and
 //! extra keys, odd or too-old microversions, other personas), over the
 //! objects of the episode the [`World`] knows.
+//!
+//! Every decision goes through [`Choices`], so the same generator (and the
+//! same tables of values to try) serves two sources: the seeded [`Rng`] of
+//! `placement-harness fuzz` and the fuzzer's bytes of the libFuzzer target
+//! ([`crate::model::arbitrary`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -35,6 +40,33 @@ const TRAITS: &[&str] = &[
     "STORAGE_DISK_SSD",
 ];
 
+/// Where the generator's decisions come from. The provided [`Choices::pick`]
+/// calls [`Choices::below`] once, as [`Rng::pick`] does, so the seeded
+/// stream (and what a seed sends) is the same through this trait.
+pub trait Choices {
+    /// A number in `0..n` (0 when `n` is 0).
+    fn below(&mut self, n: usize) -> usize;
+
+    /// True with probability `percent`/100.
+    fn chance(&mut self, percent: u32) -> bool;
+
+    /// One element of `items`, or `None` when it is empty.
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
+        let i = self.below(items.len());
+        items.get(i)
+    }
+}
+
+impl Choices for Rng {
+    fn below(&mut self, n: usize) -> usize {
+        Rng::below(self, n)
+    }
+
+    fn chance(&mut self, percent: u32) -> bool {
+        Rng::chance(self, percent)
+    }
+}
+
 /// How hostile one generated request is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -63,11 +95,11 @@ pub struct World {
 }
 
 impl World {
-    fn provider(&self, rng: &mut Rng) -> &'static str {
+    fn provider<C: Choices + ?Sized>(&self, rng: &mut C) -> &'static str {
         rng.pick(&self.providers).copied().unwrap_or(PROVIDERS[0].0)
     }
 
-    fn consumer(&self, rng: &mut Rng) -> &'static str {
+    fn consumer<C: Choices + ?Sized>(&self, rng: &mut C) -> &'static str {
         if rng.chance(70) {
             rng.pick(&self.consumers).copied().unwrap_or(CONSUMERS[0])
         } else {
@@ -77,8 +109,8 @@ impl World {
 }
 
 /// The generator's state while it builds one request.
-struct Build<'a> {
-    rng: &'a mut Rng,
+struct Build<'a, C: ?Sized> {
+    rng: &'a mut C,
     world: &'a World,
     mode: Mode,
     input: Option<Input>,
@@ -87,7 +119,7 @@ struct Build<'a> {
     consumer: &'static str,
 }
 
-impl Build<'_> {
+impl<C: Choices + ?Sized> Build<'_, C> {
     /// Whether to mutate here: each node of a hostile request is mutated
     /// with a small chance, and at least the first mutation is remembered
     /// as the request's input class.
@@ -476,7 +508,11 @@ fn encode(value: &str) -> String {
 /// The microversion to send for `op`: mostly one it serves (half the time
 /// the newest), sometimes one before it exists, an odd header from the
 /// corpus, or none.
-fn microversion(op: &Operation, rng: &mut Rng, mode: Mode) -> (Option<String>, Option<Input>) {
+fn microversion<C: Choices + ?Sized>(
+    op: &Operation,
+    rng: &mut C,
+    mode: Mode,
+) -> (Option<String>, Option<Input>) {
     let roll = rng.below(100);
     if mode != Mode::Valid && roll < 6 {
         if let Some(c) = corpus::corpus("microversion/odd") {
@@ -517,7 +553,11 @@ pub fn minor_of(header: Option<&str>) -> Option<u16> {
 
 /// A path parameter's value: mostly the episode's object, sometimes one
 /// that does not exist, a malformed one or a non-canonical spelling.
-fn path_value(b: &mut Build<'_>, t: Text, route: &str) -> (String, Option<String>) {
+fn path_value<C: Choices + ?Sized>(
+    b: &mut Build<'_, C>,
+    t: Text,
+    route: &str,
+) -> (String, Option<String>) {
     let hostile = b.mode != Mode::Valid && b.rng.chance(35);
     match t {
         Text::Uuid(kind) => {
@@ -560,7 +600,12 @@ fn path_value(b: &mut Build<'_>, t: Text, route: &str) -> (String, Option<String
 }
 
 /// One generated request for `op` in the `world`.
-pub fn request(op: &Operation, rng: &mut Rng, world: &World, name: String) -> Step {
+pub fn request<C: Choices + ?Sized>(
+    op: &Operation,
+    rng: &mut C,
+    world: &World,
+    name: String,
+) -> Step {
     let mode = match rng.below(100) {
         0..=39 => Mode::Valid,
         40..=64 => Mode::Boundary,

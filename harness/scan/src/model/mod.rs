@@ -9,6 +9,7 @@
 //! `schemas/*.py` (bodies and query schemas) and `policies/*.py` (policy
 //! names); `rest_api_version_history.rst` says when each changed.
 
+pub mod arbitrary;
 mod example;
 pub mod history;
 pub mod read_back;
