@@ -669,16 +669,17 @@ pub fn request<C: Choices + ?Sized>(
     if !query.is_empty() {
         path = format!("{path}?{}", query.join("&"));
     }
-    let body = op
-        .body_at(minor)
-        .or_else(|| {
-            if b.mode == Mode::Invalid {
-                op.bodies.last().map(|v| &v.schema)
-            } else {
-                None
-            }
-        })
-        .map(|s| b.value(s));
+    let body = match op.body_at(minor) {
+        Some(schema) => Some(b.value(schema)),
+        None if b.mode == Mode::Invalid => op.bodies.last().map(|v| {
+            // A body where this version reads none: whatever is in it is
+            // not input the server judges (PUT /resource_classes/{name}
+            // from 1.7 ignores it), so accepting it is no malformed_input.
+            b.note(InputKind::Hostile, "body-not-read", None);
+            b.value(&v.schema)
+        }),
+        None => None,
+    };
     let input = b.input.take().unwrap_or_default();
     Step {
         name,
@@ -724,5 +725,57 @@ pub fn fixed(name: &str, method: &str, path: String, route: &str, body: Option<V
         input: Input::default(),
         object: None,
         concurrent: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fuzz::rng::Rng;
+    use crate::model::{arbitrary::setup_world, surface};
+
+    #[test]
+    fn a_body_the_version_does_not_read_is_not_judged_as_malformed_input() {
+        // From 1.7, PUT /resource_classes/{name} reads no body; a malformed
+        // name sent in one must not be labelled malformed input (accepting
+        // it is right), while a body the version reads still may be.
+        let ops = surface();
+        let Some(op) = ops
+            .iter()
+            .find(|o| o.method == "PUT" && o.route == "/resource_classes/{name}")
+        else {
+            panic!("PUT /resource_classes/{{name}} is in the model");
+        };
+        let world = setup_world();
+        let mut rng = Rng::new(3);
+        let (mut unread_bodies, mut labelled_by_read_body) = (0, 0);
+        for i in 0..4000 {
+            let step = request(op, &mut rng, &world, format!("s{i}"));
+            let Some(minor) = minor_of(step.microversion.as_deref()) else {
+                continue;
+            };
+            let malformed = matches!(
+                step.input.kind,
+                InputKind::MalformedName | InputKind::MalformedUuid
+            );
+            if step.body.is_some() && minor >= 7 {
+                unread_bodies += 1;
+                // Path values come first and the first label wins: a
+                // malformed label here must be the path's own.
+                assert!(
+                    !malformed || !step.path.contains(&var(CLASS)),
+                    "step {i} at 1.{minor}: {:?} labelled from a body the version ignores",
+                    step.input
+                );
+            }
+            if step.body.is_some() && minor < 7 && malformed {
+                labelled_by_read_body += 1;
+            }
+        }
+        assert!(unread_bodies > 0, "the generator never sent an unread body");
+        assert!(
+            labelled_by_read_body > 0,
+            "bodies that are read are still judged"
+        );
     }
 }
