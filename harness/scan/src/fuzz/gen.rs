@@ -680,7 +680,7 @@ pub fn request<C: Choices + ?Sized>(
         }),
         None => None,
     };
-    let input = b.input.take().unwrap_or_default();
+    let input = sent_or_dropped(b.input.take().unwrap_or_default(), &path, body.as_ref());
     Step {
         name,
         persona,
@@ -692,6 +692,35 @@ pub fn request<C: Choices + ?Sized>(
         input,
         object,
         concurrent: false,
+    }
+}
+
+/// The request's input label, if its value is really in the request. A
+/// malformed value can be generated and then not sent (a map entry that a
+/// later key replaces, an optional member left out); judging the request by
+/// it would call a correct 2xx "malformed input accepted".
+fn sent_or_dropped(input: Input, path: &str, body: Option<&Value>) -> Input {
+    let judged = matches!(
+        input.kind,
+        InputKind::MalformedName | InputKind::MalformedUuid | InputKind::UuidSpelling
+    );
+    let Some(value) = input.value.as_deref().filter(|v| judged && !v.is_empty()) else {
+        return input;
+    };
+    let in_path =
+        path.contains(value) || path.contains(&encode_path(value)) || path.contains(&encode(value));
+    let in_body = body.is_some_and(|b| {
+        let quoted = Value::String(value.to_owned()).to_string();
+        let inner = quoted
+            .strip_prefix('"')
+            .and_then(|q| q.strip_suffix('"'))
+            .unwrap_or(&quoted);
+        b.to_string().contains(inner)
+    });
+    if in_path || in_body {
+        input
+    } else {
+        Input::default()
     }
 }
 
@@ -777,5 +806,26 @@ mod tests {
             labelled_by_read_body > 0,
             "bodies that are read are still judged"
         );
+    }
+    #[test]
+    fn a_label_whose_value_was_not_sent_is_dropped() {
+        let label = |v: &str| Input {
+            kind: InputKind::MalformedUuid,
+            class: "sql-fragment".to_owned(),
+            value: Some(v.to_owned()),
+        };
+        let body = json!({"c0ffee00' OR '1'='1": {"allocations": {}}});
+        let kept = sent_or_dropped(label("c0ffee00' OR '1'='1"), "/allocations", Some(&body));
+        assert_eq!(kept.kind, InputKind::MalformedUuid);
+        let in_path = sent_or_dropped(label("a b"), "/resource_providers/a%20b", None);
+        assert_eq!(in_path.kind, InputKind::MalformedUuid);
+        let quoted = sent_or_dropped(label("x\n"), "/allocations", Some(&json!({"k": "x\n"})));
+        assert_eq!(quoted.kind, InputKind::MalformedUuid);
+        let lost = sent_or_dropped(
+            label("c0ffee00' OR '1'='1"),
+            "/allocations",
+            Some(&json!({})),
+        );
+        assert_eq!(lost.kind, InputKind::Valid);
     }
 }
