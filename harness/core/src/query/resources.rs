@@ -27,7 +27,7 @@ use crate::error::{Excerpt, Problem};
 use crate::inventory::MAX_INT;
 use crate::names::ResourceClass;
 
-use super::params::bad_value;
+use super::params::{bad_value, refused};
 
 /// Amounts by resource class, as one `resources` parameter asks for them.
 pub type Amounts = BTreeMap<ResourceClass, u32>;
@@ -38,12 +38,12 @@ const MAX_AMOUNT_DIGITS: usize = 32;
 /// Parses the value of the parameter `key` (`resources`, `resources1`, ...).
 pub fn parse_resources(key: &str, value: &str) -> Result<Amounts, Rejection> {
     if value.trim_matches(' ').is_empty() {
-        return Err(bad_value(key, Problem::TooShort { min: 1 }));
+        return Err(refused(key, Problem::TooShort { min: 1 }));
     }
     let mut amounts = Amounts::new();
     for item in value.split(',') {
         let (class, amount) = split_item(item).ok_or_else(|| {
-            bad_value(
+            refused(
                 key,
                 Problem::Syntax {
                     what: "a list of RESOURCE_CLASS:AMOUNT",
@@ -52,7 +52,7 @@ pub fn parse_resources(key: &str, value: &str) -> Result<Amounts, Rejection> {
             )
         })?;
         let class = ResourceClass::parse(class).map_err(|_| {
-            bad_value(
+            refused(
                 key,
                 Problem::Syntax {
                     what: "a resource class name",
@@ -62,6 +62,8 @@ pub fn parse_resources(key: &str, value: &str) -> Result<Amounts, Rejection> {
         })?;
         let amount = parse_amount(key, amount)?;
         if amounts.insert(class.clone(), amount).is_some() {
+            // Placement keeps the last amount (`util.py:294`): the core is
+            // stricter, hence the core's own code.
             return Err(bad_value(
                 key,
                 Problem::Duplicate(Excerpt::of(class.as_str())),
@@ -83,7 +85,7 @@ fn split_item(item: &str) -> Option<(&str, &str)> {
 pub fn parse_amount(key: &str, text: &str) -> Result<u32, Rejection> {
     let digits = text.trim_matches(' ');
     let syntax = || {
-        bad_value(
+        refused(
             key,
             Problem::Syntax {
                 what: "a positive whole number of ASCII digits",
@@ -95,7 +97,7 @@ pub fn parse_amount(key: &str, text: &str) -> Result<u32, Rejection> {
         return Err(syntax());
     }
     let out_of_range = || {
-        bad_value(
+        refused(
             key,
             Problem::OutOfRange {
                 min: 1,

@@ -16,7 +16,7 @@ use crate::error::{Excerpt, Problem, Rejection};
 use crate::microversion::Microversion;
 use crate::names::{ConsumerType, ExternalId};
 
-use super::params::{KeyVerdict, Params, bad_value};
+use super::params::{KeyVerdict, Params, refused};
 
 /// Which consumers' usage to count (microversion 1.38).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -42,7 +42,7 @@ pub struct UsagesQuery {
 
 fn external_id(key: &str, value: &str) -> Result<ExternalId, Rejection> {
     ExternalId::parse(value).map_err(|_| {
-        bad_value(
+        refused(
             key,
             Problem::Syntax {
                 what: "an id of 1 to 255 characters without control characters",
@@ -81,7 +81,7 @@ impl UsagesQuery {
             Some("unknown") => Some(ConsumerTypeFilter::Unknown),
             Some(value) => Some(ConsumerTypeFilter::Named(
                 ConsumerType::parse(value).map_err(|_| {
-                    bad_value(
+                    refused(
                         "consumer_type",
                         Problem::Syntax {
                             what: "'all', 'unknown' or a consumer type name",
