@@ -119,7 +119,11 @@ mod tests {
             (US, 39, "project_id=p&user_id=", U),
             (US, 39, "project_id=p&consumer_type=", U),
             (US, 39, "project_id=p&consumer_type=lower", U),
-            // util.py:212 catches UnicodeDecodeError.
+            // util.py:212 catches UnicodeDecodeError. (GET /usages reads
+            // req.GET before that check, usage.py:93, and answers 500 with
+            // the same code: a Placement bug the core does not copy.)
+            (T, 39, "name=%FF", U),
+            (RP, 39, "name=%FF", U),
             (US, 39, "project_id=p&user_id=%FF", U),
             // handlers/trait.py:39 (no operator), :164 (associated).
             (T, 39, "name=CUSTOM_A", U),
@@ -193,6 +197,12 @@ mod tests {
             (RP, 39, "name=", BAD),
             (RP, 39, "required=HW_CPU_X86_AVX,!HW_CPU_X86_AVX", BAD),
             (RP, 39, "resources=VCPU:1,VCPU:2", BAD),
+            // util.py:409 lstrip('!'); schemas/common.py:24 unanchored ^all.
+            (RP, 39, "required=!!HW_CPU_X86_AVX", BAD),
+            (US, 39, "project_id=p&consumer_type=all:", BAD),
+            // ... but util.py:415 (nothing left after the !s), util.py:212.
+            (RP, 39, "required=!!", U),
+            (US, 39, "project_id=p&consumer_type=ALL:", U),
         ];
         for (kind, minor, raw, code) in rows {
             let refused = parse(kind, Microversion::v1(minor), raw)

@@ -17,7 +17,7 @@ use std::collections::BTreeSet;
 use crate::error::{Excerpt, Problem, Rejection};
 use crate::names::TraitName;
 
-use super::params::refused;
+use super::params::{bad_value, refused};
 
 /// `all_of` holds when every one of its sets meets the provider's traits;
 /// `forbidden` holds when none of its traits is present.
@@ -110,6 +110,17 @@ impl TraitExpr {
             if let Some(name) = item.strip_prefix('!') {
                 if !syntax.forbidden {
                     return Err(refused(key, Problem::NeedsMicroversion("1.22")));
+                }
+                if name.starts_with('!') && !name.trim_start_matches('!').is_empty() {
+                    // Placement reads `!!FOO` as `!FOO` (util.py:409): the
+                    // core is stricter, under its own code.
+                    return Err(bad_value(
+                        key,
+                        Problem::Syntax {
+                            what: "a trait name after one !",
+                            got: Excerpt::of(name),
+                        },
+                    ));
                 }
                 expr.forbidden.insert(trait_name(key, name)?);
             } else {
