@@ -143,6 +143,8 @@ mod tests {
             (RP, 39, "resources=VCPU", U),
             (RP, 39, "resources=VCPU:x", U),
             (RP, 39, "resources=VCPU:0", U),
+            (RP, 39, "resources=VCPU:-1", U),
+            (RP, 39, "resources=VCPU:1.5", U),
             // util.py:370 (in: before 1.39), :380/:415 (empty trait),
             // :387 (! in in:), :428 (! before 1.22).
             (RP, 38, "required=in:CUSTOM_A", U),
@@ -197,6 +199,12 @@ mod tests {
             (RP, 39, "name=", BAD),
             (RP, 39, "required=HW_CPU_X86_AVX,!HW_CPU_X86_AVX", BAD),
             (RP, 39, "resources=VCPU:1,VCPU:2", BAD),
+            // util.py:278 int() takes these amounts (a sign, `_`, Unicode
+            // white space, no upper bound).
+            (RP, 39, "resources=VCPU:%2B1", BAD),
+            (RP, 39, "resources=VCPU:1_0", BAD),
+            (RP, 39, "resources=VCPU:1%C2%A0", BAD),
+            (AC, 39, "resources=VCPU:99999999999999999999", BAD),
             // util.py:409 lstrip('!'); schemas/common.py:24 unanchored ^all.
             (RP, 39, "required=!!HW_CPU_X86_AVX", BAD),
             (US, 39, "project_id=p&consumer_type=all:", BAD),
