@@ -205,9 +205,11 @@ impl ResourceClass {
         STANDARD_RESOURCE_CLASSES.contains(&&*self.0)
     }
 
-    /// Whether this is a user-defined (`CUSTOM_`) class.
+    /// Whether this is a user-defined class: `CUSTOM_` and more, Placement's
+    /// `^CUSTOM_[A-Z0-9_]+$` (`schemas/common.py`). A bare `CUSTOM_` is not
+    /// one: Placement refuses to create it on every path.
     pub fn is_custom(&self) -> bool {
-        self.0.starts_with(CUSTOM_PREFIX)
+        check_custom(&self.0).is_ok()
     }
 }
 
@@ -234,9 +236,10 @@ impl TraitName {
         sorted_standard_traits().binary_search(&&*self.0).is_ok()
     }
 
-    /// Whether this is a user-defined (`CUSTOM_`) trait.
+    /// Whether this is a user-defined trait: `CUSTOM_` and more, Placement's
+    /// `^CUSTOM_[A-Z0-9_]+$` (`schemas/common.py`).
     pub fn is_custom(&self) -> bool {
-        self.0.starts_with(CUSTOM_PREFIX)
+        check_custom(&self.0).is_ok()
     }
 }
 
@@ -312,6 +315,11 @@ mod tests {
     fn resource_classes() {
         assert!(ResourceClass::parse("VCPU").unwrap().is_standard());
         assert!(ResourceClass::parse("CUSTOM_GOLD").unwrap().is_custom());
+        // `CUSTOM_` is a class name but not a custom one (^CUSTOM_[A-Z0-9_]+$).
+        let bare = ResourceClass::parse("CUSTOM_").unwrap();
+        assert!(!bare.is_custom() && !bare.is_standard());
+        assert!(!TraitName::parse("CUSTOM_").unwrap().is_custom());
+        assert!(TraitName::parse("CUSTOM__").unwrap().is_custom());
         assert_eq!(ResourceClass::parse(""), Err(NameError::Empty));
         assert_eq!(
             ResourceClass::parse("VCPU\n"),

@@ -416,3 +416,58 @@ async fn a_refused_oversized_body_gets_its_answer_not_a_reset() {
     }
     s.shutdown().await.unwrap();
 }
+
+/// `CUSTOM_` alone is not a custom class or trait (`^CUSTOM_[A-Z0-9_]+$`,
+/// `schemas/common.py`): from 1.7 Placement validates the path name and
+/// answers 400 (`handlers/resource_class.py:223`); at 1.2 to 1.6 the PUT is
+/// a rename and the class cannot exist, so 404, or 400 for a bare
+/// `CUSTOM_` as the new name (`:188`). Nothing is ever created.
+#[tokio::test]
+async fn a_bare_custom_prefix_is_never_a_class_or_a_trait() {
+    let s = start(ServerConfig::default()).await;
+    let url = s.url();
+    let put = |version: &'static str, body: Option<serde_json::Value>| {
+        let url = url.clone();
+        async move {
+            call(
+                &url,
+                "PUT",
+                "/resource_classes/CUSTOM_",
+                Some("admin"),
+                Some(version),
+                body,
+                &[],
+            )
+            .await
+        }
+    };
+    for version in ["1.2", "1.6"] {
+        let got = put(version, Some(json!({"name": "CUSTOM_RENAMED"}))).await;
+        assert_envelope(&got, 404);
+        let got = put(version, Some(json!({"name": "CUSTOM_"}))).await;
+        assert_envelope(&got, 400);
+    }
+    // Codes are sent from 1.23 on.
+    for (version, code) in [
+        ("1.7", json!(null)),
+        ("1.39", json!("placement.undefined_code")),
+    ] {
+        let got = put(version, None).await;
+        assert_envelope(&got, 400);
+        assert_eq!(got.body["errors"][0]["code"], code, "{version}");
+    }
+    let got = admin(&url, "GET", "/resource_classes/CUSTOM_", None).await;
+    assert_envelope(&got, 404);
+    let got = admin(
+        &url,
+        "POST",
+        "/resource_classes",
+        Some(json!({"name": "CUSTOM_"})),
+    )
+    .await;
+    assert_envelope(&got, 400);
+    let got = admin(&url, "PUT", "/traits/CUSTOM_", None).await;
+    assert_envelope(&got, 400);
+    let got = admin(&url, "GET", "/traits/CUSTOM_", None).await;
+    assert_envelope(&got, 404);
+}

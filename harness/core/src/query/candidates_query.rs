@@ -4,10 +4,13 @@
 //! Learnt from `schemas/allocation_candidate.py`, `lib.py` (`RequestGroup`,
 //! `RequestWideParams`) and `handlers/allocation_candidate.py`.
 //!
-//! Codes: value syntax errors carry `placement.query.bad_value`; a repeated
-//! single-valued parameter carries `placement.query.duplicate_key`; the
-//! cross-parameter rules carry the code Placement gives them (`bad_value`,
-//! `missing_value` or the undefined code).
+//! Codes, as Placement gives them: value syntax errors found by the query
+//! schema or the value normalizers carry the undefined code (`util.py:212`,
+//! `util.py:233-571` raise a bare 400); a repeated single-valued parameter
+//! carries `placement.query.duplicate_key` (`lib.py:428`); `same_subtree`
+//! and `root_required` problems carry `placement.query.bad_value`
+//! (`lib.py:169`, `:181`, `:441`, `:453`) and a request without resources
+//! `placement.query.missing_value` (`lib.py:158`).
 //!
 //! Where the core is stricter than Placement (each a documented divergence):
 //! - a repeated `resources*`, `in_tree*`, `limit`, `group_policy`, or (before
@@ -36,7 +39,7 @@ use crate::outcome::ErrorCode;
 
 use super::group::{RequestGroup, Suffix};
 use super::member_of::MemberOf;
-use super::params::{KeyVerdict, Params, bad_value, duplicate};
+use super::params::{KeyVerdict, Params, bad_value, duplicate, refused};
 use super::resources::parse_resources;
 use super::traits::{TraitExpr, TraitSyntax};
 
@@ -181,8 +184,9 @@ impl CandidatesQuery {
             None => None,
             Some("none") => Some(GroupPolicy::None),
             Some("isolate") => Some(GroupPolicy::Isolate),
+            // schemas/allocation_candidate.py enum, util.py:212.
             Some(other) => {
-                return Err(bad_value(
+                return Err(refused(
                     "group_policy",
                     Problem::NotOneOf {
                         accepted: "'none' or 'isolate'",
@@ -254,9 +258,10 @@ impl CandidatesQuery {
     }
 }
 
+/// Placement's schema pattern `^[1-9][0-9]*$` (util.py:212, a bare 400).
 fn parse_limit(text: &str) -> Result<u32, Rejection> {
     let syntax = || {
-        bad_value(
+        refused(
             "limit",
             Problem::Syntax {
                 what: "a positive integer without leading zeros",
@@ -268,7 +273,7 @@ fn parse_limit(text: &str) -> Result<u32, Rejection> {
         return Err(syntax());
     }
     if text.len() > MAX_LIMIT_DIGITS {
-        return Err(bad_value(
+        return Err(refused(
             "limit",
             Problem::TooLong {
                 max: MAX_LIMIT_DIGITS,
@@ -371,8 +376,9 @@ fn parse_groups(
                     InTreeSpaces::Stripped => value.trim_matches(' '),
                     InTreeSpaces::Refused => value,
                 };
+                // util.py:571: a bare 400.
                 let uuid = parse_uuid(read).map_err(|_| {
-                    bad_value(
+                    refused(
                         key,
                         Problem::Syntax {
                             what: "a resource provider UUID",
@@ -484,7 +490,8 @@ mod tests {
             let mv = Microversion::v1(39);
             assert!(CandidatesQuery::parse(mv, &raw).is_ok(), "{raw}");
             let refused = CandidatesQuery::parse_with(mv, &raw, InTreeSpaces::Refused).unwrap_err();
-            assert_eq!(refused.code, ErrorCode::QueryBadValue, "{raw}");
+            // util.py:571 refuses a malformed in_tree with a bare 400.
+            assert_eq!(refused.code, ErrorCode::Undefined, "{raw}");
         }
         let plain = format!("resources=VCPU:1&in_tree={RP}");
         assert!(
@@ -556,9 +563,10 @@ mod tests {
         assert_eq!(q.group_policy, Some(GroupPolicy::Isolate));
         assert_eq!(q.granular_count(), 2);
         assert!(parse(25, "resources=VCPU:1&resources1=VCPU:1").is_ok());
+        // The schema's enum (util.py:212): a bare 400.
         assert_eq!(
             err(25, "resources=VCPU:1&group_policy=bogus").code,
-            ErrorCode::QueryBadValue
+            ErrorCode::Undefined
         );
     }
 
@@ -589,12 +597,13 @@ mod tests {
     fn limit_values() {
         for bad in ["0", "-1", "01", "abc", "1.5", "", " 1", "1\n", "+1"] {
             let raw = format!("resources=VCPU:1&limit={bad}");
-            assert_eq!(err(16, &raw).code, ErrorCode::QueryBadValue, "{bad:?}");
+            // The schema's pattern (util.py:212): a bare 400.
+            assert_eq!(err(16, &raw).code, ErrorCode::Undefined, "{bad:?}");
         }
         let q = parse(16, "resources=VCPU:1&limit=99999999999999999999").unwrap();
         assert_eq!(q.limit, Some(u32::MAX));
         let huge = format!("resources=VCPU:1&limit={}", "9".repeat(5000));
-        assert_eq!(err(16, &huge).code, ErrorCode::QueryBadValue);
+        assert_eq!(err(16, &huge).code, ErrorCode::Undefined);
     }
 
     // lib.py _check_for_orphans (before 1.36).

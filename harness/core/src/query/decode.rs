@@ -48,6 +48,8 @@ pub fn decode_pairs(raw: &str) -> Result<Vec<(String, String)>, Rejection> {
     Ok(pairs)
 }
 
+/// Placement catches webob's `UnicodeDecodeError` in `validate_query_params`
+/// (`util.py:212`) and answers a bare 400: the undefined code.
 fn not_utf8(name: &str) -> Rejection {
     Rejection::query(
         name,
@@ -56,7 +58,6 @@ fn not_utf8(name: &str) -> Rejection {
             got: Excerpt::of(name),
         },
     )
-    .with_code(ErrorCode::QueryBadValue)
 }
 
 /// `+` to space, then `%XX` to the byte, then strict UTF-8.
@@ -139,8 +140,9 @@ mod tests {
 
     #[test]
     fn invalid_utf8_is_rejected() {
+        // util.py:212: UnicodeDecodeError -> bare HTTPBadRequest.
         let r = decode_pairs("a=%FF").unwrap_err();
-        assert_eq!(r.code, ErrorCode::QueryBadValue);
+        assert_eq!(r.code, ErrorCode::Undefined);
         assert!(decode_pairs("%C3=1").is_err());
     }
 

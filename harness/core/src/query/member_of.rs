@@ -13,7 +13,7 @@ use crate::error::{Excerpt, Problem, Rejection};
 use crate::ids::{Uuid, parse_uuid};
 use crate::microversion::Microversion;
 
-use super::params::bad_value;
+use super::params::refused;
 
 /// The aggregate filter of a request group or a provider listing.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -51,19 +51,19 @@ impl MemberOf {
         let mut filter = MemberOf::default();
         for (count, value) in values.enumerate() {
             if count == 1 && !version.at_least(Microversion::v1(24)) {
-                return Err(bad_value(key, Problem::NeedsMicroversion("1.24")));
+                return Err(refused(key, Problem::NeedsMicroversion("1.24")));
             }
             let (negative, rest) = match value.strip_prefix('!') {
                 Some(rest) => (true, rest),
                 None => (false, value),
             };
             if negative && !version.at_least(Microversion::v1(32)) {
-                return Err(bad_value(key, Problem::NeedsMicroversion("1.32")));
+                return Err(refused(key, Problem::NeedsMicroversion("1.32")));
             }
             let list = match rest.strip_prefix("in:") {
                 Some(list) => list,
                 None if rest.contains(',') => {
-                    return Err(bad_value(
+                    return Err(refused(
                         key,
                         Problem::Rule("a list of aggregates must start with in: or !in:"),
                     ));
@@ -73,7 +73,7 @@ impl MemberOf {
             let mut set = BTreeSet::new();
             for item in list.split(',') {
                 set.insert(parse_uuid(item).map_err(|_| {
-                    bad_value(
+                    refused(
                         key,
                         Problem::Syntax {
                             what: "an aggregate UUID",

@@ -98,7 +98,19 @@ pub fn duplicate(key: &str) -> Rejection {
         .with_code(ErrorCode::QueryDuplicateKey)
 }
 
-/// The rejection of a parameter value, with Placement's `bad_value` code.
+/// The rejection of a parameter value Placement also refuses in its query
+/// schema check or its value normalizers (`util.py:212`
+/// `validate_query_params`, `util.py:233-571`): those raise a bare
+/// `HTTPBadRequest`, so the code is `placement.undefined_code`.
+pub fn refused(key: &str, problem: Problem) -> Rejection {
+    Rejection::query(key, problem)
+}
+
+/// The rejection of a parameter value with `placement.query.bad_value`:
+/// the code of the cross-parameter checks of `GET /allocation_candidates`
+/// (`lib.py:169`, `:181`, `:441`, `:453`), and the core's code for values it
+/// refuses where Placement takes them (an empty or vague filter), which no
+/// Placement answer has a code for.
 pub fn bad_value(key: &str, problem: Problem) -> Rejection {
     Rejection::query(key, problem).with_code(ErrorCode::QueryBadValue)
 }

@@ -20,7 +20,7 @@ use crate::microversion::Microversion;
 use crate::names::{ProviderName, ResourceClass};
 
 use super::member_of::MemberOf;
-use super::params::{KeyVerdict, Params, bad_value, duplicate};
+use super::params::{KeyVerdict, Params, bad_value, duplicate, refused};
 use super::resources::parse_resources;
 use super::traits::{TraitExpr, TraitSyntax};
 
@@ -52,9 +52,11 @@ fn verdict(key: &str, version: Microversion) -> KeyVerdict {
     }
 }
 
+/// `uuid` (`format: uuid`, `util.py:41`) and `in_tree`
+/// (`util.py:571`) are refused by Placement with a bare 400.
 fn uuid_param(key: &str, value: &str) -> Result<Uuid, Rejection> {
     parse_uuid(value).map_err(|_| {
-        bad_value(
+        refused(
             key,
             Problem::Syntax {
                 what: "a UUID",
@@ -71,6 +73,8 @@ impl ProviderQuery {
         params.check_keys(|key| verdict(key, version))?;
         let mut query = ProviderQuery::default();
         if let Some(value) = params.single("name")? {
+            // Placement takes any string (`schemas/resource_provider.py:60`):
+            // the core is stricter, under its own code.
             query.name = Some(ProviderName::parse(value).map_err(|_| {
                 bad_value(
                     "name",
@@ -105,6 +109,8 @@ impl ProviderQuery {
         }
         query.required.all_of.sort();
         query.required.all_of.dedup();
+        // Placement lists no provider for a conflict (it does not check
+        // one on this route): the core is stricter, under its own code.
         if query.required.conflict().is_some() {
             return Err(bad_value(
                 "required",

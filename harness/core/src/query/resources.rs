@@ -27,7 +27,7 @@ use crate::error::{Excerpt, Problem};
 use crate::inventory::MAX_INT;
 use crate::names::ResourceClass;
 
-use super::params::bad_value;
+use super::params::{bad_value, refused};
 
 /// Amounts by resource class, as one `resources` parameter asks for them.
 pub type Amounts = BTreeMap<ResourceClass, u32>;
@@ -38,12 +38,12 @@ const MAX_AMOUNT_DIGITS: usize = 32;
 /// Parses the value of the parameter `key` (`resources`, `resources1`, ...).
 pub fn parse_resources(key: &str, value: &str) -> Result<Amounts, Rejection> {
     if value.trim_matches(' ').is_empty() {
-        return Err(bad_value(key, Problem::TooShort { min: 1 }));
+        return Err(refused(key, Problem::TooShort { min: 1 }));
     }
     let mut amounts = Amounts::new();
     for item in value.split(',') {
         let (class, amount) = split_item(item).ok_or_else(|| {
-            bad_value(
+            refused(
                 key,
                 Problem::Syntax {
                     what: "a list of RESOURCE_CLASS:AMOUNT",
@@ -52,7 +52,7 @@ pub fn parse_resources(key: &str, value: &str) -> Result<Amounts, Rejection> {
             )
         })?;
         let class = ResourceClass::parse(class).map_err(|_| {
-            bad_value(
+            refused(
                 key,
                 Problem::Syntax {
                     what: "a resource class name",
@@ -62,6 +62,8 @@ pub fn parse_resources(key: &str, value: &str) -> Result<Amounts, Rejection> {
         })?;
         let amount = parse_amount(key, amount)?;
         if amounts.insert(class.clone(), amount).is_some() {
+            // Placement keeps the last amount (`util.py:294`): the core is
+            // stricter, hence the core's own code.
             return Err(bad_value(
                 key,
                 Problem::Duplicate(Excerpt::of(class.as_str())),
@@ -79,29 +81,58 @@ fn split_item(item: &str) -> Option<(&str, &str)> {
     Some((class, amount))
 }
 
+/// Longest digit string Python's `int()` reads (`sys.int_info.default_max_str_digits`).
+const PYTHON_MAX_STR_DIGITS: usize = 4300;
+
+/// Whether Placement reads `text` as an amount of at least 1
+/// (`util.py:278` Python `int()`, then `util.py:285`): surrounding white
+/// space, one sign, digits of any script with single `_` between them, at
+/// most 4300 digits. Close to `int()`, not exact (`char::is_numeric` is a
+/// little wider than Python's decimal digits); it only picks a code.
+fn placement_takes_amount(text: &str) -> bool {
+    let t = text.trim_matches(char::is_whitespace);
+    let (negative, body) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let well_formed = !body.is_empty()
+        && !body.starts_with('_')
+        && !body.ends_with('_')
+        && !body.contains("__")
+        && body.chars().all(|c| c == '_' || c.is_numeric())
+        && body.chars().filter(|c| *c != '_').count() <= PYTHON_MAX_STR_DIGITS;
+    well_formed && !negative && body.chars().any(|c| c != '_' && c != '0')
+}
+
 /// An amount: optional spaces, ASCII digits, optional spaces; 1..=MAX_INT.
+///
+/// An amount Placement refuses too (not a number, below 1) gets its bare
+/// 400's undefined code (`util.py:278`, `:285`); one Placement takes (a
+/// sign, `_`, other digits or white space, above 2^31-1) gets the core's
+/// own `bad_value`.
 pub fn parse_amount(key: &str, text: &str) -> Result<u32, Rejection> {
     let digits = text.trim_matches(' ');
+    let refuse = |problem: Problem| {
+        if placement_takes_amount(text) {
+            bad_value(key, problem)
+        } else {
+            refused(key, problem)
+        }
+    };
     let syntax = || {
-        bad_value(
-            key,
-            Problem::Syntax {
-                what: "a positive whole number of ASCII digits",
-                got: Excerpt::of(text),
-            },
-        )
+        refuse(Problem::Syntax {
+            what: "a positive whole number of ASCII digits",
+            got: Excerpt::of(text),
+        })
     };
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(syntax());
     }
     let out_of_range = || {
-        bad_value(
-            key,
-            Problem::OutOfRange {
-                min: 1,
-                max: i64::from(MAX_INT),
-            },
-        )
+        refuse(Problem::OutOfRange {
+            min: 1,
+            max: i64::from(MAX_INT),
+        })
     };
     let significant = digits.trim_start_matches('0');
     if digits.len() > MAX_AMOUNT_DIGITS || significant.len() > 10 {

@@ -17,7 +17,7 @@ use crate::error::{Excerpt, Problem, Rejection};
 use crate::microversion::Microversion;
 use crate::names::TraitName;
 
-use super::params::{KeyVerdict, Params, bad_value};
+use super::params::{KeyVerdict, Params, bad_value, refused};
 
 /// The `name` filter of `GET /traits`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -59,8 +59,9 @@ impl TraitsQuery {
             query.associated = Some(match value.to_ascii_lowercase().as_str() {
                 "true" => true,
                 "false" => false,
+                // handlers/trait.py:164: a bare HTTPBadRequest.
                 _ => {
-                    return Err(bad_value(
+                    return Err(refused(
                         "associated",
                         Problem::NotOneOf {
                             accepted: "'true' or 'false'",
@@ -101,6 +102,18 @@ fn parse_name_filter(value: &str) -> Result<TraitNameFilter, Rejection> {
         }
         return Ok(TraitNameFilter::StartsWith(prefix.to_owned()));
     }
+    if !value.contains(':') {
+        // handlers/trait.py:39: no operator at all is Placement's bare 400.
+        return Err(refused(
+            "name",
+            Problem::Syntax {
+                what: "in:NAME,NAME or startswith:PREFIX",
+                got: Excerpt::of(value),
+            },
+        ));
+    }
+    // An unknown operator Placement ignores (handlers/trait.py:41-46) and
+    // names it cannot hold: the core is stricter, under its own code.
     Err(syntax(value))
 }
 

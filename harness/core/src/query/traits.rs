@@ -17,7 +17,7 @@ use std::collections::BTreeSet;
 use crate::error::{Excerpt, Problem, Rejection};
 use crate::names::TraitName;
 
-use super::params::bad_value;
+use super::params::{bad_value, refused};
 
 /// `all_of` holds when every one of its sets meets the provider's traits;
 /// `forbidden` holds when none of its traits is present.
@@ -86,13 +86,13 @@ impl TraitExpr {
     pub fn parse(key: &str, value: &str, syntax: TraitSyntax) -> Result<TraitExpr, Rejection> {
         if let Some(rest) = value.strip_prefix("in:") {
             if !syntax.any_of {
-                return Err(bad_value(key, Problem::NeedsMicroversion("1.39")));
+                return Err(refused(key, Problem::NeedsMicroversion("1.39")));
             }
             let mut any = BTreeSet::new();
             for item in rest.split(',') {
                 let item = item.trim_matches(' ');
                 if item.starts_with('!') {
-                    return Err(bad_value(
+                    return Err(refused(
                         key,
                         Problem::Rule("the in: form does not take forbidden (!) traits"),
                     ));
@@ -109,7 +109,18 @@ impl TraitExpr {
             let item = item.trim_matches(' ');
             if let Some(name) = item.strip_prefix('!') {
                 if !syntax.forbidden {
-                    return Err(bad_value(key, Problem::NeedsMicroversion("1.22")));
+                    return Err(refused(key, Problem::NeedsMicroversion("1.22")));
+                }
+                if name.starts_with('!') && !name.trim_start_matches('!').is_empty() {
+                    // Placement reads `!!FOO` as `!FOO` (util.py:409): the
+                    // core is stricter, under its own code.
+                    return Err(bad_value(
+                        key,
+                        Problem::Syntax {
+                            what: "a trait name after one !",
+                            got: Excerpt::of(name),
+                        },
+                    ));
                 }
                 expr.forbidden.insert(trait_name(key, name)?);
             } else {
@@ -124,10 +135,10 @@ impl TraitExpr {
 
 fn trait_name(key: &str, text: &str) -> Result<TraitName, Rejection> {
     if text.is_empty() {
-        return Err(bad_value(key, Problem::Rule("has an empty trait name")));
+        return Err(refused(key, Problem::Rule("has an empty trait name")));
     }
     TraitName::parse(text).map_err(|_| {
-        bad_value(
+        refused(
             key,
             Problem::Syntax {
                 what: "a trait name",

@@ -16,7 +16,7 @@ use crate::error::{Excerpt, Problem, Rejection};
 use crate::microversion::Microversion;
 use crate::names::{ConsumerType, ExternalId};
 
-use super::params::{KeyVerdict, Params, bad_value};
+use super::params::{KeyVerdict, Params, bad_value, refused};
 
 /// Which consumers' usage to count (microversion 1.38).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -42,7 +42,7 @@ pub struct UsagesQuery {
 
 fn external_id(key: &str, value: &str) -> Result<ExternalId, Rejection> {
     ExternalId::parse(value).map_err(|_| {
-        bad_value(
+        refused(
             key,
             Problem::Syntax {
                 what: "an id of 1 to 255 characters without control characters",
@@ -79,9 +79,22 @@ impl UsagesQuery {
             None => None,
             Some("all") => Some(ConsumerTypeFilter::All),
             Some("unknown") => Some(ConsumerTypeFilter::Unknown),
+            // CONSUMER_TYPE_GET_PATTERN's unanchored `^all` lets Placement
+            // take any value starting with `all` (schemas/common.py:24): the
+            // core is stricter there, under its own code; every other value
+            // the pattern refuses is Placement's bare 400 (util.py:212).
+            Some(value) if value.starts_with("all") => {
+                return Err(bad_value(
+                    "consumer_type",
+                    Problem::NotOneOf {
+                        accepted: "'all', 'unknown' or a consumer type name",
+                        got: Excerpt::of(value),
+                    },
+                ));
+            }
             Some(value) => Some(ConsumerTypeFilter::Named(
                 ConsumerType::parse(value).map_err(|_| {
-                    bad_value(
+                    refused(
                         "consumer_type",
                         Problem::Syntax {
                             what: "'all', 'unknown' or a consumer type name",
