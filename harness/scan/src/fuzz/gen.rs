@@ -137,6 +137,20 @@ impl<C: Choices + ?Sized> Build<'_, C> {
         }
     }
 
+    /// Relabels the request's input as merely hostile when it is `value`
+    /// and `valid_here` says the slot takes it.
+    fn not_malformed_if(&mut self, value: &Value, valid_here: impl Fn(&str) -> bool) {
+        let Some(text) = value.as_str() else { return };
+        if let Some(input) = self.input.as_mut() {
+            if input.kind == InputKind::MalformedName
+                && input.value.as_deref() == Some(text)
+                && valid_here(text)
+            {
+                input.kind = InputKind::Hostile;
+            }
+        }
+    }
+
     fn corpus_input(&mut self, name: &str) -> Option<CorpusInput> {
         let c = corpus::corpus(name)?;
         self.rng.pick(&c.inputs).cloned()
@@ -401,9 +415,20 @@ impl<C: Choices + ?Sized> Build<'_, C> {
                         .map(|s| json!(format!("{s}:1")))
                         .unwrap_or(Value::Null),
                 },
-                QueryValue::Traits => self.hostile_text(Text::TraitName),
+                QueryValue::Traits => {
+                    let v = self.hostile_text(Text::TraitName);
+                    // `!NAME` (1.22) and `in:` (1.39) are the grammar of a
+                    // trait filter, not a malformed trait name there.
+                    self.not_malformed_if(&v, |t| t.starts_with('!') || t.starts_with("in:"));
+                    v
+                }
                 QueryValue::ExternalId => self.hostile_text(Text::ExternalId(ObjectKind::Project)),
-                QueryValue::ConsumerType => self.hostile_text(Text::ConsumerType),
+                QueryValue::ConsumerType => {
+                    let v = self.hostile_text(Text::ConsumerType);
+                    // `all` and `unknown` are the filter's own words (1.38).
+                    self.not_malformed_if(&v, |t| t == "all" || t == "unknown");
+                    v
+                }
                 _ => {
                     let words = [
                         "abc",
@@ -640,6 +665,22 @@ pub fn request<C: Choices + ?Sized>(
         }
         path = path.replace(&format!("{{{pname}}}"), &encode_path(&v));
     }
+    if matches!(op.method, "GET" | "DELETE") {
+        // Reading or deleting a class or trait by a name in the token
+        // grammar (`GOLD`, `CUSTOM_`) looks up an object that cannot exist:
+        // Placement answers 404 naming it, and its own tests want that
+        // name in the message. Such a name is missing, not malformed.
+        let token = |t: &str| {
+            !t.is_empty()
+                && t.bytes()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_')
+        };
+        if let Some(input) = b.input.as_mut() {
+            if input.kind == InputKind::MalformedName && input.value.as_deref().is_some_and(token) {
+                input.kind = InputKind::Nonexistent;
+            }
+        }
+    }
     let mut query: Vec<String> = Vec::new();
     for p in op.query_at(minor.min(MAX_MINOR)) {
         if p.value == QueryValue::Suffixes && !b.rng.chance(10) {
@@ -704,9 +745,23 @@ fn sent_or_dropped(input: Input, path: &str, body: Option<&Value>) -> Input {
         input.kind,
         InputKind::MalformedName | InputKind::MalformedUuid | InputKind::UuidSpelling
     );
-    let Some(value) = input.value.as_deref().filter(|v| judged && !v.is_empty()) else {
+    let Some(value) = input.value.as_deref().filter(|_| judged) else {
         return input;
     };
+    if value.is_empty() {
+        // Every text contains "": look for an empty segment, query value
+        // or JSON string instead.
+        let (route, query) = path.split_once('?').unwrap_or((path, ""));
+        let in_path = route.contains("//")
+            || route.ends_with('/')
+            || query.split('&').any(|kv| kv.ends_with('='));
+        let in_body = body.is_some_and(|b| b.to_string().contains("\"\""));
+        return if in_path || in_body {
+            input
+        } else {
+            Input::default()
+        };
+    }
     let in_path =
         path.contains(value) || path.contains(&encode_path(value)) || path.contains(&encode(value));
     let in_body = body.is_some_and(|b| {
