@@ -15,57 +15,9 @@ use std::path::PathBuf;
 use std::process::Command;
 
 mod common;
-use common::{repo, venv_ready};
+use common::{FreshPlacement, repo, venv_ready};
 
 const PROFILE: &str = "openstack-placement-16.0.0-project-readers";
-
-/// A Placement of this test's own, started with the policy file, stopped on
-/// drop (only its own pid, by `scripts/placement-down`).
-struct PolicyPlacement {
-    state_dir: PathBuf,
-    url: String,
-}
-
-impl PolicyPlacement {
-    fn start() -> PolicyPlacement {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .unwrap_or_else(|e| panic!("no free port: {e}"));
-        let state_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
-            "real-placement-{}-project-readers",
-            std::process::id()
-        ));
-        let out = Command::new(repo().join("scripts/placement-up"))
-            .arg("--port")
-            .arg(port.to_string())
-            .arg("--state-dir")
-            .arg(&state_dir)
-            .arg("--policy")
-            .arg(repo().join("scenarios/policy/project-readers.yaml"))
-            .current_dir(repo())
-            .output()
-            .unwrap_or_else(|e| panic!("scripts/placement-up: {e}"));
-        assert!(
-            out.status.success(),
-            "scripts/placement-up failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let url = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-        assert!(url.starts_with("http://127.0.0.1:"), "{url}");
-        PolicyPlacement { state_dir, url }
-    }
-}
-
-impl Drop for PolicyPlacement {
-    fn drop(&mut self) {
-        let _ = Command::new(repo().join("scripts/placement-down"))
-            .arg("--state-dir")
-            .arg(&self.state_dir)
-            .current_dir(repo())
-            .output();
-    }
-}
 
 fn findings<'a>(report: &'a serde_json::Value, check: &str) -> Vec<&'a serde_json::Value> {
     report["findings"]
@@ -84,7 +36,11 @@ fn tenant_b_reads_tenant_a_and_tells_its_objects_from_missing_ones() {
     if !venv_ready() {
         return;
     }
-    let server = PolicyPlacement::start();
+    let policy = repo().join("scenarios/policy/project-readers.yaml");
+    let server = FreshPlacement::start_with(
+        "project-readers",
+        &["--policy".as_ref(), policy.as_os_str()],
+    );
     let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cross-tenant-project-readers");
     let _ = std::fs::remove_dir_all(&tmp);
     let report_path = tmp.join("report.json");

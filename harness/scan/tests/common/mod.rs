@@ -36,6 +36,12 @@ pub struct FreshPlacement {
 
 impl FreshPlacement {
     pub fn start(tag: &str) -> FreshPlacement {
+        Self::start_with(tag, &[])
+    }
+
+    /// Like [`FreshPlacement::start`], with more `scripts/placement-up`
+    /// options (`--policy FILE`, `--rbac MODE`).
+    pub fn start_with(tag: &str, options: &[&std::ffi::OsStr]) -> FreshPlacement {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .map(|a| a.port())
@@ -47,6 +53,7 @@ impl FreshPlacement {
             .arg(port.to_string())
             .arg("--state-dir")
             .arg(&state_dir)
+            .args(options)
             .current_dir(repo())
             .output()
             .unwrap_or_else(|e| panic!("scripts/placement-up: {e}"));
