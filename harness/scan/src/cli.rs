@@ -223,8 +223,6 @@ pub fn main_with(args: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) ->
 /// What stopped `run` before any test verdict.
 #[derive(Debug, thiserror::Error)]
 enum RunError {
-    #[error("no target: pass --target URL of a running Placement")]
-    NoTarget,
     #[error("starting the embedded reference server: {0}")]
     Embedded(String),
     #[error("{0}")]
@@ -308,19 +306,9 @@ fn run_inner(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
         None => persona::default_personas(args.auth, Some(run_id)),
     };
     let runtime = runtime().map_err(RunError::Runtime)?;
-    // Without --target, the embedded reference server on a free loopback
-    // port: started for this run and thrown away after it.
-    let embedded = match &args.target {
-        Some(_) => None,
-        None => {
-            Some(crate::serve::spawn_embedded(&runtime, &personas).map_err(RunError::Embedded)?)
-        }
-    };
-    let url = match (&args.target, &embedded) {
-        (Some(t), _) => t.clone(),
-        (None, Some(server)) => server.url(),
-        (None, None) => return Err(RunError::NoTarget),
-    };
+    let (url, embedded) =
+        crate::serve::target_or_embedded(&runtime, args.target.as_deref(), &personas)
+            .map_err(RunError::Embedded)?;
     let target = Target::new(&url, args.auth, "custom")?;
     let run = RunSetup {
         run_id,

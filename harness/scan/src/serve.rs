@@ -164,3 +164,20 @@ pub fn spawn_embedded(
         ))
         .map_err(|e| e.to_string())
 }
+
+/// Where `run`, `scan` and `fuzz` send: `--target` when given; otherwise a
+/// server of [`spawn_embedded`] started for this run, returned as well so
+/// that it lives as long as the run and is thrown away after it.
+pub fn target_or_embedded(
+    runtime: &tokio::runtime::Runtime,
+    target: Option<&str>,
+    personas: &[crate::persona::Persona],
+) -> Result<(String, Option<placement_refserver::RunningServer>), String> {
+    match target {
+        Some(url) => Ok((url.to_owned(), None)),
+        None => {
+            let server = spawn_embedded(runtime, personas)?;
+            Ok((server.url(), Some(server)))
+        }
+    }
+}

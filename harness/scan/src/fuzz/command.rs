@@ -229,19 +229,9 @@ fn fuzz_inner(args: &FuzzArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         .worker_threads(2)
         .build()
         .map_err(FuzzError::Runtime)?;
-    // Without --target, the embedded reference server on a free loopback
-    // port: started for this run and thrown away after it.
-    let embedded = match &args.target {
-        Some(_) => None,
-        None => {
-            Some(crate::serve::spawn_embedded(&runtime, &personas).map_err(FuzzError::Embedded)?)
-        }
-    };
-    let url = match (&args.target, &embedded) {
-        (Some(t), _) => t.clone(),
-        (None, Some(server)) => server.url(),
-        (None, None) => return Err(FuzzError::Embedded("no server".to_owned())),
-    };
+    let (url, embedded) =
+        crate::serve::target_or_embedded(&runtime, args.target.as_deref(), &personas)
+            .map_err(FuzzError::Embedded)?;
     let result = fuzz_against(
         args,
         &url,

@@ -183,8 +183,6 @@ fn parse_timeout(s: &str) -> Result<f64, String> {
 /// What stopped `scan` before it could judge anything.
 #[derive(Debug, thiserror::Error)]
 enum ScanError {
-    #[error("no target: pass --target URL of a running Placement")]
-    NoTarget,
     #[error("starting the embedded reference server: {0}")]
     Embedded(String),
     #[error(
@@ -297,19 +295,9 @@ fn scan_inner(args: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         .worker_threads(2)
         .build()
         .map_err(ScanError::Runtime)?;
-    // Without --target the scan starts the embedded reference server on a
-    // free loopback port: a target of its own, thrown away afterwards.
-    let embedded = match &args.target {
-        Some(_) => None,
-        None => {
-            Some(crate::serve::spawn_embedded(&runtime, &personas).map_err(ScanError::Embedded)?)
-        }
-    };
-    let url = match (&args.target, &embedded) {
-        (Some(t), _) => t.clone(),
-        (None, Some(server)) => server.url(),
-        (None, None) => return Err(ScanError::NoTarget),
-    };
+    let (url, embedded) =
+        crate::serve::target_or_embedded(&runtime, args.target.as_deref(), &personas)
+            .map_err(ScanError::Embedded)?;
     let url = url.as_str();
     let profile = match (&args.profile, args.snapshots, &embedded) {
         (Some(p), _, _) => p.clone(),
