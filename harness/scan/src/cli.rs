@@ -235,8 +235,8 @@ enum RunError {
     Suite(#[from] crate::suite::SuiteError),
     #[error("starting the async runtime: {0}")]
     Runtime(std::io::Error),
-    #[error("target {url} is not reachable: {reason}")]
-    Unreachable { url: String, reason: String },
+    #[error("{0}")]
+    TargetCheck(#[from] crate::target_check::TargetCheckError),
     #[error("{0}")]
     Journal(#[from] JournalError),
     #[error("{0}")]
@@ -351,7 +351,7 @@ fn run_against(
     let client = Client::new(config)?;
     let dir = journal_dir(args.journal_dir.as_deref())?;
     runtime.block_on(async {
-        preflight(&client, &target).await?;
+        crate::target_check::check_target(&client, &target).await?;
         let base_url = target.base_url().as_str().to_owned();
         let base_path = target.base_url().path().to_owned();
         let journal = Arc::new(Journal::create(&dir, run_id, &base_url)?);
@@ -535,7 +535,7 @@ fn cleanup_inner(
     ))?;
     let runtime = runtime().map_err(RunError::Runtime)?;
     runtime.block_on(async {
-        preflight(&client, &target).await?;
+        crate::target_check::check_target(&client, &target).await?;
         let transport = ClientTransport::new(client, target, personas);
         let config = CleanupConfig::new(&base_url, Some(&args.as_persona));
         let report = cleanup(&transport, &journal, &config).await;
@@ -551,24 +551,6 @@ fn cleanup_inner(
         );
         Ok(true)
     })
-}
-
-/// One `GET` of the base URL, so that a wrong `--target` is a target error
-/// (exit 2) rather than every test failing.
-async fn preflight(client: &Client, target: &Target) -> Result<(), RunError> {
-    let request = crate::exchange::Request {
-        method: "GET".to_owned(),
-        url: target.base_url().as_str().to_owned(),
-        ..crate::exchange::Request::default()
-    };
-    client
-        .send(request)
-        .await
-        .map(|_| ())
-        .map_err(|e| RunError::Unreachable {
-            url: crate::target::display_url(target.base_url()),
-            reason: e.to_string(),
-        })
 }
 
 async fn run_one(

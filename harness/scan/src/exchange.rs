@@ -264,7 +264,7 @@ impl Exchange {
     }
 }
 
-fn find_header<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
+pub(crate) fn find_header<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
     headers
         .iter()
         .find(|h| h.name.eq_ignore_ascii_case(name))

@@ -34,3 +34,4 @@ pub mod serve;
 pub mod snapshot;
 pub mod suite;
 pub mod target;
+pub mod target_check;

@@ -181,8 +181,8 @@ enum FuzzError {
     Journal(#[from] crate::journal::JournalError),
     #[error("starting the async runtime: {0}")]
     Runtime(std::io::Error),
-    #[error("target {url} is not reachable: {reason}")]
-    Unreachable { url: String, reason: String },
+    #[error("{0}")]
+    TargetCheck(#[from] crate::target_check::TargetCheckError),
     #[error("--report {path}: {reason}")]
     Report { path: String, reason: String },
     #[error("--trace {path}: {reason}")]
@@ -276,6 +276,9 @@ fn fuzz_against(
         cacert: args.cacert.clone(),
         ..ClientConfig::default()
     })?;
+    // Before the journal: a target that is not Placement gets nothing
+    // written and nothing else sent.
+    let versions = runtime.block_on(crate::target_check::check_target(&client, &target))?;
     let base_url = target.base_url().as_str().to_owned();
     let base_path = target.base_url().path().to_owned();
     let journal_dir = crate::cli::journal_dir(args.journal_dir.as_deref())?;
@@ -291,7 +294,8 @@ fn fuzz_against(
         Ownership::Strict
     };
     let guard = Guard::new(Arc::clone(&journal), &base_path, false, ownership);
-    let sender = GuardedSender::new(ClientSender::new(client.clone()), guard);
+    let sender =
+        GuardedSender::new(ClientSender::new(client.clone()), guard).with_versions(versions);
     let ctx = crate::scan::context::oracle_context(&personas);
     let config = FuzzConfig {
         base_url: base_url.clone(),
@@ -314,7 +318,6 @@ fn fuzz_against(
     let started = Instant::now();
     let stop = Arc::new(AtomicBool::new(false));
     let (outcome, shrunk, shrink_requests, tally, replay_tally) = runtime.block_on(async {
-        preflight(&client, &target).await?;
         let watcher = {
             let stop = Arc::clone(&stop);
             tokio::spawn(async move {
@@ -528,22 +531,6 @@ async fn shrink_cases<S: crate::scan::Sender>(
         }
     }
     (shrunk, shrink_requests)
-}
-
-async fn preflight(client: &Client, target: &Target) -> Result<(), FuzzError> {
-    let request = crate::exchange::Request {
-        method: "GET".to_owned(),
-        url: target.base_url().as_str().to_owned(),
-        ..crate::exchange::Request::default()
-    };
-    client
-        .send(request)
-        .await
-        .map(|_| ())
-        .map_err(|e| FuzzError::Unreachable {
-            url: display_url(target.base_url()),
-            reason: e.to_string(),
-        })
 }
 
 #[cfg(test)]

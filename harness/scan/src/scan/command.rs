@@ -204,8 +204,8 @@ enum ScanError {
     Runtime(std::io::Error),
     #[error("{0}")]
     Journal(#[from] crate::journal::JournalError),
-    #[error("target {url} is not reachable: {reason}")]
-    Unreachable { url: String, reason: String },
+    #[error("{0}")]
+    TargetCheck(#[from] crate::target_check::TargetCheckError),
     #[error("--report {path}: {reason}")]
     Report { path: String, reason: String },
 }
@@ -315,6 +315,9 @@ fn scan_inner(args: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         insecure: args.insecure,
         ..ClientConfig::default()
     })?;
+    // Before the journal: a target that is not Placement gets nothing
+    // written and nothing else sent.
+    let versions = runtime.block_on(crate::target_check::check_target(&client, &target))?;
     let base_url = target.base_url().as_str().to_owned();
     let base_path = target.base_url().path().to_owned();
     let journal_dir = crate::cli::journal_dir(args.journal_dir.as_deref())?;
@@ -345,7 +348,8 @@ fn scan_inner(args: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         personas.clone(),
         args.keep,
     );
-    let sender = GuardedSender::new(ClientSender::new(client.clone()), guard());
+    let sender =
+        GuardedSender::new(ClientSender::new(client.clone()), guard()).with_versions(versions);
     let config = ScanConfig {
         base_url: base_url.clone(),
         profile: profile.clone(),
@@ -366,7 +370,6 @@ fn scan_inner(args: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
     let started = Instant::now();
     let stop = Arc::new(AtomicBool::new(false));
     let outcome = runtime.block_on(async {
-        preflight(&client, &target).await?;
         let watcher = {
             let stop = Arc::clone(&stop);
             tokio::spawn(async move {
@@ -473,6 +476,8 @@ fn scan_inner(args: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         for s in &outcome.skipped {
             let key = if s.message == crate::guard::READ_ONLY {
                 "read-only"
+            } else if s.message.starts_with("microversion ") {
+                "a microversion the target does not serve"
             } else {
                 "an object this run does not own (strict ownership)"
             };
@@ -504,24 +509,6 @@ fn scan_inner(args: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
     let failed =
         report::exit_code(&report.findings, args.fail_on) != 0 || mismatches > 0 || left_behind;
     Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
-}
-
-/// One `GET` of the base URL, so that a wrong `--target` is a target error
-/// (exit 2) rather than every step failing.
-async fn preflight(client: &Client, target: &Target) -> Result<(), ScanError> {
-    let request = crate::exchange::Request {
-        method: "GET".to_owned(),
-        url: target.base_url().as_str().to_owned(),
-        ..crate::exchange::Request::default()
-    };
-    client
-        .send(request)
-        .await
-        .map(|_| ())
-        .map_err(|e| ScanError::Unreachable {
-            url: display_url(target.base_url()),
-            reason: e.to_string(),
-        })
 }
 
 /// `time` as RFC 3339 UTC, to the second.

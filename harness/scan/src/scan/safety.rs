@@ -19,6 +19,7 @@ use crate::persona::Persona;
 use crate::run_id::RunId;
 use crate::suite::fixture::{FixtureContext, setup_fixtures, unsupported_fixtures};
 use crate::suite::{ClientTransport, Request, Response, Suite};
+use crate::target_check::ApiVersions;
 
 /// The suite-level view of a scan request, which is what the guard judges.
 fn suite_request(request: &exchange::Request) -> Request {
@@ -43,19 +44,48 @@ fn suite_request(request: &exchange::Request) -> Request {
 pub struct GuardedSender<S> {
     inner: S,
     guard: Guard,
+    versions: Option<ApiVersions>,
 }
 
 impl<S: Sender> GuardedSender<S> {
     /// Guards `inner` with `guard`.
     pub fn new(inner: S, guard: Guard) -> Self {
-        GuardedSender { inner, guard }
+        GuardedSender {
+            inner,
+            guard,
+            versions: None,
+        }
+    }
+
+    /// Also skips requests that ask for a microversion outside `versions`
+    /// (the target check's range), unless that header is the input the
+    /// request probes with.
+    pub fn with_versions(mut self, versions: ApiVersions) -> Self {
+        self.versions = Some(versions);
+        self
+    }
+
+    fn refusal(&self, request: &exchange::Request, judged: &Request) -> Option<String> {
+        self.guard
+            .refusal(judged)
+            .or_else(|| self.version_refusal(request))
+    }
+
+    fn version_refusal(&self, request: &exchange::Request) -> Option<String> {
+        let versions = self.versions?;
+        let value = exchange::find_header(&request.headers, "openstack-api-version")?;
+        // A step that sends an odd version on purpose asks how the target
+        // refuses it.
+        if request.input.value.as_deref() == Some(value) {
+            return None;
+        }
+        versions.refusal(value)
     }
 }
 
 impl<S: Sender> Sender for GuardedSender<S> {
     fn skip_reason(&self, request: &exchange::Request) -> Option<String> {
-        self.guard
-            .refusal(&suite_request(request))
+        self.refusal(request, &suite_request(request))
             .or_else(|| self.inner.skip_reason(request))
     }
 
@@ -67,7 +97,7 @@ impl<S: Sender> Sender for GuardedSender<S> {
         // Checked again here, not only in `skip_reason`: a caller that
         // forgot to ask must still not reach the server.
         let judged = suite_request(&request);
-        if let Some(why) = self.guard.refusal(&judged) {
+        if let Some(why) = self.refusal(&request, &judged) {
             return Err(format!("not sent: {why}"));
         }
         let exchange = self.inner.send(request, persona).await?;
