@@ -263,7 +263,7 @@ mod tests {
         );
         assert_eq!(
             judge(&html).unwrap_err(),
-            r#"200 text/html, 49 bytes: "<!DOCTYPE html><html><body>Welcome</body></html>""#
+            r#"200 text/html, 48 bytes: "<!DOCTYPE html><html><body>Welcome</body></html>""#
         );
         let other_json = answer(200, Some("application/json"), r#"{"status": "ok"}"#);
         assert!(
