@@ -27,7 +27,11 @@
 //! and a part that was already in place does not count. Reads that
 //! fail (transport error, guard refusal, a status other than 2xx or 404)
 //! make a part unknown, never "not applied": without a read there is no
-//! verdict, only the evidence of what was tried.
+//! verdict, only the evidence of what was tried. A 404 proves absence only
+//! when it is Placement saying that the object does not exist ([`absent`]):
+//! the 404 of a path Placement does not route (a spelling it does not
+//! know, a route before its microversion) or a front end's 404 page says
+//! nothing about the object, and leaves the part unknown.
 //!
 //! Severity is high whenever any part took effect. When nothing did, no
 //! finding is made, but the read-back's evidence is added to the write's
@@ -100,22 +104,51 @@ fn has(got: &Value, want: &Value) -> bool {
     }
 }
 
+/// webob's explanation of every 404, which Placement's error formatter
+/// puts first in `detail`. The router (and the version handler, below a
+/// route's first microversion) adds nothing to it; a handler that looked
+/// the object up adds its own sentence.
+const NOT_FOUND_EXPLANATION: &str = "The resource could not be found.";
+
+/// Whether `ex` is Placement saying the object it names does not exist: a
+/// 404 in Placement's error envelope whose detail carries the handler's
+/// own sentence ("No resource provider with uuid ... found", "No such
+/// trait(s): ...") after webob's explanation, not the explanation alone.
+pub fn absent(ex: &Exchange) -> bool {
+    if ex.status() != 404 {
+        return false;
+    }
+    let Ok(body) = serde_json::from_slice::<Value>(&ex.response().body) else {
+        return false;
+    };
+    let detail = body
+        .pointer("/errors/0/detail")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let own = detail
+        .trim_start()
+        .strip_prefix(NOT_FOUND_EXPLANATION)
+        .unwrap_or(detail);
+    !own.trim().is_empty()
+}
+
 /// Whether one part is in place per the read: `None` when the read does
-/// not tell (failed, refused, an unexpected status or body).
+/// not tell (failed, refused, an unexpected status or body, a 404 that
+/// does not prove the object absent).
 pub fn part_in_place(expect: &Expect, read: &Result<Exchange, String>) -> Option<bool> {
     let ex = read.as_ref().ok()?;
     let status = ex.status();
     let ok = (200..300).contains(&status);
+    let gone = absent(ex);
     match expect {
         Expect::Found if ok => Some(true),
-        Expect::Found if status == 404 => Some(false),
-        Expect::Gone if status == 404 => Some(true),
+        Expect::Found if gone => Some(false),
+        Expect::Gone if gone => Some(true),
         Expect::Gone if ok => Some(false),
         Expect::Found | Expect::Gone => None,
         // The object the part lives in is gone: the part is not in place.
-        Expect::Has { .. } | Expect::Equals { .. } | Expect::Listed { .. } if status == 404 => {
-            Some(false)
-        }
+        Expect::Has { .. } | Expect::Equals { .. } | Expect::Listed { .. } if gone => Some(false),
+        _ if status == 404 => None,
         _ if !ok => None,
         Expect::Has { pointer, want } => {
             let body = parse_json_lossy(&String::from_utf8_lossy(&ex.response().body))?;
@@ -434,7 +467,7 @@ mod tests {
     fn deletes_and_sets() {
         let w = write("DELETE", &format!("/resource_providers/{U}"), "");
         assert_eq!(
-            judge(None, &readings(&w, &[Some((404, "{}"))])),
+            judge(None, &readings(&w, &[Some((404, NO_PROVIDER))])),
             Some(Verdict::TookEffect)
         );
         assert_eq!(
@@ -471,7 +504,7 @@ mod tests {
             check_one(&w, &Context::default()),
         );
         assert!(out.iter().all(|f| f.check != CheckId::StateAfterError));
-        let before = readings(&w, &[Some((404, "{}"))]);
+        let before = readings(&w, &[Some((404, NO_TRAIT))]);
         assert_eq!(judge(Some(&before), &after), Some(Verdict::TookEffect));
         let out = fold(&w, Some(&before), &after, Vec::new());
         assert!(out[0].evidence.contains("it was not so before the write"));
@@ -479,6 +512,40 @@ mod tests {
         // A failed read before leaves the after-read to judge alone.
         let before = readings(&w, &[None]);
         assert_eq!(judge(Some(&before), &after), Some(Verdict::TookEffect));
+    }
+
+    /// Placement 16.0.0's answers (captured): a provider that does not
+    /// exist, a trait that does not exist, and a path it does not route.
+    const NO_PROVIDER: &str = r#"{"errors": [{"status": 404, "title": "Not Found", "detail": "The resource could not be found.\n\n No resource provider with uuid 7d2e3a1c-3d7b-4a4b-9a53-2b8e1d5f6c10 found  ", "request_id": "req-6b3c6c0e-9d3c-4f57-8c1f-5d0c6d2e8a11", "code": "placement.undefined_code"}]}"#;
+    const NO_TRAIT: &str = r#"{"errors": [{"status": 404, "title": "Not Found", "detail": "The resource could not be found.\n\n No such trait(s): CUSTOM_A  ", "request_id": "req-0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f", "code": "placement.undefined_code"}]}"#;
+    const UNROUTED: &str = r#"{"errors": [{"status": 404, "title": "Not Found", "detail": "The resource could not be found.\n\n   ", "request_id": "req-1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"}]}"#;
+
+    #[test]
+    fn only_placements_own_404_proves_absence() {
+        // The read-back of a create that took effect, asked with a spelling
+        // Placement does not route: its 404 says nothing of the object.
+        let w = write("PUT", "/traits/CUSTOM_A", "");
+        let before = readings(&w, &[Some((404, NO_TRAIT))]);
+        for unproven in [
+            UNROUTED,
+            "<html><body>404 Not Found</body></html>",
+            "{}",
+            "",
+        ] {
+            let after = readings(&w, &[Some((404, unproven))]);
+            assert_eq!(
+                judge(Some(&before), &after),
+                Some(Verdict::Unknown),
+                "{unproven}"
+            );
+        }
+        let after = readings(&w, &[Some((404, NO_TRAIT))]);
+        assert_eq!(judge(Some(&before), &after), Some(Verdict::NotAtAll));
+        let d = write("DELETE", &format!("/resource_providers/{U}"), "");
+        assert_eq!(
+            judge(None, &readings(&d, &[Some((404, UNROUTED))])),
+            Some(Verdict::Unknown)
+        );
     }
 
     #[test]
