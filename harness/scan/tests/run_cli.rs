@@ -143,7 +143,10 @@ async fn fake_server() -> (String, Seen, tokio::task::JoinHandle<()>) {
                 t.push(format!("{path} {token}"));
             }
             let route = path.split('?').next().unwrap_or("");
-            let (status, body) = if route == "/ok" || route == "/" {
+            let (status, body) = if route == "/" {
+                // The target check reads Placement's version document.
+                ("200 OK", placement_hostile::VERSION_DOCUMENT)
+            } else if route == "/ok" {
                 ("200 OK", "{\"a\": 1}")
             } else {
                 ("404 Not Found", "{\"errors\": []}")
