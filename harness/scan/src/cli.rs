@@ -241,6 +241,8 @@ enum RunError {
     Journal(#[from] JournalError),
     #[error("{0}")]
     Usage(String),
+    #[error("{0}; the verdicts printed until then stand: exit 2")]
+    TargetLost(String),
 }
 
 fn run_command(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
@@ -349,6 +351,7 @@ fn run_against(
         ..client_config(args.timeout, args.cacert.clone(), args.insecure)
     };
     let client = Client::new(config)?;
+    let health = Arc::clone(client.health());
     let dir = journal_dir(args.journal_dir.as_deref())?;
     runtime.block_on(async {
         crate::target_check::check_target(&client, &target).await?;
@@ -401,7 +404,15 @@ fn run_against(
             let _ = writeln!(err, "interrupted (Ctrl-C): the run stopped early");
         }
         drop(transport);
-        let clean = finish_journal(journal, report, &dir, &base_url, out, err);
+        let retry = RetryCommand {
+            base_url: &base_url,
+            dir: &dir,
+            auth: args.auth,
+            personas: args.personas.as_deref(),
+            cacert: args.cacert.as_deref(),
+            insecure: args.insecure,
+        };
+        let clean = finish_journal(journal, report, &retry, out, err);
         if totals.xfailed > 0 {
             let _ = writeln!(out, "{} expected failures (xfail)", totals.xfailed);
         }
@@ -410,8 +421,54 @@ fn run_against(
             line.push_str(&format!(", {} skipped", totals.skipped));
         }
         let _ = writeln!(out, "{line}");
+        if let Some(why) = health.lost() {
+            return Err(RunError::TargetLost(why.to_owned()));
+        }
         Ok(totals.failed == 0 && clean && !interrupted)
     })
+}
+
+/// What a run needs to say how its objects are removed later: the
+/// `placement-harness cleanup` line, with every option that reaches the
+/// target as the run did.
+pub(crate) struct RetryCommand<'a> {
+    /// The target's base URL.
+    pub base_url: &'a str,
+    /// The journal folder.
+    pub dir: &'a Path,
+    /// `--auth` of the run.
+    pub auth: AuthMode,
+    /// `--personas` of the run.
+    pub personas: Option<&'a Path>,
+    /// `--cacert` of the run.
+    pub cacert: Option<&'a Path>,
+    /// `--insecure` of the run.
+    pub insecure: bool,
+}
+
+impl RetryCommand<'_> {
+    /// The command line for `run_id`, paths shell-quoted.
+    pub fn line(&self, run_id: RunId) -> String {
+        let quote = |p: &Path| crate::exchange::shell_quote(&p.display().to_string());
+        let mut line = format!(
+            "placement-harness cleanup --target {} --run-id {run_id} --journal-dir {}",
+            self.base_url,
+            quote(self.dir)
+        );
+        if self.auth != AuthMode::Noauth2 {
+            line.push_str(&format!(" --auth {}", self.auth));
+        }
+        if let Some(p) = self.personas {
+            line.push_str(&format!(" --personas {}", quote(p)));
+        }
+        if let Some(p) = self.cacert {
+            line.push_str(&format!(" --cacert {}", quote(p)));
+        }
+        if self.insecure {
+            line.push_str(" --insecure");
+        }
+        line
+    }
 }
 
 /// Prints the cleanup report and retires the journal when nothing is left;
@@ -419,16 +476,12 @@ fn run_against(
 pub(crate) fn finish_journal(
     journal: Arc<Journal>,
     report: Option<CleanupReport>,
-    dir: &Path,
-    base_url: &str,
+    retry: &RetryCommand<'_>,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> bool {
     let run_id = journal.run_id();
-    let retry = format!(
-        "placement-harness cleanup --target {base_url} --run-id {run_id} --journal-dir {}",
-        dir.display()
-    );
+    let retry = retry.line(run_id);
     let Some(report) = report else {
         let _ = writeln!(
             out,

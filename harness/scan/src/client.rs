@@ -28,6 +28,12 @@ pub const MAX_RETRIES: u32 = 5;
 /// First retry backoff; doubled on each further retry.
 const BACKOFF: Duration = Duration::from_millis(50);
 
+/// Requests in a row without an HTTP answer after which the target counts
+/// as lost: every later request fails at once instead of waiting out its
+/// own timeout (a hung or dead server would otherwise hold a scan for
+/// requests x `--timeout`, and its cleanup as long again).
+pub const LOST_AFTER: u32 = 5;
+
 /// How the client behaves on the wire.
 #[derive(Clone, Debug)]
 pub struct ClientConfig {
@@ -152,6 +158,58 @@ pub enum ClientError {
     /// The client was shut down while the request waited for a slot.
     #[error("the HTTP client was closed")]
     Closed,
+    /// The target stopped answering; nothing more is sent to it.
+    #[error("{method} {url}: not sent: {why}")]
+    TargetLost {
+        /// Method.
+        method: String,
+        /// URL (credentials removed).
+        url: String,
+        /// What [`TargetHealth::lost`] says.
+        why: String,
+    },
+    /// The run's time bound (`--max-time`) passed before or while the
+    /// request was sent.
+    #[error("{method} {url}: cut by the run's time bound")]
+    Deadline {
+        /// Method.
+        method: String,
+        /// URL (credentials removed).
+        url: String,
+    },
+}
+
+/// Whether the target still answers, shared by every clone of a client.
+#[derive(Debug, Default)]
+pub struct TargetHealth {
+    failures_in_a_row: std::sync::atomic::AtomicU32,
+    lost: std::sync::OnceLock<String>,
+}
+
+impl TargetHealth {
+    /// Why the target counts as lost, once [`LOST_AFTER`] requests in a row
+    /// got no HTTP answer; `None` while it answers.
+    pub fn lost(&self) -> Option<&str> {
+        self.lost.get().map(String::as_str)
+    }
+
+    fn answered(&self) {
+        self.failures_in_a_row
+            .store(0, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn failed(&self, error: &ClientError) {
+        let n = self
+            .failures_in_a_row
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+            + 1;
+        if n >= LOST_AFTER {
+            let _ = self.lost.set(format!(
+                "the target stopped answering ({n} requests in a row got no HTTP answer; the \
+                 last: {error})"
+            ));
+        }
+    }
 }
 
 /// Spaces request starts `interval` apart across every task that shares it.
@@ -197,6 +255,9 @@ pub struct Client {
     config: Arc<ClientConfig>,
     slots: Arc<Semaphore>,
     rate: Option<Arc<RateLimiter>>,
+    health: Arc<TargetHealth>,
+    /// Of this clone only: no request outlives it.
+    deadline: Option<Instant>,
 }
 
 impl Client {
@@ -252,7 +313,24 @@ impl Client {
             slots: Arc::new(Semaphore::new(config.concurrency)),
             config: Arc::new(config),
             rate,
+            health: Arc::default(),
+            deadline: None,
         })
+    }
+
+    /// A clone whose requests all end by `deadline` (a run's `--max-time`):
+    /// later ones are not sent, one in flight is cut. Other clones (the
+    /// cleanup's) keep their own time.
+    pub fn with_deadline(&self, deadline: Instant) -> Client {
+        Client {
+            deadline: Some(deadline),
+            ..self.clone()
+        }
+    }
+
+    /// Whether the target still answers (shared by all clones).
+    pub fn health(&self) -> &Arc<TargetHealth> {
+        &self.health
     }
 
     /// The configuration in force.
@@ -317,34 +395,106 @@ impl Client {
             .acquire()
             .await
             .map_err(|_| ClientError::Closed)?;
+        let outcome = self
+            .attempts(
+                &request,
+                method,
+                url,
+                headers,
+                retries,
+                &method_name,
+                &shown_url,
+            )
+            .await;
+        match outcome {
+            Ok(response) => {
+                self.health.answered();
+                Ok(Exchange::new(request, response))
+            }
+            Err(e) => {
+                if matches!(
+                    e,
+                    ClientError::Connect { .. }
+                        | ClientError::Timeout { .. }
+                        | ClientError::Transport { .. }
+                ) {
+                    self.health.failed(&e);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// The attempts of one request (retries after connection errors),
+    /// each within the time left.
+    #[allow(clippy::too_many_arguments)]
+    async fn attempts(
+        &self,
+        request: &Request,
+        method: reqwest::Method,
+        url: reqwest::Url,
+        headers: reqwest::header::HeaderMap,
+        retries: u32,
+        method_name: &str,
+        shown_url: &str,
+    ) -> Result<Response, ClientError> {
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
+            if let Some(why) = self.health.lost() {
+                return Err(ClientError::TargetLost {
+                    method: method_name.to_owned(),
+                    url: shown_url.to_owned(),
+                    why: why.to_owned(),
+                });
+            }
             if let Some(rate) = &self.rate {
                 rate.acquire().await;
             }
+            let limit = self.time_left().ok_or_else(|| ClientError::Deadline {
+                method: method_name.to_owned(),
+                url: shown_url.to_owned(),
+            })?;
             let mut builder = self
                 .http
                 .request(method.clone(), url.clone())
-                .headers(headers.clone());
+                .headers(headers.clone())
+                .timeout(limit);
             if let Some(body) = &request.body {
                 builder = builder.body(body.clone());
             }
             let started = Instant::now();
-            match builder.send().await {
-                Ok(resp) => {
-                    let response = self.read(resp, started, &method_name, &shown_url).await?;
-                    return Ok(Exchange::new(request, response));
-                }
+            let sent = match builder.send().await {
+                Ok(resp) => self.read(resp, started, method_name, shown_url).await,
                 Err(e) if e.is_connect() && attempt <= retries => {
                     // Bounded: at most MAX_RETRIES + 1 attempts, each with
                     // its own time limits.
                     let backoff = BACKOFF.saturating_mul(1 << (attempt - 1).min(4));
                     tokio::time::sleep(backoff).await;
+                    continue;
                 }
-                Err(e) => return Err(self.classify(e, attempt, &method_name, &shown_url)),
-            }
+                Err(e) => Err(self.classify(e, attempt, method_name, shown_url)),
+            };
+            return match sent {
+                Err(ClientError::Timeout { .. }) if limit < self.config.total_timeout => {
+                    Err(ClientError::Deadline {
+                        method: method_name.to_owned(),
+                        url: shown_url.to_owned(),
+                    })
+                }
+                other => other,
+            };
         }
+    }
+
+    /// The time one attempt may take: `total_timeout`, or less when the
+    /// clone's deadline is nearer; `None` once the deadline has passed.
+    fn time_left(&self) -> Option<Duration> {
+        let Some(deadline) = self.deadline else {
+            return Some(self.config.total_timeout);
+        };
+        let left = deadline.checked_duration_since(Instant::now())?;
+        (!left.is_zero()).then(|| left.min(self.config.total_timeout))
     }
 
     /// Reads status, headers and up to `max_body_bytes` of the body, chunk by

@@ -71,6 +71,7 @@ fn differential_fuzz(
         max_duration: Duration::from_secs(240),
         actions_per_episode: 20,
         keep_exchanges: 5000,
+        health: Default::default(),
     };
     let ctx = placement_harness::scan::context::oracle_context(&personas);
     let outcome = rt.block_on(run_fuzz_with(

@@ -87,6 +87,7 @@ fn config(seed: u64, requests: u64) -> FuzzConfig {
         max_duration: Duration::from_secs(60),
         actions_per_episode: 10,
         keep_exchanges: 1000,
+        health: Default::default(),
     }
 }
 

@@ -115,6 +115,7 @@ fn config(max_requests: u64) -> ScanConfig {
         concurrency: 4,
         max_requests,
         max_duration: Duration::from_secs(60),
+        health: Default::default(),
     }
 }
 

@@ -92,6 +92,7 @@ fn scan(text: &str) -> ScanOutcome {
         concurrency: 1,
         max_requests: 100,
         max_duration: Duration::from_secs(30),
+        health: Default::default(),
     };
     let suite = parse_suite(text, Path::new("probe.yaml")).unwrap_or_else(|e| panic!("{e}"));
     let planned = PlannedSuite::plan(suite, &cfg.personas).unwrap_or_else(|e| panic!("{e}"));

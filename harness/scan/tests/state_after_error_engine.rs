@@ -124,6 +124,7 @@ fn scan_reads_back_after_a_5xx_write_and_judges_it() {
         concurrency: 4,
         max_requests: 100,
         max_duration: Duration::from_secs(60),
+        health: Default::default(),
     };
     let suite = parse_suite(SUITE, Path::new("after_error.yaml")).unwrap();
     let planned = PlannedSuite::plan(suite, &cfg.personas).unwrap();
@@ -213,6 +214,7 @@ fn fuzzer_reads_back_after_a_5xx_write() {
         max_duration: Duration::from_secs(60),
         actions_per_episode: 10,
         keep_exchanges: 100,
+        health: Default::default(),
     };
     let ctx = placement_harness::scan::context::oracle_context(&cfg.personas);
     let rt = tokio::runtime::Builder::new_current_thread()

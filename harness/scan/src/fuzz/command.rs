@@ -21,7 +21,7 @@ use super::rng::Rng;
 use super::shrink::{ShrinkConfig, Shrunk, shrink_with};
 use crate::cleanup::{CleanupConfig, cleanup};
 use crate::client::{Client, ClientConfig};
-use crate::finding::Severity;
+use crate::finding::{CheckId, Severity};
 use crate::guard::{Guard, Ownership};
 use crate::journal::Journal;
 use crate::persona::{self, Persona};
@@ -306,6 +306,7 @@ fn fuzz_against(
         max_duration: args.time,
         actions_per_episode: args.episode_actions.clamp(1, 1000),
         keep_exchanges: 20_000,
+        health: Arc::clone(client.health()),
     };
     let model = if args.differential {
         let config = model_config_for(args.auth).ok_or_else(no_model_for_tokens)?;
@@ -370,8 +371,20 @@ fn fuzz_against(
         let config = CleanupConfig::new(&base_url, Some("admin"));
         Some(runtime.block_on(cleanup(&transport, &journal, &config)))
     };
-    let left_behind =
-        !crate::cli::finish_journal(journal, cleanup_report, &journal_dir, &base_url, out, err);
+    let left_behind = !crate::cli::finish_journal(
+        journal,
+        cleanup_report,
+        &crate::cli::RetryCommand {
+            base_url: &base_url,
+            dir: &journal_dir,
+            auth: args.auth,
+            personas: args.personas.as_deref(),
+            cacert: args.cacert.as_deref(),
+            insecure: args.insecure,
+        },
+        out,
+        err,
+    );
     let mut written = Vec::new();
     for (case, s) in &shrunk {
         if !s.reproduced {
@@ -422,7 +435,15 @@ fn fuzz_against(
         duration_ms,
         outcome.requests + shrink_requests,
         outcome.findings.clone(),
-    );
+    )
+    .with_judged(&{
+        let mut judged = outcome.judged.clone();
+        if let Some(t) = &tally {
+            judged.add_n(CheckId::Differential, t.compared);
+        }
+        judged.add_n(CheckId::MicroversionReplay, replay_tally.replayed);
+        judged
+    });
     for (kind, path) in &args.report {
         let text = report::render(*kind, &report).map_err(|e| FuzzError::Report {
             path: path.display().to_string(),
@@ -473,6 +494,15 @@ fn fuzz_against(
         None => {
             let _ = writeln!(out, "no 5xx");
         }
+    }
+    if outcome.target_lost {
+        let _ = writeln!(
+            err,
+            "placement-harness fuzz: stopped after {} requests: {}; the findings made until \
+             then are in the reports: exit 2",
+            outcome.requests, outcome.stopped
+        );
+        return Ok(EXIT_USAGE);
     }
     for e in &outcome.transport_errors {
         let _ = writeln!(err, "transport error: {e}");

@@ -80,6 +80,9 @@ pub struct FuzzConfig {
     pub actions_per_episode: usize,
     /// Most exchanges kept for the comparison oracles.
     pub keep_exchanges: usize,
+    /// Whether the target still answers (the client's): once it is lost
+    /// the run stops instead of failing every request left.
+    pub health: std::sync::Arc<crate::client::TargetHealth>,
 }
 
 /// A case that tripped an oracle: the episode's steps up to the one whose
@@ -121,6 +124,10 @@ pub struct FuzzOutcome {
     pub stopped: String,
     /// Whether Ctrl-C stopped it.
     pub interrupted: bool,
+    /// Whether it stopped because the target stopped answering.
+    pub target_lost: bool,
+    /// How many answers each check judged.
+    pub judged: oracle::Judged,
     /// Every request sent, as `METHOD path` with the body, in order (for
     /// the determinism test and `--trace`).
     pub trace: Vec<String>,
@@ -288,6 +295,11 @@ impl<S: Sender> Loop<'_, S> {
             self.outcome.stopped = format!("--time {:?} reached", self.config.max_duration);
             return true;
         }
+        if let Some(why) = self.config.health.lost() {
+            self.outcome.stopped = why.to_owned();
+            self.outcome.target_lost = true;
+            return true;
+        }
         false
     }
 
@@ -302,9 +314,13 @@ impl<S: Sender> Loop<'_, S> {
         before: Option<&[Reading]>,
     ) -> Vec<Finding> {
         let findings = oracle::check_one(ex, &self.ctx);
+        for check in oracle::judged_by(ex, &self.ctx) {
+            self.outcome.judged.add(check);
+        }
         if !state_after_error::applies(ex) {
             return findings;
         }
+        self.outcome.judged.add(CheckId::StateAfterError);
         let write = exchange_request(step, env, &self.config.base_url, label);
         let prefix = url::Url::parse(&self.config.base_url)
             .map(|u| u.path().trim_end_matches('/').to_owned())

@@ -7,12 +7,18 @@ use crate::exchange::{Credentials, Exchange};
 use crate::finding::{CheckId, Finding, Severity};
 use crate::oracle::{Context, leak};
 
+/// Requests without valid credentials to a route that needs them.
+pub fn judges(ex: &Exchange, ctx: &Context) -> bool {
+    let req = ex.request();
+    req.credentials != Credentials::Valid && !ctx.public_routes.contains(&req.route)
+}
+
 /// Judges requests sent without valid credentials.
 pub fn check(ex: &Exchange, ctx: &Context) -> Vec<Finding> {
-    let req = ex.request();
-    if req.credentials == Credentials::Valid || ctx.public_routes.contains(&req.route) {
+    if !judges(ex, ctx) {
         return Vec::new();
     }
+    let req = ex.request();
     let status = ex.status();
     let how = match req.credentials {
         Credentials::None => "no credentials",

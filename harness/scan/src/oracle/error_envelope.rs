@@ -45,26 +45,28 @@ pub fn requested_microversion(ex: &Exchange) -> Option<(u32, u32)> {
     }
 }
 
-/// Reports error responses whose body breaks the envelope.
-pub fn check(ex: &Exchange, _ctx: &Context) -> Vec<Finding> {
+/// Error answers whose whole body was read, but 401s.
+pub fn judges(ex: &Exchange, _ctx: &Context) -> bool {
     let status = ex.status();
-    if status < 400 {
-        return Vec::new();
-    }
     // Rule: a 401 comes from the auth middleware (keystonemiddleware or
     // noauth2), which runs before Placement's formatter and answers
     // webob's {"message", "code", "title"}. Documented behaviour of the
     // deployment, not of Placement: not judged here (auth_required judges
     // its content).
-    if status == 401 {
-        return Vec::new();
-    }
     // Rule: a body the client stopped reading at its limit cannot be parsed
     // whole, so its shape is unknown, not wrong; a JSON body still starts
     // as one, and only a cut body that does not is judged.
-    if ex.response().truncated && ex.body_text().trim_start().starts_with('{') {
+    status >= 400
+        && status != 401
+        && !(ex.response().truncated && ex.body_text().trim_start().starts_with('{'))
+}
+
+/// Reports error responses whose body breaks the envelope.
+pub fn check(ex: &Exchange, ctx: &Context) -> Vec<Finding> {
+    if !judges(ex, ctx) {
         return Vec::new();
     }
+    let status = ex.status();
     // Rule: with an unacceptable microversion (406) Placement has no version
     // to match, so `code` is omitted by design (util.json_error_formatter).
     let code_required =

@@ -32,8 +32,9 @@ pub fn normalise(body: &str) -> String {
     }
 }
 
-/// Compares each foreign-object exchange with its nonexistent twin.
-pub fn check(exchanges: &[Exchange], ctx: &Context) -> Vec<Finding> {
+/// Every foreign-object exchange of an unprivileged persona that has a
+/// nonexistent twin, with that twin: the pairs this oracle compares.
+pub fn twins<'a>(exchanges: &'a [Exchange], ctx: &Context) -> Vec<(&'a Exchange, &'a Exchange)> {
     let mut missing: BTreeMap<Key<'_>, &Exchange> = BTreeMap::new();
     for ex in exchanges
         .iter()
@@ -41,17 +42,18 @@ pub fn check(exchanges: &[Exchange], ctx: &Context) -> Vec<Finding> {
     {
         missing.entry(key(ex)).or_insert(ex);
     }
-    let mut out = Vec::new();
-    for ex in exchanges
+    exchanges
         .iter()
         .filter(|e| e.request().input.kind == InputKind::OtherTenantRef)
-    {
-        if ctx.privileged.contains(&ex.request().persona) {
-            continue;
-        }
-        let Some(twin) = missing.get(&key(ex)) else {
-            continue;
-        };
+        .filter(|e| !ctx.privileged.contains(&e.request().persona))
+        .filter_map(|ex| missing.get(&key(ex)).map(|twin| (ex, *twin)))
+        .collect()
+}
+
+/// Compares each foreign-object exchange with its nonexistent twin.
+pub fn check(exchanges: &[Exchange], ctx: &Context) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (ex, twin) in twins(exchanges, ctx) {
         let evidence = if ex.status() != twin.status() {
             format!(
                 "foreign object answers {}, a missing one {}",

@@ -307,9 +307,18 @@ static MATCHER_BROKEN: Signature = lit(
     "",
 );
 
+/// Every answer is judged: headers and echoed secrets on every status,
+/// bodies on errors.
+pub fn judges(_ex: &Exchange, _ctx: &Context) -> bool {
+    true
+}
+
 /// Reports every leak in one exchange as one finding (the id is per
 /// exchange, so several signatures share it); severity is the worst.
-pub fn check(ex: &Exchange, _ctx: &Context) -> Vec<Finding> {
+pub fn check(ex: &Exchange, ctx: &Context) -> Vec<Finding> {
+    if !judges(ex, ctx) {
+        return Vec::new();
+    }
     // Rule: only error bodies are scanned. A 2xx body carries stored client
     // data (provider names, traits the fuzzer chose, such as "sqlite3" or
     // "SELECT 1 FROM x"), which matches signatures without revealing

@@ -9,15 +9,20 @@ use crate::exchange::{Exchange, InputKind};
 use crate::finding::{CheckId, Finding, Severity};
 use crate::oracle::Context;
 
-/// Judges exchanges whose input is a malformed UUID or name.
-pub fn check(ex: &Exchange, _ctx: &Context) -> Vec<Finding> {
-    let req = ex.request();
-    if !matches!(
-        req.input.kind,
+/// Requests that carried a malformed id or name.
+pub fn judges(ex: &Exchange, _ctx: &Context) -> bool {
+    matches!(
+        ex.request().input.kind,
         InputKind::MalformedUuid | InputKind::MalformedName
-    ) {
+    )
+}
+
+/// Judges exchanges whose input is a malformed UUID or name.
+pub fn check(ex: &Exchange, ctx: &Context) -> Vec<Finding> {
+    if !judges(ex, ctx) {
         return Vec::new();
     }
+    let req = ex.request();
     let status = ex.status();
     let echoed = req
         .input

@@ -8,8 +8,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::exchange::Exchange;
-use crate::finding::{Finding, dedup};
+use crate::exchange::{Exchange, InputKind};
+use crate::finding::{CheckId, Finding, dedup};
 
 pub mod auth_required;
 pub mod error_envelope;
@@ -93,19 +93,129 @@ impl Context {
     }
 }
 
+/// The question an oracle asks of an exchange: does it judge it at all?
+type Judges = fn(&Exchange, &Context) -> bool;
+/// The oracle's verdict on an exchange it judges.
+type Check = fn(&Exchange, &Context) -> Vec<Finding>;
+
+/// Every single-exchange oracle, in the order they run: its id, which
+/// answers it judges, and its check (which judges only those).
+pub const SINGLE: [(CheckId, Judges, Check); 9] = [
+    (CheckId::No5xx, no_5xx::judges, no_5xx::check),
+    (CheckId::NoInternalLeak, leak::judges, leak::check),
+    (CheckId::Reflection, reflection::judges, reflection::check),
+    (
+        CheckId::ErrorEnvelope,
+        error_envelope::judges,
+        error_envelope::check,
+    ),
+    (
+        CheckId::SecurityHeaders,
+        security_headers::judges,
+        security_headers::check,
+    ),
+    (
+        CheckId::MalformedInput,
+        malformed_input::judges,
+        malformed_input::check,
+    ),
+    (
+        CheckId::AuthRequired,
+        auth_required::judges,
+        auth_required::check,
+    ),
+    (CheckId::Policy, policy::judges, policy::check),
+    (
+        CheckId::TenantIsolation,
+        tenant_isolation::judges,
+        tenant_isolation::check,
+    ),
+];
+
 /// Every single-exchange oracle over one exchange.
 pub fn check_one(ex: &Exchange, ctx: &Context) -> Vec<Finding> {
-    let mut out = Vec::new();
-    out.extend(no_5xx::check(ex, ctx));
-    out.extend(leak::check(ex, ctx));
-    out.extend(reflection::check(ex, ctx));
-    out.extend(error_envelope::check(ex, ctx));
-    out.extend(security_headers::check(ex, ctx));
-    out.extend(malformed_input::check(ex, ctx));
-    out.extend(auth_required::check(ex, ctx));
-    out.extend(policy::check(ex, ctx));
-    out.extend(tenant_isolation::check(ex, ctx));
-    out
+    SINGLE
+        .iter()
+        .flat_map(|(_, _, check)| check(ex, ctx))
+        .collect()
+}
+
+/// The single-exchange oracles that judge `ex`.
+pub fn judged_by(ex: &Exchange, ctx: &Context) -> Vec<CheckId> {
+    SINGLE
+        .iter()
+        .filter(|(_, judges, _)| judges(ex, ctx))
+        .map(|(id, _, _)| *id)
+        .collect()
+}
+
+/// The probes each comparison oracle compared with a baseline or twin, so
+/// that a run can count what they judged.
+pub fn compared<'a>(exchanges: &'a [Exchange], ctx: &Context) -> Vec<(CheckId, Vec<&'a Exchange>)> {
+    let probes = |kind| {
+        pairing::with_baseline(exchanges, kind)
+            .into_iter()
+            .map(|(ex, _)| ex)
+            .collect()
+    };
+    vec![
+        (
+            CheckId::ExistenceLeak,
+            existence_leak::twins(exchanges, ctx)
+                .into_iter()
+                .map(|(ex, _)| ex)
+                .collect(),
+        ),
+        (
+            CheckId::IdentitySpoofing,
+            probes(InputKind::SpoofedIdentity),
+        ),
+        (CheckId::UuidSpelling, probes(InputKind::UuidSpelling)),
+    ]
+}
+
+/// How many answers (or pairs of answers) each check judged in a run, so
+/// that "0 findings" can be told from "not checked".
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Judged(BTreeMap<CheckId, u64>);
+
+impl Judged {
+    /// Counts one more answer judged by `check`.
+    pub fn add(&mut self, check: CheckId) {
+        self.add_n(check, 1);
+    }
+
+    /// Counts `n` more answers judged by `check`.
+    pub fn add_n(&mut self, check: CheckId, n: u64) {
+        *self.0.entry(check).or_default() += n;
+    }
+
+    /// Answers judged by `check`.
+    pub fn get(&self, check: CheckId) -> u64 {
+        self.0.get(&check).copied().unwrap_or(0)
+    }
+
+    /// Every check by name, zero included.
+    pub fn by_name(&self) -> BTreeMap<String, u64> {
+        CheckId::ALL
+            .iter()
+            .map(|c| (c.as_str().to_owned(), self.get(*c)))
+            .collect()
+    }
+}
+
+/// What [`check_all`] judges over the same exchanges.
+pub fn judged_all(exchanges: &[Exchange], ctx: &Context) -> Judged {
+    let mut judged = Judged::default();
+    for ex in exchanges {
+        for check in judged_by(ex, ctx) {
+            judged.add(check);
+        }
+    }
+    for (check, probes) in compared(exchanges, ctx) {
+        judged.add_n(check, u64::try_from(probes.len()).unwrap_or(u64::MAX));
+    }
+    judged
 }
 
 /// Every oracle, single and comparison, over a run's exchanges, de-duplicated.
@@ -122,6 +232,35 @@ pub fn check_comparisons(exchanges: &[Exchange], ctx: &Context) -> Vec<Finding> 
     out.extend(identity_spoofing::check(exchanges, ctx));
     out.extend(uuid_spelling::check(exchanges, ctx));
     out
+}
+
+#[cfg(test)]
+mod judged_tests {
+    use super::*;
+
+    /// A check never finds anything in an answer it does not judge: every
+    /// finding of the report fixture's exchanges is counted as judged.
+    #[test]
+    fn findings_come_only_from_judged_answers() {
+        let report = crate::report::fixture::report();
+        assert!(!report.findings.is_empty());
+        for f in &report.findings {
+            let judged = report.summary.judged.get(f.check.as_str()).copied();
+            assert!(
+                judged.is_some_and(|n| n > 0),
+                "{} found but not judged",
+                f.check
+            );
+        }
+        // And the single-exchange checks judge only where their scope says.
+        let plain = testutil::ex("GET", "/traits", 200, r#"{"traits": []}"#).build();
+        let ctx = Context::default();
+        let by = judged_by(&plain, &ctx);
+        assert!(by.contains(&CheckId::No5xx) && by.contains(&CheckId::SecurityHeaders));
+        assert!(!by.contains(&CheckId::MalformedInput), "{by:?}");
+        assert!(!by.contains(&CheckId::AuthRequired), "{by:?}");
+        assert!(!by.contains(&CheckId::ErrorEnvelope), "{by:?}");
+    }
 }
 
 /// Test helpers: exchanges from the captured Placement fixtures.

@@ -7,22 +7,28 @@ use crate::exchange::{Credentials, Exchange, InputKind};
 use crate::finding::{CheckId, Finding, Severity};
 use crate::oracle::{Access, Context};
 
-/// Compares the status against the policy table.
-pub fn check(ex: &Exchange, ctx: &Context) -> Vec<Finding> {
+/// Authenticated requests, speaking only as their persona, whose route
+/// and persona the policy table has a row for.
+pub fn judges(ex: &Exchange, ctx: &Context) -> bool {
     let req = ex.request();
     // Unauthenticated requests are auth_required's to judge.
-    if req.credentials != Credentials::Valid {
-        return Vec::new();
-    }
     // Rule: a request that carries client-set identity headers (X-Roles,
     // X-Project-Id, OpenStack-System-Scope, ...) no longer speaks only as
     // its persona, so the persona's row of the table does not describe it;
     // identity_spoofing judges it against the same request without the
     // headers, and a second finding here would report the same answer
     // twice under the wrong name.
-    if req.input.kind == InputKind::SpoofedIdentity {
+    req.credentials == Credentials::Valid
+        && req.input.kind != InputKind::SpoofedIdentity
+        && ctx.access(&req.method, &req.route, &req.persona).is_some()
+}
+
+/// Compares the status against the policy table.
+pub fn check(ex: &Exchange, ctx: &Context) -> Vec<Finding> {
+    if !judges(ex, ctx) {
         return Vec::new();
     }
+    let req = ex.request();
     let status = ex.status();
     let (severity, evidence) = match ctx.access(&req.method, &req.route, &req.persona) {
         Some(Access::Deny) if (200..300).contains(&status) => (

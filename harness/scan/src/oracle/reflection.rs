@@ -14,9 +14,24 @@ const MARKUP: &[char] = &['<', '>', '"', '\''];
 /// Error bodies below this size are never amplification, whatever the ratio.
 const AMPLIFICATION_FLOOR: usize = 4096;
 
+/// Answers to requests that carried input (is it echoed?) and error
+/// answers (are they far larger than the request?).
+pub fn judges(ex: &Exchange, _ctx: &Context) -> bool {
+    ex.status() >= 400
+        || ex
+            .request()
+            .input
+            .value
+            .as_deref()
+            .is_some_and(|v| !v.is_empty())
+}
+
 /// Reports echoed input (unescaped markup, or longer than the context's
 /// bound) and error bodies much larger than the request.
 pub fn check(ex: &Exchange, ctx: &Context) -> Vec<Finding> {
+    if !judges(ex, ctx) {
+        return Vec::new();
+    }
     let req = ex.request();
     let body = ex.body_text();
     let html = ex

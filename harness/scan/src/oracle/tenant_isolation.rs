@@ -6,12 +6,23 @@ use crate::exchange::Exchange;
 use crate::finding::{CheckId, Finding, Severity};
 use crate::oracle::Context;
 
+/// Requests by an unprivileged persona naming an object whose owner the
+/// run knows.
+pub fn judges(ex: &Exchange, ctx: &Context) -> bool {
+    let req = ex.request();
+    !ctx.privileged.contains(&req.persona)
+        && req
+            .object
+            .as_deref()
+            .is_some_and(|o| ctx.ownership.contains_key(&o.to_ascii_lowercase()))
+}
+
 /// Reports a 2xx on another tenant's object.
 pub fn check(ex: &Exchange, ctx: &Context) -> Vec<Finding> {
-    let req = ex.request();
-    if ctx.privileged.contains(&req.persona) || !(200..300).contains(&ex.status()) {
+    if !judges(ex, ctx) || !(200..300).contains(&ex.status()) {
         return Vec::new();
     }
+    let req = ex.request();
     let Some(object) = req.object.as_deref() else {
         return Vec::new();
     };

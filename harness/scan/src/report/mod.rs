@@ -66,6 +66,29 @@ pub struct Summary {
     pub by_check: BTreeMap<String, usize>,
     /// Findings per severity, every severity present (zero included).
     pub by_severity: BTreeMap<String, usize>,
+    /// Answers (or pairs of answers) each check judged, every check present
+    /// (zero included): a check with 0 findings and 0 judged was not
+    /// checked at all.
+    pub judged: BTreeMap<String, u64>,
+    /// What could not be done, counted by kind (`step`, `cleanup`,
+    /// `snapshot`), every kind present.
+    pub errors: BTreeMap<String, usize>,
+}
+
+/// Something the run could not do, named apart from findings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RunError {
+    /// `step`, `cleanup` or `snapshot`.
+    pub kind: &'static str,
+    /// `file:line` and step name, or the object or path concerned.
+    pub place: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+impl RunError {
+    /// The kinds, in the order reports list them.
+    pub const KINDS: [&'static str; 3] = ["step", "cleanup", "snapshot"];
 }
 
 /// One run's report: DESIGN.md's Findings JSON.
@@ -85,6 +108,8 @@ pub struct Report {
     pub requests: u64,
     /// Findings, de-duplicated, worst first.
     pub findings: Vec<Finding>,
+    /// What could not be done (steps, cleanup, snapshots).
+    pub errors: Vec<RunError>,
     /// Counts.
     pub summary: Summary,
 }
@@ -112,7 +137,14 @@ impl Report {
                 .then_with(|| a.persona.cmp(&b.persona))
                 .then_with(|| a.id.cmp(&b.id))
         });
-        let mut summary = Summary::default();
+        let mut summary = Summary {
+            judged: crate::oracle::Judged::default().by_name(),
+            errors: RunError::KINDS
+                .iter()
+                .map(|k| ((*k).to_owned(), 0))
+                .collect(),
+            ..Summary::default()
+        };
         for s in Severity::ALL {
             summary.by_severity.insert(s.as_str().to_owned(), 0);
         }
@@ -134,8 +166,24 @@ impl Report {
             duration_ms,
             requests,
             findings,
+            errors: Vec::new(),
             summary,
         }
+    }
+
+    /// The report with the run's judged counts.
+    pub fn with_judged(mut self, judged: &crate::oracle::Judged) -> Self {
+        self.summary.judged = judged.by_name();
+        self
+    }
+
+    /// The report with what the run could not do.
+    pub fn with_errors(mut self, errors: Vec<RunError>) -> Self {
+        for e in &errors {
+            *self.summary.errors.entry(e.kind.to_owned()).or_default() += 1;
+        }
+        self.errors = errors;
+        self
     }
 
     /// The findings of one check, in report order.
@@ -200,7 +248,7 @@ pub fn exit_code(findings: &[Finding], fail_on: Severity) -> u8 {
 pub(crate) mod fixture {
     use super::*;
     use crate::exchange::{Credentials, Exchange, Header, Input, InputKind, Request, Response};
-    use crate::oracle::{Context, check_all};
+    use crate::oracle::{Context, check_all, judged_all};
 
     // One call per table row reads better here than a builder.
     #[allow(clippy::too_many_arguments)]
@@ -306,6 +354,7 @@ pub(crate) mod fixture {
             ),
         ];
         let findings = check_all(&exchanges, &Context::default());
+        let judged = judged_all(&exchanges, &Context::default());
         Report::new(
             Tool {
                 name: "placement-harness".into(),
@@ -321,6 +370,7 @@ pub(crate) mod fixture {
             4,
             findings,
         )
+        .with_judged(&judged)
     }
 }
 

@@ -1,5 +1,7 @@
 //! The `terminal` report: a plain-text table of finding counts by check and
-//! severity, then one line per finding, for a person reading a CI log.
+//! severity, with how many answers each check judged (a check with 0
+//! findings and 0 judged was not checked), then what the run could not do,
+//! then one line per finding, for a person reading a CI log.
 
 use std::fmt::Write as _;
 
@@ -19,13 +21,19 @@ pub fn render(report: &Report) -> String {
         report.requests,
         report.findings.len()
     );
-    let _ = write!(s, "\n{:<20}", "check");
+    let _ = write!(s, "\n{:<20} {:>8}", "check", "judged");
     for sev in Severity::ALL {
         let _ = write!(s, " {:>8}", sev.as_str());
     }
     let _ = writeln!(s, " {:>8}", "total");
     for check in CheckId::ALL {
-        let _ = write!(s, "{:<20}", check.as_str());
+        let judged = report
+            .summary
+            .judged
+            .get(check.as_str())
+            .copied()
+            .unwrap_or(0);
+        let _ = write!(s, "{:<20} {judged:>8}", check.as_str());
         let mut total = 0;
         for sev in Severity::ALL {
             let n = report
@@ -44,6 +52,24 @@ pub fn render(report: &Report) -> String {
             );
         }
         let _ = writeln!(s, " {total:>8}");
+    }
+    if !report.errors.is_empty() {
+        let counts: Vec<String> = report
+            .summary
+            .errors
+            .iter()
+            .map(|(kind, n)| format!("{n} {kind}"))
+            .collect();
+        let _ = writeln!(s, "\nnot done: {}", counts.join(", "));
+        for e in &report.errors {
+            let _ = writeln!(
+                s,
+                "  {:<8} {}: {}",
+                e.kind,
+                e.place,
+                e.message.replace(['\n', '\r'], " ")
+            );
+        }
     }
     if !report.findings.is_empty() {
         let _ = writeln!(s);

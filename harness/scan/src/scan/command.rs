@@ -21,7 +21,7 @@ use crate::guard::{Guard, GuardedTransport, Ownership};
 use crate::journal::Journal;
 use crate::persona::{self, Persona};
 use crate::progress::Progress;
-use crate::report::{self, Report, ReportKind, Tool};
+use crate::report::{self, Report, ReportKind, RunError, Tool};
 use crate::run_id::RunId;
 use crate::snapshot::{SnapshotMode, SnapshotOutcome};
 use crate::suite::ClientTransport;
@@ -348,8 +348,12 @@ fn scan_inner(args: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         personas.clone(),
         args.keep,
     );
+    let max_time = Duration::from_secs_f64(args.max_time);
+    // The scan's requests end by --max-time; the fixtures' cleanup, on the
+    // plain client, still runs after it.
+    let scan_client = client.with_deadline(Instant::now() + max_time);
     let sender =
-        GuardedSender::new(ClientSender::new(client.clone()), guard()).with_versions(versions);
+        GuardedSender::new(ClientSender::new(scan_client), guard()).with_versions(versions);
     let config = ScanConfig {
         base_url: base_url.clone(),
         profile: profile.clone(),
@@ -362,7 +366,8 @@ fn scan_inner(args: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         max_poll: 30,
         concurrency: usize::try_from(args.concurrency).unwrap_or(1),
         max_requests: args.max_requests,
-        max_duration: Duration::from_secs_f64(args.max_time),
+        max_duration: max_time,
+        health: Arc::clone(client.health()),
     };
     let total: usize = planned.iter().map(PlannedSuite::requests).sum();
     let progress = Progress::new(u64::try_from(total).unwrap_or(u64::MAX), args.quiet);
@@ -390,11 +395,18 @@ fn scan_inner(args: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
     }
     let cleanup_report = fixtures.take_report();
     drop(fixtures);
+    let errors = run_errors(&outcome, cleanup_report.as_ref());
     let left_behind = !crate::cli::finish_journal(
         journal,
         if args.keep { None } else { cleanup_report },
-        &journal_dir,
-        &base_url,
+        &crate::cli::RetryCommand {
+            base_url: &base_url,
+            dir: &journal_dir,
+            auth: args.auth,
+            personas: args.personas.as_deref(),
+            cacert: args.cacert.as_deref(),
+            insecure: args.insecure,
+        },
         out,
         err,
     );
@@ -410,7 +422,9 @@ fn scan_inner(args: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         duration_ms,
         outcome.requests,
         outcome.findings.clone(),
-    );
+    )
+    .with_judged(&outcome.judged)
+    .with_errors(errors);
     for (kind, path) in &args.report {
         let text = report::render(*kind, &report).map_err(|e| ScanError::Report {
             path: path.display().to_string(),
@@ -464,10 +478,18 @@ fn scan_inner(args: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
             let _ = writeln!(out, "  skipped {place}: {name}: {reason}");
         }
     }
-    for e in &outcome.step_errors {
-        let _ = writeln!(err, "{}: {}: {}", e.place, e.step, e.message);
+    // Once the target is lost every request left fails alike: the one
+    // line below says why, instead of a line per request.
+    if !outcome.target_lost {
+        for e in &outcome.step_errors {
+            let _ = writeln!(err, "{}: {}: {}", e.place, e.step, e.message);
+        }
     }
-    for e in &outcome.errors {
+    for e in outcome
+        .snapshot_errors
+        .iter()
+        .chain(&outcome.cleanup_errors)
+    {
         let _ = writeln!(err, "{e}");
     }
     if !outcome.skipped.is_empty() {
@@ -498,17 +520,99 @@ fn scan_inner(args: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
     if outcome.interrupted {
         return Ok(EXIT_INTERRUPTED);
     }
-    if !outcome.step_errors.is_empty() || !outcome.errors.is_empty() {
+    if outcome.target_lost {
         let _ = writeln!(
             err,
-            "{} step(s) could not run: exit 2",
-            outcome.step_errors.len() + outcome.errors.len()
+            "placement-harness scan: stopped after {} requests: the target stopped answering; \
+             the findings made until then are in the reports: exit 2",
+            outcome.requests
         );
+        return Ok(EXIT_USAGE);
+    }
+    if let Some(line) = error_counts(&report.errors) {
+        let _ = writeln!(err, "{line}: exit 2");
         return Ok(EXIT_USAGE);
     }
     let failed =
         report::exit_code(&report.findings, args.fail_on) != 0 || mismatches > 0 || left_behind;
     Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
+}
+
+/// Everything the scan could not do, named: steps that could not run
+/// (`file:line` and step), objects the cleanup left (kind and id), and
+/// snapshots not taken or written.
+fn run_errors(
+    outcome: &super::ScanOutcome,
+    cleanup: Option<&crate::cleanup::CleanupReport>,
+) -> Vec<RunError> {
+    let mut errors: Vec<RunError> = outcome
+        .step_errors
+        .iter()
+        .map(|e| RunError {
+            kind: "step",
+            place: format!("{} {}", e.place, e.step),
+            message: e.message.clone(),
+        })
+        .collect();
+    if let Some(report) = cleanup {
+        for f in &report.failed {
+            errors.push(RunError {
+                kind: "cleanup",
+                place: format!("{} {}", f.entry.kind.as_str(), f.entry.id),
+                message: format!("DELETE {}: {}", f.entry.path, f.reason),
+            });
+        }
+        for e in &report.not_tried {
+            errors.push(RunError {
+                kind: "cleanup",
+                place: format!("{} {}", e.kind.as_str(), e.id),
+                message: "not tried: the cleanup's bound was reached".to_owned(),
+            });
+        }
+    } else {
+        // No report although the cleanup failed: it did not run to the end.
+        for e in &outcome.cleanup_errors {
+            errors.push(RunError {
+                kind: "cleanup",
+                place: "(cleanup)".to_owned(),
+                message: e.clone(),
+            });
+        }
+    }
+    for e in &outcome.snapshot_errors {
+        errors.push(RunError {
+            kind: "snapshot",
+            place: e.split(": ").next().unwrap_or_default().to_owned(),
+            message: e.clone(),
+        });
+    }
+    errors
+}
+
+/// `2 step errors (first: scenarios/x.yaml:12 name), 1 cleanup failure
+/// (first: consumer 0a1b...), 0 snapshot errors`, or `None` when there
+/// was none.
+fn error_counts(errors: &[RunError]) -> Option<String> {
+    if errors.is_empty() {
+        return None;
+    }
+    let parts: Vec<String> = [
+        ("step", "step error", "step errors"),
+        ("cleanup", "cleanup failure", "cleanup failures"),
+        ("snapshot", "snapshot error", "snapshot errors"),
+    ]
+    .iter()
+    .map(|(kind, one, many)| {
+        let mine: Vec<&RunError> = errors.iter().filter(|e| e.kind == *kind).collect();
+        let n = mine.len();
+        let mut part = format!("{n} {}", if n == 1 { one } else { many });
+        if let Some(first) = mine.first() {
+            part.push_str(&format!(" (first: {})", first.place));
+        }
+        part
+    })
+    .collect();
+    Some(parts.join(", "))
 }
 
 /// `time` as RFC 3339 UTC, to the second.

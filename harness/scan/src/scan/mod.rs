@@ -116,6 +116,9 @@ pub struct ScanConfig {
     pub max_requests: u64,
     /// Upper bound on the scan's wall time.
     pub max_duration: Duration,
+    /// Whether the target still answers (the client's): once it is lost
+    /// the scan stops instead of failing every request left.
+    pub health: std::sync::Arc<crate::client::TargetHealth>,
 }
 
 /// A step that could not run as written (a template naming a missing
@@ -144,14 +147,22 @@ pub struct ScanOutcome {
     /// Requests not sent on purpose (read-only mode, objects the run does
     /// not own), with the reason.
     pub skipped: Vec<StepError>,
-    /// Why the scan stopped early, if it did (Ctrl-C, a bound).
+    /// Why the scan stopped early, if it did (Ctrl-C, a bound, the target
+    /// lost).
     pub stopped: Option<String>,
+    /// Whether it stopped because the target stopped answering.
+    pub target_lost: bool,
     /// Whether Ctrl-C stopped it.
     pub interrupted: bool,
-    /// Errors writing snapshots or cleaning up.
-    pub errors: Vec<String>,
+    /// Snapshots that could not be taken or written, each naming its
+    /// `file:line` or path.
+    pub snapshot_errors: Vec<String>,
+    /// What the cleanup at the end could not remove, naming the objects.
+    pub cleanup_errors: Vec<String>,
     /// How far each suite got, in scan order.
     pub reach: Vec<SuiteReach>,
+    /// How many answers each check judged.
+    pub judged: oracle::Judged,
 }
 
 /// How many of a suite's steps were answered, so that a suite or step that
@@ -474,6 +485,11 @@ pub async fn run_scan<S: Sender, F: Fixtures>(
                     ));
                     break 'suites;
                 }
+                if let Some(why) = config.health.lost() {
+                    out.stopped = Some(why.to_owned());
+                    out.target_lost = true;
+                    break 'suites;
+                }
                 let n = batch_size
                     .min(rest.len())
                     .min(usize::try_from(left).unwrap_or(usize::MAX));
@@ -520,6 +536,7 @@ pub async fn run_scan<S: Sender, F: Fixtures>(
                     out.requests += sent.requests;
                     selections.insert((label.clone(), p.name.to_owned()), step.oracles.clone());
                     for ex in &sent.earlier {
+                        count_judged(&mut out.judged, ex, &ctx, &step.oracles);
                         // A hop or a failed poll attempt is still a response.
                         findings.extend(
                             oracle::check_one(ex, &ctx)
@@ -536,6 +553,11 @@ pub async fn run_scan<S: Sender, F: Fixtures>(
                         continue;
                     }
                     let Some((exchange, failures)) = sent.last else {
+                        // Requests cut by the time bound are the bound's
+                        // doing (the scan stops next), not the step's.
+                        if started.elapsed() >= config.max_duration {
+                            continue;
+                        }
                         out.step_errors.push(StepError {
                             place: place.clone(),
                             step: p.name.to_owned(),
@@ -544,6 +566,10 @@ pub async fn run_scan<S: Sender, F: Fixtures>(
                         continue;
                     };
                     answers += 1;
+                    count_judged(&mut out.judged, &exchange, &ctx, &step.oracles);
+                    if !p.test.xfail && step.oracles.enabled(CheckId::Expectation) {
+                        out.judged.add(CheckId::Expectation);
+                    }
                     if !failures.is_empty()
                         && !p.test.xfail
                         && step.oracles.enabled(CheckId::Expectation)
@@ -580,6 +606,7 @@ pub async fn run_scan<S: Sender, F: Fixtures>(
                         )
                         .await;
                         out.requests += reads;
+                        out.judged.add(CheckId::StateAfterError);
                         judged = state_after_error::fold(
                             &exchange,
                             before.as_deref(),
@@ -645,10 +672,10 @@ pub async fn run_scan<S: Sender, F: Fixtures>(
                     match snapshot::apply(&path, &source, &expression, &content, config.snapshots) {
                         Ok(Some(o)) => out.snapshots.push(o),
                         Ok(None) => {}
-                        Err(e) => out.errors.push(e.to_string()),
+                        Err(e) => out.snapshot_errors.push(e.to_string()),
                     }
                 } else if config.snapshots != SnapshotMode::Off {
-                    out.errors.push(format!(
+                    out.snapshot_errors.push(format!(
                         "{label}:{}: snapshot of {:?} not taken: {} of its {} requests got no \
                          response",
                         step.test.line,
@@ -659,6 +686,21 @@ pub async fn run_scan<S: Sender, F: Fixtures>(
                 }
             }
         }
+    }
+    for (check, probes) in oracle::compared(&exchanges, &ctx) {
+        let n = probes
+            .iter()
+            .filter(|ex| {
+                let r = ex.request();
+                let key = (
+                    r.suite.clone().unwrap_or_default(),
+                    r.step.clone().unwrap_or_default(),
+                );
+                selections.get(&key).is_none_or(|sel| sel.enabled(check))
+            })
+            .count();
+        out.judged
+            .add_n(check, u64::try_from(n).unwrap_or(u64::MAX));
     }
     for f in oracle::check_comparisons(&exchanges, &ctx) {
         let key = (
@@ -671,11 +713,26 @@ pub async fn run_scan<S: Sender, F: Fixtures>(
         }
     }
     if let Err(e) = fixtures.cleanup().await {
-        out.errors.push(format!("cleanup: {e}"));
+        out.cleanup_errors.push(format!("cleanup: {e}"));
     }
     progress.finish();
     out.findings = findings.into_vec();
     out
+}
+
+/// Counts the single-exchange oracles that judge `ex` and that the step
+/// leaves on.
+fn count_judged(
+    judged: &mut oracle::Judged,
+    ex: &Exchange,
+    ctx: &oracle::Context,
+    selection: &OracleSelection,
+) {
+    for check in oracle::judged_by(ex, ctx) {
+        if selection.enabled(check) {
+            judged.add(check);
+        }
+    }
 }
 
 /// The oracle-facing request of one concrete step.
