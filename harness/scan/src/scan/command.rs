@@ -485,11 +485,9 @@ fn scan_inner(args: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
             let _ = writeln!(err, "{}: {}: {}", e.place, e.step, e.message);
         }
     }
-    for e in outcome
-        .snapshot_errors
-        .iter()
-        .chain(&outcome.cleanup_errors)
-    {
+    // The cleanup's own lines (what is left, the command to retry) are
+    // printed with its report.
+    for e in &outcome.snapshot_errors {
         let _ = writeln!(err, "{e}");
     }
     if !outcome.skipped.is_empty() {
