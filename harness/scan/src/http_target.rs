@@ -11,7 +11,7 @@
 //! Each input is then decoded by [`crate::model::arbitrary`] into one
 //! request, sent through the run's guard, and judged by the scanner's
 //! single-exchange oracles. A finding at or above [`SEVERITY_VAR`] (default
-//! `high`) is returned as a [`Failure`] for the target to panic with, so
+//! `high` against a URL, `info` against the embedded server) is returned as a [`Failure`] for the target to panic with, so
 //! libFuzzer keeps the input; with [`GABBI_DIR_VAR`] set, the failing
 //! input is also written as a gabbi file with the fuzzer's writer.
 
@@ -45,7 +45,8 @@ use crate::target::AuthMode;
 /// (noauth2). Unset: the embedded reference server, started in-process.
 pub const URL_VAR: &str = "PLACEMENT_FUZZ_URL";
 /// The lowest severity that aborts the target (`info` .. `critical`;
-/// default `high`).
+/// default `high` against a URL, `info` against the embedded server, which
+/// is held to the full standard).
 pub const SEVERITY_VAR: &str = "PLACEMENT_FUZZ_SEVERITY";
 /// A folder to write each failing input into as a gabbi file.
 pub const GABBI_DIR_VAR: &str = "PLACEMENT_FUZZ_GABBI_DIR";
@@ -177,7 +178,9 @@ impl TargetConfig {
     /// [`SEVERITY_VAR`], [`GABBI_DIR_VAR`], [`JOURNAL_DIR_VAR`]).
     pub fn from_env() -> Result<Self, SetupError> {
         let non_empty = |v: &str| std::env::var(v).ok().filter(|s| !s.trim().is_empty());
+        let url = non_empty(URL_VAR);
         let threshold = match non_empty(SEVERITY_VAR) {
+            None if url.is_none() => Severity::Info,
             None => Severity::High,
             Some(s) => {
                 s.parse()
@@ -189,7 +192,7 @@ impl TargetConfig {
             }
         };
         Ok(TargetConfig {
-            url: non_empty(URL_VAR),
+            url,
             threshold,
             gabbi_dir: non_empty(GABBI_DIR_VAR).map(PathBuf::from),
             journal_dir: non_empty(JOURNAL_DIR_VAR).map(PathBuf::from),

@@ -197,7 +197,8 @@ fn every_seed_names_its_operation_and_the_corpus_passes_on_the_embedded_server()
         assert!(covered.contains(&op.slug()), "no seed for {}", op.slug());
     }
     let dir = scratch("corpus");
-    let t = start(None, Severity::High, &dir);
+    // The embedded server is held to the full standard: any finding fails.
+    let t = start(None, Severity::Info, &dir);
     let mut failures = Vec::new();
     for file in &files {
         let data = std::fs::read(file).expect("readable corpus file");

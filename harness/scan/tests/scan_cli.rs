@@ -221,4 +221,36 @@ fn built_in_suites_scan_the_embedded_server_and_find_nothing() {
     assert_eq!(found, known, "{out}");
     let expected_code = if known.is_empty() { 0 } else { 1 };
     assert_eq!(code, expected_code, "no findings exit 0, findings 1\n{err}");
+    // Reach: every step of every suite answered or skipped on purpose with
+    // its reason; none missed, no run error.
+    let reach: Vec<&str> = out.lines().filter(|l| l.starts_with("reach ")).collect();
+    assert_eq!(reach.len(), 8, "one reach line per built-in suite\n{out}");
+    for line in &reach {
+        assert!(line.ends_with(", 0 missed"), "{line}");
+    }
+    for line in out.lines().filter(|l| l.starts_with("  skipped ")) {
+        let reason = line.splitn(4, ": ").nth(2).unwrap_or_default();
+        assert!(!reason.trim().is_empty(), "a skip without its reason: {line}");
+    }
+    assert_eq!(r["errors"].as_array().map(Vec::len), Some(0), "{text:.400}");
+    // Every check that applies to the built-in suites judged answers, so
+    // the 0 findings above are checked, not unchecked.
+    for check in [
+        "no_5xx",
+        "no_internal_leak",
+        "reflection",
+        "error_envelope",
+        "security_headers",
+        "malformed_input",
+        "auth_required",
+        "policy",
+        "tenant_isolation",
+        "existence_leak",
+        "identity_spoofing",
+        "uuid_spelling",
+        "expectation",
+    ] {
+        let n = r["summary"]["judged"][check].as_u64().unwrap_or(0);
+        assert!(n > 0, "{check} judged nothing");
+    }
 }

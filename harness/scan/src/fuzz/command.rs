@@ -79,9 +79,11 @@ pub struct FuzzArgs {
     /// terminal; repeatable.
     #[arg(long, value_name = "KIND:PATH", value_parser = parse_report)]
     pub report: Vec<(ReportKind, PathBuf)>,
-    /// Lowest severity that fails the run (exit 1).
-    #[arg(long, value_name = "SEV", default_value = "low", value_parser = parse_severity)]
-    pub fail_on: Severity,
+    /// Lowest severity that fails the run (exit 1) [default: low with
+    /// --target; info against the embedded server, which is held to the
+    /// full standard].
+    #[arg(long, value_name = "SEV", value_parser = parse_severity)]
+    pub fail_on: Option<Severity>,
     /// Where shrunk failing cases are written as gabbi files.
     #[arg(long, value_name = "DIR", default_value = "scenarios/found")]
     pub found_dir: PathBuf,
@@ -510,7 +512,10 @@ fn fuzz_against(
     if interrupted {
         return Ok(EXIT_INTERRUPTED);
     }
-    let failed = report::exit_code(&report.findings, args.fail_on) != 0 || left_behind;
+    let fail_on = args
+        .fail_on
+        .unwrap_or(if embedded { Severity::Info } else { Severity::Low });
+    let failed = report::exit_code(&report.findings, fail_on) != 0 || left_behind;
     Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
 }
 

@@ -88,9 +88,11 @@ pub struct ScanArgs {
     /// terminal; repeatable.
     #[arg(long, value_name = "KIND:PATH", value_parser = parse_report)]
     pub report: Vec<(ReportKind, PathBuf)>,
-    /// Lowest severity that fails the scan (exit 1).
-    #[arg(long, value_name = "SEV", default_value = "low", value_parser = parse_severity)]
-    pub fail_on: Severity,
+    /// Lowest severity that fails the scan (exit 1) [default: low with
+    /// --target; info against the embedded server, which is held to the
+    /// full standard].
+    #[arg(long, value_name = "SEV", value_parser = parse_severity)]
+    pub fail_on: Option<Severity>,
     /// Requests started per second, at most.
     #[arg(long, value_name = "N", value_parser = parse_rps)]
     pub max_rps: Option<f64>,
@@ -299,6 +301,11 @@ fn scan_inner(args: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         crate::serve::target_or_embedded(&runtime, args.target.as_deref(), &personas)
             .map_err(ScanError::Embedded)?;
     let url = url.as_str();
+    let fail_on = args.fail_on.unwrap_or(if embedded.is_some() {
+        Severity::Info
+    } else {
+        Severity::Low
+    });
     let profile = match (&args.profile, args.snapshots, &embedded) {
         (Some(p), _, _) => p.clone(),
         (None, _, Some(_)) => "embedded".to_owned(),
@@ -532,7 +539,7 @@ fn scan_inner(args: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         return Ok(EXIT_USAGE);
     }
     let failed =
-        report::exit_code(&report.findings, args.fail_on) != 0 || mismatches > 0 || left_behind;
+        report::exit_code(&report.findings, fail_on) != 0 || mismatches > 0 || left_behind;
     Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
 }
 
