@@ -230,7 +230,10 @@ fn built_in_suites_scan_the_embedded_server_and_find_nothing() {
     }
     for line in out.lines().filter(|l| l.starts_with("  skipped ")) {
         let reason = line.splitn(4, ": ").nth(2).unwrap_or_default();
-        assert!(!reason.trim().is_empty(), "a skip without its reason: {line}");
+        assert!(
+            !reason.trim().is_empty(),
+            "a skip without its reason: {line}"
+        );
     }
     assert_eq!(r["errors"].as_array().map(Vec::len), Some(0), "{text:.400}");
     // Every check that applies to the built-in suites judged answers, so

@@ -538,8 +538,7 @@ fn scan_inner(args: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         let _ = writeln!(err, "{line}: exit 2");
         return Ok(EXIT_USAGE);
     }
-    let failed =
-        report::exit_code(&report.findings, fail_on) != 0 || mismatches > 0 || left_behind;
+    let failed = report::exit_code(&report.findings, fail_on) != 0 || mismatches > 0 || left_behind;
     Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
 }
 
