@@ -114,6 +114,8 @@ pub struct Config {
     /// Where healthy requests are forwarded (`127.0.0.1:PORT` of a real
     /// or embedded Placement); `None`: the minimal Placement answers.
     pub upstream: Option<SocketAddr>,
+    /// Print each request line read on stderr (the process's log).
+    pub log: bool,
 }
 
 /// A server started by [`spawn`]; stopped when dropped.
@@ -208,6 +210,9 @@ async fn connection(
     };
     let path = request.path.as_str();
     let n = requests.fetch_add(1, Ordering::SeqCst) + 1;
+    if config.log {
+        eprintln!("{}", request.head.lines().next().unwrap_or_default());
+    }
     if n <= config.after || config.kind == Kind::Healthy {
         return match config.upstream {
             Some(upstream) => forward(&mut stream, &request, upstream).await,

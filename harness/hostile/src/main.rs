@@ -28,6 +28,9 @@ struct Args {
     /// Forward healthy requests to this Placement (`127.0.0.1:PORT`).
     #[arg(long, value_name = "ADDR")]
     upstream: Option<SocketAddr>,
+    /// Print each request line on stderr.
+    #[arg(long)]
+    log: bool,
     /// Address to listen on (loopback only; port 0 picks a free one).
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
     listen: SocketAddr,
@@ -85,6 +88,7 @@ fn main() -> ExitCode {
             kind,
             after: args.after,
             upstream: args.upstream,
+            log: args.log,
         };
         serve(listener, config, Arc::new(AtomicU64::new(0)), died).await;
         ExitCode::SUCCESS

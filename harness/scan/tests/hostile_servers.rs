@@ -72,6 +72,7 @@ async fn hostile(kind: Kind, after: u64, upstream: Option<std::net::SocketAddr>)
         kind,
         after,
         upstream,
+        log: false,
     })
     .await
     {
