@@ -54,18 +54,34 @@ pub fn render(report: &Report) -> String {
         report.requests,
         report.findings.len()
     );
-    s.push_str("<table>\n<tr><th>check</th><th>CWE</th><th>findings</th></tr>\n");
+    s.push_str("<table>\n<tr><th>check</th><th>CWE</th><th>judged</th><th>findings</th></tr>\n");
     for check in CheckId::ALL {
         let n = report.findings_of(check).count();
         let _ = writeln!(
             s,
-            "<tr><td><a href=\"#{0}\">{0}</a></td><td>CWE-{1}</td><td>{2}</td></tr>",
+            "<tr><td><a href=\"#{0}\">{0}</a></td><td>CWE-{1}</td><td>{2}</td><td>{3}</td></tr>",
             check.as_str(),
             check.cwe(),
+            report.judged(check),
             n
         );
     }
     s.push_str("</table>\n");
+    if !report.errors.is_empty() {
+        // What the run could not do: a clean table above means nothing for
+        // the steps listed here.
+        s.push_str("<h2 id=\"not-done\">not done</h2>\n<ul>\n");
+        for e in &report.errors {
+            let _ = writeln!(
+                s,
+                "<li>{} <code>{}</code>: {}</li>",
+                escape(e.kind),
+                escape(&e.place),
+                escape(&e.message)
+            );
+        }
+        s.push_str("</ul>\n");
+    }
     for check in CheckId::ALL {
         let findings: Vec<_> = report.findings_of(check).collect();
         if findings.is_empty() {
@@ -126,5 +142,20 @@ mod tests {
     #[test]
     fn snapshot() {
         insta::assert_snapshot!(render(&fixture::report()));
+    }
+
+    #[test]
+    fn lists_what_was_not_done_escaped() {
+        let page = render(&fixture::report());
+        assert!(!page.contains("not done"), "no error, no section");
+        let report = fixture::report().with_errors(vec![crate::report::RunError {
+            kind: "cleanup",
+            place: "consumer <c>".into(),
+            message: "the target stopped answering".into(),
+        }]);
+        let page = render(&report);
+        assert!(page.contains(
+            "<li>cleanup <code>consumer &lt;c&gt;</code>: the target stopped answering</li>"
+        ));
     }
 }

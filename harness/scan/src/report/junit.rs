@@ -1,6 +1,7 @@
 //! The `junit` report: one test suite per check, one failed test case per
-//! finding, and a passing case for a check with none, so CI dashboards show
-//! which checks ran clean.
+//! finding, a passing case for a check that judged answers and found
+//! nothing, and a skipped one for a check that judged none, so CI
+//! dashboards show which checks ran clean and which did not run.
 
 use quick_junit::{NonSuccessKind, Report as JunitReport, TestCase, TestCaseStatus, TestSuite};
 
@@ -28,7 +29,15 @@ pub fn render(report: &Report) -> Result<String, ReportError> {
             suite.add_test_case(case);
         }
         if !any {
-            let mut case = TestCase::new(check.as_str(), TestCaseStatus::success());
+            // A check that judged nothing did not pass: it did not run.
+            let status = if report.judged(check) == 0 {
+                let mut status = TestCaseStatus::skipped();
+                status.set_message("judged no answer in this run");
+                status
+            } else {
+                TestCaseStatus::success()
+            };
+            let mut case = TestCase::new(check.as_str(), status);
             case.set_classname(format!("placement.{}", check.as_str()));
             suite.add_test_case(case);
         }
@@ -47,5 +56,28 @@ mod tests {
         let xml = render(&fixture::report()).unwrap();
         assert!(xml.contains("<failure"));
         insta::assert_snapshot!(xml);
+    }
+
+    #[test]
+    fn a_check_that_judged_nothing_is_skipped_not_passed() {
+        let mut report = fixture::report();
+        let clean = CheckId::ALL
+            .into_iter()
+            .find(|c| report.findings_of(*c).next().is_none())
+            .expect("a check without findings in the fixture");
+        report.summary.judged.insert(clean.as_str().into(), 0);
+        let xml = render(&report).unwrap();
+        let case = xml
+            .split("<testcase ")
+            .find(|c| c.starts_with(&format!("name=\"{}\"", clean.as_str())))
+            .unwrap();
+        assert!(case.contains("<skipped"), "{case}");
+        report.summary.judged.insert(clean.as_str().into(), 3);
+        let xml = render(&report).unwrap();
+        let case = xml
+            .split("<testcase ")
+            .find(|c| c.starts_with(&format!("name=\"{}\"", clean.as_str())))
+            .unwrap();
+        assert!(!case.contains("<skipped"), "{case}");
     }
 }

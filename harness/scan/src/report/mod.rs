@@ -186,6 +186,15 @@ impl Report {
         self
     }
 
+    /// How many answers `check` judged in this run.
+    pub fn judged(&self, check: CheckId) -> u64 {
+        self.summary
+            .judged
+            .get(check.as_str())
+            .copied()
+            .unwrap_or(0)
+    }
+
     /// The findings of one check, in report order.
     pub fn findings_of(&self, check: CheckId) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(move |f| f.check == check)

@@ -218,8 +218,37 @@ pub fn render(report: &Report) -> Result<String, ReportError> {
             sarif::ToolComponentReference::builder().name("CWE").build(),
         ])
         .build();
+    // What the run judged and what it could not do belong to the
+    // invocation: a viewer then shows an incomplete run as one.
+    let notifications: Vec<sarif::Notification> = report
+        .errors
+        .iter()
+        .map(|e| {
+            sarif::Notification::builder()
+                .level(json!("error"))
+                .message(
+                    sarif::Message::builder()
+                        .text(format!("{} {}: {}", e.kind, e.place, e.message))
+                        .build(),
+                )
+                .build()
+        })
+        .collect();
+    let invocation = sarif::Invocation::builder()
+        .execution_successful(report.errors.is_empty())
+        .tool_execution_notifications(notifications)
+        .properties(
+            sarif::PropertyBag::builder()
+                .additional_properties(BTreeMap::from([(
+                    "judged".to_owned(),
+                    json!(report.summary.judged),
+                )]))
+                .build(),
+        )
+        .build();
     let run = sarif::Run::builder()
         .tool(sarif::Tool::builder().driver(driver).build())
+        .invocations(vec![invocation])
         .taxonomies(vec![cwe_taxonomy])
         .results(results)
         .automation_details(
@@ -258,6 +287,24 @@ mod tests {
             let idx = r["ruleIndex"].as_u64().unwrap() as usize;
             assert_eq!(run["tool"]["driver"]["rules"][idx]["id"], r["ruleId"]);
         }
+        assert_eq!(run["invocations"][0]["executionSuccessful"], true);
+        assert_eq!(run["invocations"][0]["properties"]["judged"]["no_5xx"], 4);
         insta::assert_snapshot!(out);
+    }
+
+    #[test]
+    fn errors_make_the_invocation_unsuccessful() {
+        let report = fixture::report().with_errors(vec![crate::report::RunError {
+            kind: "step",
+            place: "a.yaml:3 read".into(),
+            message: "timed out".into(),
+        }]);
+        let v: serde_json::Value = serde_json::from_str(&render(&report).unwrap()).unwrap();
+        let inv = &v["runs"][0]["invocations"][0];
+        assert_eq!(inv["executionSuccessful"], false);
+        assert_eq!(
+            inv["toolExecutionNotifications"][0]["message"]["text"],
+            "step a.yaml:3 read: timed out"
+        );
     }
 }
