@@ -116,6 +116,11 @@ pub struct Config {
     pub upstream: Option<SocketAddr>,
     /// Print each request line read on stderr (the process's log).
     pub log: bool,
+    /// Serve Placement under this path (`/placement`), as a front end that
+    /// mounts it there does: the prefix is taken off before a request is
+    /// answered or forwarded, and a path outside it gets the front end's
+    /// own HTML 404.
+    pub prefix: Option<String>,
 }
 
 /// A server started by [`spawn`]; stopped when dropped.
@@ -205,14 +210,21 @@ async fn connection(
     requests: &AtomicU64,
     died: &watch::Sender<bool>,
 ) -> io::Result<()> {
-    let Some(request) = read_request(&mut stream).await? else {
+    let Some(mut request) = read_request(&mut stream).await? else {
         return Ok(());
     };
-    let path = request.path.as_str();
     let n = requests.fetch_add(1, Ordering::SeqCst) + 1;
     if config.log {
         eprintln!("{}", request.head.lines().next().unwrap_or_default());
     }
+    if let Some(prefix) = &config.prefix {
+        if !request.strip_prefix(prefix) {
+            let page = "<html><head><title>404 Not Found</title></head>\
+                        <body><h1>Not Found</h1><p>The requested URL was not found on this server.</p></body></html>";
+            return answer(&mut stream, "404 Not Found", Some("text/html"), page, &[]).await;
+        }
+    }
+    let path = request.path.as_str();
     if n <= config.after || config.kind == Kind::Healthy {
         return match config.upstream {
             Some(upstream) => forward(&mut stream, &request, upstream).await,
@@ -373,6 +385,28 @@ struct RawRequest {
     path: String,
 }
 
+impl RawRequest {
+    /// Takes `prefix` off the request's path (in its request line too);
+    /// false when the path is not under it.
+    fn strip_prefix(&mut self, prefix: &str) -> bool {
+        let prefix = prefix.trim_end_matches('/');
+        let Some(rest) = self.path.strip_prefix(prefix) else {
+            return false;
+        };
+        let rest = match rest.chars().next() {
+            None => "/".to_owned(),
+            Some('/') => rest.to_owned(),
+            Some('?') => format!("/{rest}"),
+            Some(_) => return false,
+        };
+        let line_end = self.head.find("\r\n").unwrap_or(self.head.len());
+        let line = self.head[..line_end].replacen(&self.path, &rest, 1);
+        self.head.replace_range(..line_end, &line);
+        self.path = rest;
+        true
+    }
+}
+
 /// Sends `request` to `upstream` with `connection: close` and copies the
 /// answer back until the upstream closes.
 async fn forward(
@@ -449,4 +483,47 @@ async fn read_request(stream: &mut TcpStream) -> io::Result<Option<RawRequest>> 
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RawRequest;
+
+    fn request(path: &str) -> RawRequest {
+        RawRequest {
+            head: format!("GET {path} HTTP/1.1\r\nhost: x\r\n\r\n"),
+            body: Vec::new(),
+            path: path.to_owned(),
+        }
+    }
+
+    #[test]
+    fn a_prefix_comes_off_the_path_and_the_request_line() {
+        for (path, want) in [
+            ("/placement", "/"),
+            ("/placement/", "/"),
+            ("/placement?x=1", "/?x=1"),
+            (
+                "/placement/resource_providers?name=a",
+                "/resource_providers?name=a",
+            ),
+        ] {
+            let mut r = request(path);
+            assert!(r.strip_prefix("/placement/"), "{path}");
+            assert_eq!(r.path, want);
+            assert!(
+                r.head.starts_with(&format!("GET {want} HTTP/1.1\r\n")),
+                "{}",
+                r.head
+            );
+        }
+        for path in [
+            "/",
+            "/placementx",
+            "/resource_providers",
+            "/other/placement",
+        ] {
+            assert!(!request(path).strip_prefix("/placement"), "{path}");
+        }
+    }
 }

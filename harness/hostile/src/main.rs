@@ -31,6 +31,9 @@ struct Args {
     /// Print each request line on stderr.
     #[arg(long)]
     log: bool,
+    /// Serve Placement under this path prefix (`/placement`).
+    #[arg(long, value_name = "PATH")]
+    prefix: Option<String>,
     /// Address to listen on (loopback only; port 0 picks a free one).
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
     listen: SocketAddr,
@@ -89,6 +92,7 @@ fn main() -> ExitCode {
             after: args.after,
             upstream: args.upstream,
             log: args.log,
+            prefix: args.prefix.clone(),
         };
         serve(listener, config, Arc::new(AtomicU64::new(0)), died).await;
         ExitCode::SUCCESS

@@ -73,12 +73,41 @@ async fn hostile(kind: Kind, after: u64, upstream: Option<std::net::SocketAddr>)
         after,
         upstream,
         log: false,
+        prefix: None,
     })
     .await
     {
         Ok(s) => s,
         Err(e) => panic!("hostile server: {e}"),
     }
+}
+
+/// The embedded server on a loopback port, for the hostile server to
+/// forward to.
+async fn embedded() -> (placement_refserver::RunningServer, std::net::SocketAddr) {
+    let personas = placement_harness::persona::default_personas(
+        placement_harness::target::AuthMode::Noauth2,
+        None,
+    );
+    let upstream = match placement_refserver::spawn(
+        placement_harness::serve::embedded_config(&personas),
+        std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+    )
+    .await
+    {
+        Ok(s) => s,
+        Err(e) => panic!("embedded server: {e}"),
+    };
+    let addr = match upstream
+        .url()
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .parse()
+    {
+        Ok(a) => a,
+        Err(e) => panic!("{}: {e}", upstream.url()),
+    };
+    (upstream, addr)
 }
 
 fn strings(v: &[&str]) -> Vec<String> {
@@ -245,28 +274,7 @@ async fn run_fuzz_and_cleanup_check_the_target_too() {
 /// of what it created, and prints the exact cleanup command.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_target_lost_mid_scan_ends_cleanly_and_keeps_the_journal() {
-    let personas = placement_harness::persona::default_personas(
-        placement_harness::target::AuthMode::Noauth2,
-        None,
-    );
-    let upstream = match placement_refserver::spawn(
-        placement_harness::serve::embedded_config(&personas),
-        std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
-    )
-    .await
-    {
-        Ok(s) => s,
-        Err(e) => panic!("embedded server: {e}"),
-    };
-    let upstream_addr = match upstream
-        .url()
-        .trim_start_matches("http://")
-        .trim_end_matches('/')
-        .parse()
-    {
-        Ok(a) => a,
-        Err(e) => panic!("{}: {e}", upstream.url()),
-    };
+    let (upstream, upstream_addr) = embedded().await;
     for kind in [Kind::Hang, Kind::Reset, Kind::Dies] {
         let name = format!("{kind:?}");
         // 300 answers in: past the first suite's fixtures, which create
@@ -341,5 +349,94 @@ async fn a_target_lost_mid_scan_ends_cleanly_and_keeps_the_journal() {
             "{err}"
         );
     }
+    let _ = upstream.shutdown().await;
+}
+
+/// Placement mounted under a path, as behind Apache or a cloud's gateway:
+/// the host's root is the front end's page, so the target check refuses
+/// it and says what it found; `--target` with the prefix scans through it
+/// with every request under the prefix: the same requests and the same
+/// findings as the same server without a prefix.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn placement_under_a_path_prefix_is_named_by_its_prefix() {
+    let (upstream, upstream_addr) = embedded().await;
+    let mounted = match spawn(Config {
+        kind: Kind::Healthy,
+        after: 0,
+        upstream: Some(upstream_addr),
+        log: false,
+        prefix: Some("/placement".into()),
+    })
+    .await
+    {
+        Ok(s) => s,
+        Err(e) => panic!("hostile server: {e}"),
+    };
+    let dir = scratch("prefix");
+    let journal = dir.join("journal");
+    let journal_arg = journal.display().to_string();
+    let scan = |url: String, report: PathBuf| {
+        strings(&[
+            "scan",
+            "--target",
+            &url,
+            "--snapshots",
+            "off",
+            "--quiet",
+            "--journal-dir",
+            &journal_arg,
+            "--report",
+            &format!("json:{}", report.display()),
+        ])
+    };
+    let ran = harness(scan(mounted.url(), dir.join("refused.json")), &dir).await;
+    let err = ran.stderr();
+    assert_eq!(ran.out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("is not a Placement API") && err.contains("404 text/html"),
+        "{err}"
+    );
+    assert_eq!(mounted.requests(), 1, "only the target check's GET");
+    assert!(!journal.exists(), "nothing written");
+    assert!(!dir.join("refused.json").exists(), "nothing written");
+
+    let findings = |report: &Path| -> (u64, Vec<String>) {
+        let text = std::fs::read_to_string(report).unwrap_or_default();
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        assert_eq!(
+            json["errors"].as_array().map(Vec::len),
+            Some(0),
+            "{text:.600}"
+        );
+        let mut ids: Vec<String> = json["findings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|f| f["id"].as_str().map(str::to_owned))
+            .collect();
+        ids.sort();
+        (json["requests"].as_u64().unwrap_or(0), ids)
+    };
+    let report = dir.join("mounted.json");
+    let ran = harness(
+        scan(format!("{}/placement", mounted.url()), report.clone()),
+        &dir,
+    )
+    .await;
+    let code = ran.out.status.code();
+    assert!(code == Some(0) || code == Some(1), "{}", ran.stderr());
+    let (requests, through_prefix) = findings(&report);
+    assert!(requests > 1000, "{requests} requests");
+    // Every request was under the prefix: one outside it would have had
+    // the front end's HTML 404, and a finding the plain server gives not.
+    assert!(mounted.requests() > requests);
+
+    let plain = hostile(Kind::Healthy, 0, Some(upstream_addr)).await;
+    let report = dir.join("plain.json");
+    let ran = harness(scan(plain.url(), report.clone()), &dir).await;
+    assert_eq!(ran.out.status.code(), code, "{}", ran.stderr());
+    let (plain_requests, plain_findings) = findings(&report);
+    assert_eq!(plain_requests, requests);
+    assert_eq!(through_prefix, plain_findings);
     let _ = upstream.shutdown().await;
 }
