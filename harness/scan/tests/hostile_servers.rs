@@ -110,6 +110,26 @@ async fn embedded() -> (placement_refserver::RunningServer, std::net::SocketAddr
     (upstream, addr)
 }
 
+/// `scan --target URL --snapshots off --timeout 2` with its journal in
+/// `journal`, a JSON report at `report` if given, and `extra` options.
+fn scan_args(url: &str, journal: &Path, report: Option<&Path>, extra: &[&str]) -> Vec<String> {
+    let mut args = strings(&[
+        "scan",
+        "--target",
+        url,
+        "--snapshots",
+        "off",
+        "--timeout",
+        "2",
+    ]);
+    args.extend(strings(&["--journal-dir", &journal.display().to_string()]));
+    if let Some(r) = report {
+        args.extend(strings(&["--report", &format!("json:{}", r.display())]));
+    }
+    args.extend(strings(extra));
+    args
+}
+
 fn strings(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| (*s).to_owned()).collect()
 }
@@ -148,23 +168,7 @@ async fn the_target_check_refuses_every_hostile_kind_within_its_bound() {
         let dir = scratch(&format!("check-{}", name.split('(').next().unwrap_or("x")));
         let journal = dir.join("journal");
         let report = dir.join("report.json");
-        let ran = harness(
-            strings(&[
-                "scan",
-                "--target",
-                &server.url(),
-                "--snapshots",
-                "off",
-                "--timeout",
-                "2",
-                "--journal-dir",
-                &journal.display().to_string(),
-                "--report",
-                &format!("json:{}", report.display()),
-            ]),
-            &dir,
-        )
-        .await;
+        let ran = harness(scan_args(&server.url(), &journal, Some(&report), &[]), &dir).await;
         let err = ran.stderr();
         assert_eq!(ran.out.status.code(), Some(2), "{name}: {err}");
         assert!(ran.took <= bound(), "{name}: took {:?}", ran.took);
@@ -185,21 +189,7 @@ async fn a_tls_failure_is_one_line_and_exit_2() {
     let server = hostile(Kind::Healthy, 0, None).await;
     let dir = scratch("tls");
     let url = server.url().replace("http://", "https://");
-    let ran = harness(
-        strings(&[
-            "scan",
-            "--target",
-            &url,
-            "--snapshots",
-            "off",
-            "--timeout",
-            "2",
-            "--journal-dir",
-            &dir.join("journal").display().to_string(),
-        ]),
-        &dir,
-    )
-    .await;
+    let ran = harness(scan_args(&url, &dir.join("journal"), None, &[]), &dir).await;
     let err = ran.stderr();
     assert_eq!(ran.out.status.code(), Some(2), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
@@ -284,20 +274,7 @@ async fn a_target_lost_mid_scan_ends_cleanly_and_keeps_the_journal() {
         let journal = dir.join("journal");
         let report = dir.join("report.json");
         let ran = harness(
-            strings(&[
-                "scan",
-                "--target",
-                &server.url(),
-                "--snapshots",
-                "off",
-                "--quiet",
-                "--timeout",
-                "2",
-                "--journal-dir",
-                &journal.display().to_string(),
-                "--report",
-                &format!("json:{}", report.display()),
-            ]),
+            scan_args(&server.url(), &journal, Some(&report), &["--quiet"]),
             &dir,
         )
         .await;
@@ -374,21 +351,8 @@ async fn placement_under_a_path_prefix_is_named_by_its_prefix() {
     };
     let dir = scratch("prefix");
     let journal = dir.join("journal");
-    let journal_arg = journal.display().to_string();
-    let scan = |url: String, report: PathBuf| {
-        strings(&[
-            "scan",
-            "--target",
-            &url,
-            "--snapshots",
-            "off",
-            "--quiet",
-            "--journal-dir",
-            &journal_arg,
-            "--report",
-            &format!("json:{}", report.display()),
-        ])
-    };
+    let scan =
+        |url: String, report: PathBuf| scan_args(&url, &journal, Some(&report), &["--quiet"]);
     let ran = harness(scan(mounted.url(), dir.join("refused.json")), &dir).await;
     let err = ran.stderr();
     assert_eq!(ran.out.status.code(), Some(2), "{err}");
