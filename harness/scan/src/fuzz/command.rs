@@ -512,11 +512,7 @@ fn fuzz_against(
     if interrupted {
         return Ok(EXIT_INTERRUPTED);
     }
-    let fail_on = args.fail_on.unwrap_or(if embedded {
-        Severity::Info
-    } else {
-        Severity::Low
-    });
+    let fail_on = args.fail_on.unwrap_or(report::default_fail_on(embedded));
     let failed = report::exit_code(&report.findings, fail_on) != 0 || left_behind;
     Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
 }

@@ -65,19 +65,18 @@ mod tests {
             .into_iter()
             .find(|c| report.findings_of(*c).next().is_none())
             .expect("a check without findings in the fixture");
-        report.summary.judged.insert(clean.as_str().into(), 0);
-        let xml = render(&report).unwrap();
-        let case = xml
-            .split("<testcase ")
-            .find(|c| c.starts_with(&format!("name=\"{}\"", clean.as_str())))
-            .unwrap();
+        let case_when_judged = |report: &mut Report, n: u64| {
+            report.summary.judged.insert(clean.as_str().into(), n);
+            let xml = render(report).unwrap();
+            let name = format!("name=\"{}\"", clean.as_str());
+            xml.split("<testcase ")
+                .find(|c| c.starts_with(&name))
+                .map(str::to_owned)
+                .unwrap()
+        };
+        let case = case_when_judged(&mut report, 0);
         assert!(case.contains("<skipped"), "{case}");
-        report.summary.judged.insert(clean.as_str().into(), 3);
-        let xml = render(&report).unwrap();
-        let case = xml
-            .split("<testcase ")
-            .find(|c| c.starts_with(&format!("name=\"{}\"", clean.as_str())))
-            .unwrap();
+        let case = case_when_judged(&mut report, 3);
         assert!(!case.contains("<skipped"), "{case}");
     }
 }

@@ -252,6 +252,17 @@ pub fn exit_code(findings: &[Finding], fail_on: Severity) -> u8 {
     u8::from(findings.iter().any(|f| f.severity >= fail_on))
 }
 
+/// `--fail-on` when it is not given: the embedded server is ours and held
+/// to no finding at all; a deployment's low findings fail, its info ones
+/// are notes.
+pub fn default_fail_on(embedded: bool) -> Severity {
+    if embedded {
+        Severity::Info
+    } else {
+        Severity::Low
+    }
+}
+
 /// A fixed set of findings for the report snapshot tests.
 #[cfg(test)]
 pub(crate) mod fixture {

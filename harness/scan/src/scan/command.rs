@@ -301,11 +301,9 @@ fn scan_inner(args: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         crate::serve::target_or_embedded(&runtime, args.target.as_deref(), &personas)
             .map_err(ScanError::Embedded)?;
     let url = url.as_str();
-    let fail_on = args.fail_on.unwrap_or(if embedded.is_some() {
-        Severity::Info
-    } else {
-        Severity::Low
-    });
+    let fail_on = args
+        .fail_on
+        .unwrap_or(report::default_fail_on(embedded.is_some()));
     let profile = match (&args.profile, args.snapshots, &embedded) {
         (Some(p), _, _) => p.clone(),
         (None, _, Some(_)) => "embedded".to_owned(),
