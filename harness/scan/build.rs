@@ -1,7 +1,13 @@
-//! Embeds the seed corpora and the built-in suites in the binary, so that
-//! `placement-harness scan` works from any directory: one generated list of
-//! `include_bytes!`/`include_str!` per folder, sorted by file name so that
-//! expansion order never depends on the file system.
+//! Embeds the scanner's corpora (`harness/scan/corpora/`) and the built-in
+//! suites in the binary, so that `placement-harness scan` works from any
+//! directory: one generated list of `include_bytes!`/`include_str!` per
+//! folder, sorted by file name so that expansion order never depends on the
+//! file system.
+//!
+//! The corpora are read from their own checked-in folder, never from the
+//! fuzz targets' `corpus/`: libFuzzer writes new inputs into the folder it is
+//! given, and a scan must send the same requests whatever a local fuzzing run
+//! left behind.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -51,20 +57,21 @@ fn list(out: &mut String, name: &str, kind: &str, macro_name: &str, entries: &[(
 fn main() {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default());
     let root = manifest.join("..").join("..");
+    let corpora = manifest.join("corpora");
     let mut out = String::new();
     list(
         &mut out,
         "UUID_SEEDS",
         "&[u8]",
         "include_bytes",
-        &files(&root.join("corpus").join("uuid_parse"), None),
+        &files(&corpora.join("uuid"), None),
     );
     list(
         &mut out,
         "NAME_SEEDS",
         "&[u8]",
         "include_bytes",
-        &files(&root.join("corpus").join("names_parse"), None),
+        &files(&corpora.join("names"), None),
     );
     list(
         &mut out,

@@ -1,8 +1,12 @@
 //! Named corpora of hostile inputs that `each: CORPUS` expands a step over.
 //!
-//! They come from the seed files of the fuzz targets (`corpus/uuid_parse`,
-//! `corpus/names_parse`), embedded at compile time by `build.rs` so that the
-//! binary works from any directory, plus two lists written here
+//! They come from a curated, checked-in set of files
+//! (`harness/scan/corpora/uuid`, `harness/scan/corpora/names`, first taken
+//! from the seeds of the fuzz targets `uuid_parse` and `names_parse`),
+//! embedded at compile time by `build.rs` so that the binary works from any
+//! directory. Fuzzing never writes there, so a scan's requests do not change
+//! with what a local `cargo fuzz run` added to `corpus/`. Plus two lists
+//! written here
 //! (`integers/hostile`, `microversion/odd`). Each input's class is its seed
 //! file's name (`36-dashes`), which goes into finding ids; its kind tells
 //! the oracles what the input is, decided by the core's own parsers rather
@@ -123,13 +127,13 @@ const ODD_MICROVERSIONS: &[(&str, &str)] = &[
 /// The corpus called `name`, or `None`.
 pub fn corpus(name: &str) -> Option<Corpus> {
     let description = match name {
-        "uuid/malformed" => "uuid_parse seeds that are no UUID in any spelling",
-        "uuid/spellings" => "uuid_parse seeds that spell a UUID non-canonically",
-        "names/resource_class" => "names_parse seeds for resource classes (rc-, custom-rc-)",
-        "names/trait" => "names_parse seeds for traits (trait-, custom-trait-)",
-        "names/provider" => "names_parse seeds for provider names (provider-name-)",
-        "names/external_id" => "names_parse seeds for project and user ids (external-id-)",
-        "names/consumer_type" => "names_parse seeds for consumer types (consumer-type-)",
+        "uuid/malformed" => "UUID-like inputs that are no UUID in any spelling",
+        "uuid/spellings" => "inputs that spell a UUID non-canonically",
+        "names/resource_class" => "hostile names for resource classes (rc-, custom-rc-)",
+        "names/trait" => "hostile names for traits (trait-, custom-trait-)",
+        "names/provider" => "hostile names for provider names (provider-name-)",
+        "names/external_id" => "hostile names for project and user ids (external-id-)",
+        "names/consumer_type" => "hostile names for consumer types (consumer-type-)",
         "integers/hostile" => "integer bounds and wrongly typed JSON values",
         "microversion/odd" => "odd OpenStack-API-Version header values",
         _ => return None,
@@ -188,7 +192,7 @@ fn uuid_inputs(spellings: bool) -> Vec<CorpusInput> {
         .collect()
 }
 
-/// File name prefixes of the names_parse seeds, per corpus.
+/// File name prefixes of the files under `corpora/names`, per corpus.
 fn name_prefixes(corpus: &str) -> &'static [&'static str] {
     match corpus {
         "names/resource_class" => &["rc-", "custom-rc-"],

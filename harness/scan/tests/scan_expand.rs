@@ -312,3 +312,50 @@ fn spell_writes_a_real_uuid_in_each_spelling() {
         Some("{0e5b9a8c-2f4e-4c1a-9d7b-3a6f1e2d4c5b}")
     );
 }
+
+/// The UUID corpora are exactly the checked-in files under
+/// `harness/scan/corpora/uuid` (a canonical UUID there is no hostile input
+/// and is left out), not the fuzz target's `corpus/uuid_parse`, which
+/// libFuzzer grows with every local run.
+#[test]
+fn uuid_corpora_are_the_scanners_own_checked_in_files() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("corpora")
+        .join("uuid");
+    let mut on_disk = BTreeMap::new();
+    for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let path = entry.unwrap_or_else(|e| panic!("{e}")).path();
+        let name = path.file_name().and_then(|n| n.to_str()).map(str::to_owned);
+        if let (true, Some(name)) = (path.is_file(), name) {
+            let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{e}"));
+            on_disk.insert(name, bytes);
+        }
+    }
+    let mut embedded = BTreeMap::new();
+    for name in ["uuid/malformed", "uuid/spellings"] {
+        for input in corpus::corpus(name)
+            .unwrap_or_else(|| panic!("{name}"))
+            .inputs
+        {
+            assert_eq!(
+                on_disk.get(&input.class),
+                Some(&input.bytes),
+                "{name} input {} is not the file of that name under {}",
+                input.class,
+                dir.display()
+            );
+            embedded.insert(input.class, input.bytes);
+        }
+    }
+    for (name, bytes) in &on_disk {
+        let canonical = std::str::from_utf8(bytes)
+            .ok()
+            .and_then(ids::classify)
+            .is_some_and(|(_, s)| s == ids::Spelling::Canonical);
+        assert!(
+            canonical || embedded.contains_key(name),
+            "{} holds {name}, which no UUID corpus embeds",
+            dir.display()
+        );
+    }
+}
