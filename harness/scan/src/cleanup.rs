@@ -460,5 +460,6 @@ where
     (finished, report)
 }
 
+pub mod command;
 #[cfg(test)]
 mod tests;

@@ -177,6 +177,35 @@ pub enum ClientError {
         /// URL (credentials removed).
         url: String,
     },
+    /// The run's request bound (`--max-requests`) was reached before the
+    /// request was sent.
+    #[error("{method} {url}: not sent: the run's --max-requests {max} is reached")]
+    Budget {
+        /// Method.
+        method: String,
+        /// URL (credentials removed).
+        url: String,
+        /// The bound.
+        max: u64,
+    },
+}
+
+/// A bound on the requests a clone and its own clones send together (a
+/// run's `--max-requests`), and whether any request was refused by it or
+/// by the clone's deadline.
+#[derive(Debug, Default)]
+struct Bounds {
+    max_requests: Option<u64>,
+    sent: std::sync::atomic::AtomicU64,
+    refused: std::sync::Mutex<Option<&'static str>>,
+}
+
+impl Bounds {
+    fn refuse(&self, why: &'static str) {
+        if let Ok(mut r) = self.refused.lock() {
+            r.get_or_insert(why);
+        }
+    }
 }
 
 /// Whether the target still answers, shared by every clone of a client.
@@ -258,6 +287,8 @@ pub struct Client {
     health: Arc<TargetHealth>,
     /// Of this clone only: no request outlives it.
     deadline: Option<Instant>,
+    /// Of this clone (and the clones made from it) only.
+    bounds: Arc<Bounds>,
 }
 
 impl Client {
@@ -315,6 +346,7 @@ impl Client {
             rate,
             health: Arc::default(),
             deadline: None,
+            bounds: Arc::default(),
         })
     }
 
@@ -324,8 +356,31 @@ impl Client {
     pub fn with_deadline(&self, deadline: Instant) -> Client {
         Client {
             deadline: Some(deadline),
+            bounds: Arc::new(Bounds {
+                max_requests: self.bounds.max_requests,
+                ..Bounds::default()
+            }),
             ..self.clone()
         }
+    }
+
+    /// A clone that sends `max` requests at most, together with the clones
+    /// made from it (a run's `--max-requests`); later ones are not sent.
+    /// Other clones (the cleanup's) keep their own count.
+    pub fn with_max_requests(&self, max: u64) -> Client {
+        Client {
+            bounds: Arc::new(Bounds {
+                max_requests: Some(max),
+                ..Bounds::default()
+            }),
+            ..self.clone()
+        }
+    }
+
+    /// Which bound refused a request of this clone, if one did:
+    /// `"--max-requests"` or `"--max-time"`.
+    pub fn bound_reached(&self) -> Option<&'static str> {
+        self.bounds.refused.lock().ok().and_then(|r| *r)
     }
 
     /// Whether the target still answers (shared by all clones).
@@ -451,10 +506,28 @@ impl Client {
             if let Some(rate) = &self.rate {
                 rate.acquire().await;
             }
-            let limit = self.time_left().ok_or_else(|| ClientError::Deadline {
-                method: method_name.to_owned(),
-                url: shown_url.to_owned(),
-            })?;
+            let Some(limit) = self.time_left() else {
+                self.bounds.refuse("--max-time");
+                return Err(ClientError::Deadline {
+                    method: method_name.to_owned(),
+                    url: shown_url.to_owned(),
+                });
+            };
+            // A retry after a connection error is the same request.
+            if let (Some(max), 1) = (self.bounds.max_requests, attempt) {
+                let sent = self
+                    .bounds
+                    .sent
+                    .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                if sent >= max {
+                    self.bounds.refuse("--max-requests");
+                    return Err(ClientError::Budget {
+                        method: method_name.to_owned(),
+                        url: shown_url.to_owned(),
+                        max,
+                    });
+                }
+            }
             let mut builder = self
                 .http
                 .request(method.clone(), url.clone())
@@ -477,6 +550,7 @@ impl Client {
             };
             return match sent {
                 Err(ClientError::Timeout { .. }) if limit < self.config.total_timeout => {
+                    self.bounds.refuse("--max-time");
                     Err(ClientError::Deadline {
                         method: method_name.to_owned(),
                         url: shown_url.to_owned(),

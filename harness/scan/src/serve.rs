@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use placement_refserver::{AuthMode, Rbac, ServerConfig};
 
-use crate::cli::{EXIT_OK, EXIT_USAGE};
+use crate::exit::{EXIT_OK, EXIT_USAGE};
 
 /// `--auth` of `serve`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -35,9 +35,9 @@ fn harness(args: &[&str]) -> (u8, String, String) {
 fn fuzz_option_errors_are_usage_errors() {
     // Without --target, fuzz runs against the embedded server
     // (tests/fuzz_differential.rs).
-    let (code, _, err) = harness(&["fuzz", "--target", "http://127.0.0.1:9", "--time", "2d"]);
+    let (code, _, err) = harness(&["fuzz", "--target", "http://127.0.0.1:9", "--max-time", "2d"]);
     assert_eq!(code, 2);
-    assert!(err.contains("--time"), "{err}");
+    assert!(err.contains("--max-time"), "{err}");
 }
 
 #[test]

@@ -252,3 +252,33 @@ async fn redirects_are_followed_when_asked_and_unknown_personas_fail_the_test() 
         "{stdout}"
     );
 }
+
+/// `--max-requests` bounds `run` as it bounds `scan` and `fuzz`: the tests
+/// past the bound are not sent and fail saying why, the cleanup still
+/// runs, and the run exits 2 naming the bound.
+#[test]
+fn max_requests_stops_a_run_and_names_the_bound() {
+    let suite = suite_file(
+        "bounded.yaml",
+        "tests:\n\
+         - name: root 1\n  GET: /\n  status: 200\n\
+         - name: root 2\n  GET: /\n  status: 200\n\
+         - name: root 3\n  GET: /\n  status: 200\n\
+         - name: root 4\n  GET: /\n  status: 200\n",
+    );
+    let path = suite.display().to_string();
+    let out = harness(&["run", "--max-requests", "3", &path]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(2), "{stdout}\n{stderr}");
+    // The target check before the run is not one of the run's requests.
+    assert!(stdout.contains("root 3 ... ok"), "{stdout}");
+    assert!(stdout.contains("root 4 ... FAIL"), "{stdout}");
+    assert!(stdout.contains("--max-requests 3 is reached"), "{stdout}");
+    assert!(stdout.contains("3 passed, 1 failed"), "{stdout}");
+    assert!(
+        stderr.contains("stopped early: --max-requests was reached before the last test"),
+        "{stderr}"
+    );
+    let out = harness(&["run", "--max-requests", "100", &path]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}

@@ -246,6 +246,46 @@ pub fn render(kind: ReportKind, report: &Report) -> Result<String, ReportError> 
     }
 }
 
+/// Renders `report` once for each `--report KIND:PATH` and writes it;
+/// the error names the path it could not write and why.
+pub fn write_all(
+    reports: &[(ReportKind, std::path::PathBuf)],
+    report: &Report,
+) -> Result<(), (String, String)> {
+    for (kind, path) in reports {
+        let failed = |e: &dyn std::fmt::Display| (path.display().to_string(), e.to_string());
+        let text = render(*kind, report).map_err(|e| failed(&e))?;
+        std::fs::write(path, text).map_err(|e| failed(&e))?;
+    }
+    Ok(())
+}
+
+/// `time` as RFC 3339 UTC, to the second (a report's `started_at`).
+pub fn rfc3339(time: std::time::SystemTime) -> String {
+    let secs = time
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let days = i64::try_from(secs / 86_400).unwrap_or(0);
+    let rem = secs % 86_400;
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}
+
 /// The process exit code for `--fail-on`: 0 when no finding is at or above
 /// `fail_on`, 1 otherwise.
 pub fn exit_code(findings: &[Finding], fail_on: Severity) -> u8 {
@@ -396,6 +436,16 @@ pub(crate) mod fixture {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn rfc3339_dates() {
+        use std::time::{Duration, UNIX_EPOCH};
+        assert_eq!(super::rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            super::rfc3339(UNIX_EPOCH + Duration::from_secs(1_795_268_707)),
+            "2026-11-21T13:45:07Z"
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -7,6 +7,7 @@
 //! `each`, `expect`, ...) carry the security scan.
 
 pub mod check;
+pub mod command;
 pub mod expand;
 pub mod fixture;
 pub mod generate;
