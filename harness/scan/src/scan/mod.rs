@@ -9,6 +9,7 @@
 //! them and knows nothing of what they do.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -366,23 +367,101 @@ pub async fn run_scan<S: Sender, F: Fixtures>(
     stop: &AtomicBool,
     progress: &Progress,
 ) -> ScanOutcome {
-    let mut ctx = context::oracle_context(&config.personas);
-    ctx.tokens_name_users = config.auth == crate::target::AuthMode::Noauth2;
-    let started = Instant::now();
-    let mut out = ScanOutcome::default();
+    let mut scan = Scanner::new(sender, config, stop, progress);
+    for planned in suites {
+        if scan.suite(planned, fixtures).await.is_break() {
+            break;
+        }
+    }
+    scan.compare();
+    if let Err(e) = fixtures.cleanup().await {
+        scan.out.cleanup_errors.push(format!("cleanup: {e}"));
+    }
+    progress.finish();
+    scan.out.findings = scan.findings.into_vec();
+    scan.out
+}
+
+/// One scan in progress: what it sends through, its bounds, and what it
+/// has found and kept so far.
+struct Scanner<'a, S> {
+    sender: &'a S,
+    config: &'a ScanConfig,
+    stop: &'a AtomicBool,
+    progress: &'a Progress,
+    ctx: oracle::Context,
+    started: Instant,
+    /// The target's path prefix (`/placement`), or empty.
+    prefix: String,
+    out: ScanOutcome,
+    findings: FindingSet,
     // What the comparison oracles weigh at the end: the probes they pair, and
     // the first plain request per (persona, method, route, group) as its
     // baseline, status only, so that memory grows with probes, not bodies.
-    let mut exchanges: Vec<Exchange> = Vec::new();
-    let mut baselines: BTreeSet<BaselineKey> = BTreeSet::new();
-    let mut selections: BTreeMap<(String, String), OracleSelection> = BTreeMap::new();
-    let mut findings = FindingSet::default();
-    let prefix = url::Url::parse(&config.base_url)
-        .map(|u| u.path().trim_end_matches('/').to_owned())
-        .unwrap_or_default();
-    'suites: for planned in suites {
+    exchanges: Vec<Exchange>,
+    baselines: BTreeSet<BaselineKey>,
+    /// Each step's oracle selection, for the comparison findings.
+    selections: BTreeMap<(String, String), OracleSelection>,
+}
+
+/// One suite in progress: its variables, redactor and the responses its
+/// steps' templates can name.
+struct SuiteRun<'p> {
+    planned: &'p PlannedSuite,
+    label: String,
+    run: RunConfig,
+    redactor: Redactor,
+    scheme: String,
+    netloc: String,
+    history: Vec<(String, Recorded)>,
+    prior: Option<Recorded>,
+}
+
+/// What one step's answered requests leave behind.
+#[derive(Default)]
+struct StepResult {
+    answers: usize,
+    last: Option<Recorded>,
+    snap: Vec<(String, Exchange)>,
+}
+
+impl<'a, S: Sender> Scanner<'a, S> {
+    fn new(
+        sender: &'a S,
+        config: &'a ScanConfig,
+        stop: &'a AtomicBool,
+        progress: &'a Progress,
+    ) -> Self {
+        let mut ctx = context::oracle_context(&config.personas);
+        ctx.tokens_name_users = config.auth == crate::target::AuthMode::Noauth2;
+        let prefix = url::Url::parse(&config.base_url)
+            .map(|u| u.path().trim_end_matches('/').to_owned())
+            .unwrap_or_default();
+        Scanner {
+            sender,
+            config,
+            stop,
+            progress,
+            ctx,
+            started: Instant::now(),
+            prefix,
+            out: ScanOutcome::default(),
+            findings: FindingSet::default(),
+            exchanges: Vec::new(),
+            baselines: BTreeSet::new(),
+            selections: BTreeMap::new(),
+        }
+    }
+
+    /// Sets up `planned`'s fixtures and scans its steps in order; breaks
+    /// when the scan must stop.
+    async fn suite<F: Fixtures>(
+        &mut self,
+        planned: &PlannedSuite,
+        fixtures: &F,
+    ) -> ControlFlow<()> {
         let label = planned.suite.file.display().to_string();
-        out.reach.push(SuiteReach {
+        self.out.reach.push(SuiteReach {
             suite: label.clone(),
             steps: planned.steps.len(),
             xfail: planned.steps.iter().filter(|s| s.test.xfail).count(),
@@ -391,333 +470,402 @@ pub async fn run_scan<S: Sender, F: Fixtures>(
         let setup = match fixtures.setup(&planned.suite).await {
             Ok(s) => s,
             Err(e) => {
-                out.step_errors.push(StepError {
-                    place: label.clone(),
+                self.out.step_errors.push(StepError {
+                    place: label,
                     step: "(fixtures)".to_owned(),
                     message: e,
                 });
-                continue;
+                return ControlFlow::Continue(());
             }
         };
-        ctx.ownership.extend(setup.ownership.clone());
+        self.ctx.ownership.extend(setup.ownership.clone());
         let mut environ = suite_environ(std::env::vars());
         environ.extend(setup.environ);
-        let mut redactor = Redactor::new(&environ, &config.base_url);
-        for lit in &config.run_literals {
+        let mut redactor = Redactor::new(&environ, &self.config.base_url);
+        for lit in &self.config.run_literals {
             redactor = redactor.with_literal(lit, "[run_id]");
         }
-        let mut run = RunConfig::new(config.base_url.clone());
+        let mut run = RunConfig::new(self.config.base_url.clone());
         run.environ = environ;
-        run.max_poll = config.max_poll;
-        let (scheme, netloc) = split_base(&config.base_url);
-        let mut history: Vec<(String, Recorded)> = Vec::new();
-        let mut prior: Option<Recorded> = None;
+        run.max_poll = self.config.max_poll;
+        let (scheme, netloc) = split_base(&self.config.base_url);
+        let mut suite = SuiteRun {
+            planned,
+            label,
+            run,
+            redactor,
+            scheme,
+            netloc,
+            history: Vec::new(),
+            prior: None,
+        };
         for step in &planned.steps {
-            if let Some(reason) = &step.test.skip {
-                if let Some(r) = out.reach.last_mut() {
-                    r.skipped.push((
-                        format!("{label}:{}", step.test.line),
-                        step.test.name.clone(),
-                        reason.clone(),
-                    ));
-                }
-                continue;
+            self.step(&mut suite, step).await?;
+        }
+        ControlFlow::Continue(())
+    }
+
+    /// Sends every expansion of `step`, judges the answers and takes its
+    /// snapshot; breaks when the scan must stop.
+    async fn step(&mut self, suite: &mut SuiteRun<'_>, step: &ExpandedStep) -> ControlFlow<()> {
+        let place = format!("{}:{}", suite.label, step.test.line);
+        if let Some(reason) = &step.test.skip {
+            if let Some(r) = self.out.reach.last_mut() {
+                r.skipped
+                    .push((place, step.test.name.clone(), reason.clone()));
             }
-            let mut answers = 0usize;
-            let place = format!("{label}:{}", step.test.line);
-            let tctx = TemplateContext {
-                environ: &run.environ,
-                prior: prior.as_ref(),
-                history: &history,
-                current_url: None,
-                scheme: &scheme,
-                netloc: &netloc,
-            };
-            // Every expansion is built first: they all see the same prior
-            // response, so the order they are sent in does not matter.
-            let mut prepared = Vec::with_capacity(step.expansions.len());
-            for expansion in &step.expansions {
-                let (test, input) = concrete_test(&step.test, expansion, &run.environ);
-                match build_request(&test, &run, &tctx) {
-                    Ok((request, url)) => prepared.push(Prepared {
-                        name: &expansion.name,
-                        persona: expansion
-                            .persona
-                            .as_ref()
-                            .and_then(|n| config.personas.iter().find(|p| &p.name == n)),
-                        test,
-                        input,
-                        request,
-                        url,
-                    }),
-                    Err(f) => out.step_errors.push(StepError {
-                        place: place.clone(),
-                        step: expansion.name.clone(),
-                        message: f.to_string(),
-                    }),
-                }
+            return ControlFlow::Continue(());
+        }
+        let tctx = TemplateContext {
+            environ: &suite.run.environ,
+            prior: suite.prior.as_ref(),
+            history: &suite.history,
+            current_url: None,
+            scheme: &suite.scheme,
+            netloc: &suite.netloc,
+        };
+        let prepared = self.prepare(step, &suite.run, &tctx, &place);
+        // Reads go out `concurrency` at a time; writes one by one, so
+        // that a step whose requests change state runs in a fixed order.
+        let batch_size = if matches!(step.test.method.as_str(), "GET" | "HEAD") {
+            self.config.concurrency.max(1)
+        } else {
+            1
+        };
+        let mut result = StepResult::default();
+        let mut rest: &[Prepared<'_>] = &prepared;
+        while !rest.is_empty() {
+            let left = self.bound_reached()?;
+            let n = batch_size
+                .min(rest.len())
+                .min(usize::try_from(left).unwrap_or(usize::MAX));
+            let (batch, tail) = rest.split_at(n);
+            rest = tail;
+            self.batch(suite, step, &place, &tctx, batch, &mut result)
+                .await;
+        }
+        if result.answers == step.expansions.len()
+            && let Some(r) = self.out.reach.last_mut()
+        {
+            r.answered += 1;
+        }
+        if let Some(rec) = result.last {
+            suite.history.push((step.test.name.clone(), rec.clone()));
+            suite.prior = Some(rec);
+        }
+        if step.test.security.snapshot.is_some() {
+            self.snapshot(suite, step, &result.snap);
+        }
+        ControlFlow::Continue(())
+    }
+
+    /// Builds every expansion of `step` first: they all see the same prior
+    /// response, so the order they are sent in does not matter.
+    fn prepare<'s>(
+        &mut self,
+        step: &'s ExpandedStep,
+        run: &RunConfig,
+        tctx: &TemplateContext<'_>,
+        place: &str,
+    ) -> Vec<Prepared<'s>>
+    where
+        'a: 's,
+    {
+        let mut prepared = Vec::with_capacity(step.expansions.len());
+        for expansion in &step.expansions {
+            let (test, input) = concrete_test(&step.test, expansion, &run.environ);
+            match build_request(&test, run, tctx) {
+                Ok((request, url)) => prepared.push(Prepared {
+                    name: &expansion.name,
+                    persona: expansion
+                        .persona
+                        .as_ref()
+                        .and_then(|n| self.config.personas.iter().find(|p| &p.name == n)),
+                    test,
+                    input,
+                    request,
+                    url,
+                }),
+                Err(f) => self.out.step_errors.push(StepError {
+                    place: place.to_owned(),
+                    step: expansion.name.clone(),
+                    message: f.to_string(),
+                }),
             }
-            // Reads go out `concurrency` at a time; writes one by one, so
-            // that a step whose requests change state runs in a fixed order.
-            let batch_size = if matches!(step.test.method.as_str(), "GET" | "HEAD") {
-                config.concurrency.max(1)
+        }
+        prepared
+    }
+
+    /// Checked before each batch: Ctrl-C, the request and time bounds and
+    /// a lost target stop the scan (saying why); otherwise the requests
+    /// left under the bound.
+    fn bound_reached(&mut self) -> ControlFlow<(), u64> {
+        let config = self.config;
+        let out = &mut self.out;
+        if self.stop.load(Ordering::SeqCst) {
+            out.interrupted = true;
+            out.stopped = Some("interrupted (Ctrl-C)".to_owned());
+            return ControlFlow::Break(());
+        }
+        let left = config.max_requests.saturating_sub(out.requests);
+        if left == 0 {
+            out.stopped = Some(format!("request bound {} reached", config.max_requests));
+            return ControlFlow::Break(());
+        }
+        if self.started.elapsed() >= config.max_duration {
+            out.stopped = Some(format!(
+                "time bound {}s reached",
+                config.max_duration.as_secs()
+            ));
+            return ControlFlow::Break(());
+        }
+        if let Some(why) = config.health.lost() {
+            out.stopped = Some(why.to_owned());
+            out.target_lost = true;
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(left)
+    }
+
+    /// The oracle-facing request of `p`, unredacted.
+    fn request_of(&self, suite: &SuiteRun<'_>, p: &Prepared<'_>) -> exchange::Request {
+        exchange_request(
+            &p.request,
+            &p.test,
+            p.input.as_ref(),
+            &self.prefix,
+            &suite.planned.stem,
+            &suite.label,
+            p.name,
+        )
+    }
+
+    /// Sends one batch of a step's requests together and judges each
+    /// answer.
+    async fn batch(
+        &mut self,
+        suite: &SuiteRun<'_>,
+        step: &ExpandedStep,
+        place: &str,
+        tctx: &TemplateContext<'_>,
+        batch: &[Prepared<'_>],
+        result: &mut StepResult,
+    ) {
+        let sender = self.sender;
+        let config = self.config;
+        let send_place = SendPlace {
+            prefix: &self.prefix,
+            stem: &suite.planned.stem,
+            label: &suite.label,
+        };
+        // Creates and deletes by name are read before they are sent,
+        // so that a 5xx answer can be judged (state_after_error).
+        let mut befores: Vec<Option<Vec<state_after_error::Reading>>> = Vec::new();
+        for p in batch {
+            let write = self.request_of(suite, p);
+            let wanted = step.oracles.enabled(CheckId::StateAfterError)
+                && !matches!(write.method.as_str(), "GET" | "HEAD")
+                && sender.skip_reason(&write).is_none();
+            let before = if wanted {
+                let budget = config.max_requests.saturating_sub(self.out.requests + 1);
+                read_back::read_before(sender, &write, p.persona, &self.prefix, budget).await
             } else {
-                1
+                None
             };
-            let mut snap: Vec<(String, Exchange)> = Vec::new();
-            let mut last: Option<Recorded> = None;
-            let mut rest: &[Prepared<'_>] = &prepared;
-            while !rest.is_empty() {
-                if stop.load(Ordering::SeqCst) {
-                    out.interrupted = true;
-                    out.stopped = Some("interrupted (Ctrl-C)".to_owned());
-                    break 'suites;
-                }
-                let left = config.max_requests.saturating_sub(out.requests);
-                if left == 0 {
-                    out.stopped = Some(format!("request bound {} reached", config.max_requests));
-                    break 'suites;
-                }
-                if started.elapsed() >= config.max_duration {
-                    out.stopped = Some(format!(
-                        "time bound {}s reached",
-                        config.max_duration.as_secs()
-                    ));
-                    break 'suites;
-                }
-                if let Some(why) = config.health.lost() {
-                    out.stopped = Some(why.to_owned());
-                    out.target_lost = true;
-                    break 'suites;
-                }
-                let n = batch_size
-                    .min(rest.len())
-                    .min(usize::try_from(left).unwrap_or(usize::MAX));
-                let (batch, tail) = rest.split_at(n);
-                rest = tail;
-                let send_place = SendPlace {
-                    prefix: &prefix,
-                    stem: &planned.stem,
-                    label: &label,
-                };
-                // Creates and deletes by name are read before they are sent,
-                // so that a 5xx answer can be judged (state_after_error).
-                let mut befores: Vec<Option<Vec<state_after_error::Reading>>> = Vec::new();
-                for p in batch {
-                    let write = exchange_request(
-                        &p.request,
-                        &p.test,
-                        p.input.as_ref(),
-                        &prefix,
-                        &planned.stem,
-                        &label,
-                        p.name,
-                    );
-                    let wanted = step.oracles.enabled(CheckId::StateAfterError)
-                        && !matches!(write.method.as_str(), "GET" | "HEAD")
-                        && sender.skip_reason(&write).is_none();
-                    let before = if wanted {
-                        let budget = config.max_requests.saturating_sub(out.requests + 1);
-                        read_back::read_before(sender, &write, p.persona, &prefix, budget).await
-                    } else {
-                        None
-                    };
-                    befores.push(before.map(|(readings, reads)| {
-                        out.requests += reads;
-                        readings
-                    }));
-                }
-                let sends = batch
-                    .iter()
-                    .map(|p| send_prepared(sender, p, &tctx, &send_place, config.max_poll));
-                let results = join::join_all(sends.collect()).await;
-                for ((p, sent), before) in batch.iter().zip(results).zip(befores) {
-                    progress.inc(p.name);
-                    out.requests += sent.requests;
-                    selections.insert((label.clone(), p.name.to_owned()), step.oracles.clone());
-                    for ex in &sent.earlier {
-                        count_judged(&mut out.judged, ex, &ctx, &step.oracles);
-                        // A hop or a failed poll attempt is still a response.
-                        findings.extend(
-                            oracle::check_one(ex, &ctx)
-                                .into_iter()
-                                .filter(|f| step.oracles.enabled(f.check)),
-                        );
-                    }
-                    if let Some(reason) = sent.skipped {
-                        out.skipped.push(StepError {
-                            place: place.clone(),
-                            step: p.name.to_owned(),
-                            message: reason,
-                        });
-                        continue;
-                    }
-                    let Some((exchange, failures)) = sent.last else {
-                        // Requests cut by the time bound are the bound's
-                        // doing (the scan stops next), not the step's.
-                        if started.elapsed() >= config.max_duration {
-                            continue;
-                        }
-                        out.step_errors.push(StepError {
-                            place: place.clone(),
-                            step: p.name.to_owned(),
-                            message: sent.error.unwrap_or_default(),
-                        });
-                        continue;
-                    };
-                    answers += 1;
-                    count_judged(&mut out.judged, &exchange, &ctx, &step.oracles);
-                    if !p.test.xfail && step.oracles.enabled(CheckId::Expectation) {
-                        out.judged.add(CheckId::Expectation);
-                    }
-                    if !failures.is_empty()
-                        && !p.test.xfail
-                        && step.oracles.enabled(CheckId::Expectation)
-                    {
-                        findings.push(expectation_finding(&step.test, &exchange, &failures));
-                    }
-                    let mut judged: Vec<Finding> = oracle::check_one(&exchange, &ctx)
-                        .into_iter()
-                        .filter(|f| step.oracles.enabled(f.check))
-                        .collect();
-                    if step.oracles.enabled(CheckId::StateAfterError)
-                        && state_after_error::applies(&exchange)
-                    {
-                        // Rebuilt unredacted (a step written with its own
-                        // token reads back with it), at the URL the final
-                        // answer came from.
-                        let mut write = exchange_request(
-                            &p.request,
-                            &p.test,
-                            p.input.as_ref(),
-                            &prefix,
-                            &planned.stem,
-                            &label,
-                            p.name,
-                        );
-                        write.method = exchange.request().method.clone();
-                        write.url = exchange.request().url.clone();
-                        let (readings, reads) = read_back::read_back(
-                            sender,
-                            &write,
-                            p.persona,
-                            &prefix,
-                            config.max_requests.saturating_sub(out.requests),
-                        )
-                        .await;
-                        out.requests += reads;
-                        out.judged.add(CheckId::StateAfterError);
-                        judged = state_after_error::fold(
-                            &exchange,
-                            before.as_deref(),
-                            &readings,
-                            judged,
-                        );
-                    }
-                    findings.extend(judged);
-                    last = Some(Recorded {
-                        url: p.url.clone(),
-                        headers: exchange
-                            .response()
-                            .headers
-                            .iter()
-                            .map(|h| (h.name.clone(), h.value.clone()))
-                            .collect(),
-                        json: serde_json::from_slice(&exchange.response().body).ok(),
-                    });
-                    if step.test.security.snapshot.is_some() {
-                        snap.push((p.name.to_owned(), exchange.clone()));
-                    }
-                    keep_for_comparison(&mut exchanges, &mut baselines, exchange);
-                }
-            }
-            if answers == step.expansions.len()
-                && let Some(r) = out.reach.last_mut()
-            {
-                r.answered += 1;
-            }
-            if let Some(rec) = last {
-                history.push((step.test.name.clone(), rec.clone()));
-                prior = Some(rec);
-            }
-            if let Some(kind) = &step.test.security.snapshot {
-                if snap.len() == step.expansions.len() {
-                    let name = match kind {
-                        crate::suite::model::Snapshot::Default => step.test.name.clone(),
-                        crate::suite::model::Snapshot::Named(n) => n.clone(),
-                    };
-                    let dir = config.snapshot_dir.clone().unwrap_or_else(|| {
-                        planned
-                            .suite
-                            .file
-                            .parent()
-                            .unwrap_or(Path::new("."))
-                            .join("snapshots")
-                    });
-                    let path = snapshot::snapshot_path(&dir, &config.profile, &planned.stem, &name);
-                    let refs: Vec<(&str, &Exchange)> =
-                        snap.iter().map(|(n, e)| (n.as_str(), e)).collect();
-                    let content = snapshot::render(&refs, &redactor);
-                    let source = planned
-                        .suite
-                        .file
-                        .file_name()
-                        .map(|s| s.to_string_lossy().into_owned())
-                        .unwrap_or_default();
-                    let expression = format!(
-                        "{}__{}",
-                        snapshot::slug(&planned.stem),
-                        snapshot::slug(&name)
-                    );
-                    match snapshot::apply(&path, &source, &expression, &content, config.snapshots) {
-                        Ok(Some(o)) => out.snapshots.push(o),
-                        Ok(None) => {}
-                        Err(e) => out.snapshot_errors.push(e.to_string()),
-                    }
-                } else if config.snapshots != SnapshotMode::Off {
-                    out.snapshot_errors.push(format!(
-                        "{label}:{}: snapshot of {:?} not taken: {} of its {} requests got no \
-                         response",
-                        step.test.line,
-                        step.test.name,
-                        step.expansions.len() - snap.len(),
-                        step.expansions.len()
-                    ));
-                }
-            }
+            befores.push(before.map(|(readings, reads)| {
+                self.out.requests += reads;
+                readings
+            }));
         }
-    }
-    for (check, probes) in oracle::compared(&exchanges, &ctx) {
-        let n = probes
+        let sends = batch
             .iter()
-            .filter(|ex| {
-                let r = ex.request();
-                let key = (
-                    r.suite.clone().unwrap_or_default(),
-                    r.step.clone().unwrap_or_default(),
-                );
-                selections.get(&key).is_none_or(|sel| sel.enabled(check))
-            })
-            .count();
-        out.judged
-            .add_n(check, u64::try_from(n).unwrap_or(u64::MAX));
-    }
-    for f in oracle::check_comparisons(&exchanges, &ctx) {
-        let key = (
-            f.suite.clone().unwrap_or_default(),
-            f.step.clone().unwrap_or_default(),
-        );
-        let enabled = selections.get(&key).is_none_or(|sel| sel.enabled(f.check));
-        if enabled {
-            findings.push(f);
+            .map(|p| send_prepared(sender, p, tctx, &send_place, config.max_poll));
+        let results = join::join_all(sends.collect()).await;
+        for ((p, sent), before) in batch.iter().zip(results).zip(befores) {
+            self.judge(suite, step, place, p, sent, before, result)
+                .await;
         }
     }
-    if let Err(e) = fixtures.cleanup().await {
-        out.cleanup_errors.push(format!("cleanup: {e}"));
+
+    /// Judges what sending `p` gave: every response by the oracles, the
+    /// last one by the step's expectations, a 5xx write by what a read-back
+    /// finds; keeps what snapshots and comparisons need.
+    #[allow(clippy::too_many_arguments)]
+    async fn judge(
+        &mut self,
+        suite: &SuiteRun<'_>,
+        step: &ExpandedStep,
+        place: &str,
+        p: &Prepared<'_>,
+        sent: Sent,
+        before: Option<Vec<state_after_error::Reading>>,
+        result: &mut StepResult,
+    ) {
+        self.progress.inc(p.name);
+        self.out.requests += sent.requests;
+        self.selections.insert(
+            (suite.label.clone(), p.name.to_owned()),
+            step.oracles.clone(),
+        );
+        for ex in &sent.earlier {
+            count_judged(&mut self.out.judged, ex, &self.ctx, &step.oracles);
+            // A hop or a failed poll attempt is still a response.
+            self.findings.extend(
+                oracle::check_one(ex, &self.ctx)
+                    .into_iter()
+                    .filter(|f| step.oracles.enabled(f.check)),
+            );
+        }
+        if let Some(reason) = sent.skipped {
+            self.out.skipped.push(StepError {
+                place: place.to_owned(),
+                step: p.name.to_owned(),
+                message: reason,
+            });
+            return;
+        }
+        let Some((exchange, failures)) = sent.last else {
+            // Requests cut by the time bound are the bound's doing (the
+            // scan stops next), not the step's.
+            if self.started.elapsed() >= self.config.max_duration {
+                return;
+            }
+            self.out.step_errors.push(StepError {
+                place: place.to_owned(),
+                step: p.name.to_owned(),
+                message: sent.error.unwrap_or_default(),
+            });
+            return;
+        };
+        result.answers += 1;
+        count_judged(&mut self.out.judged, &exchange, &self.ctx, &step.oracles);
+        let expected = !p.test.xfail && step.oracles.enabled(CheckId::Expectation);
+        if expected {
+            self.out.judged.add(CheckId::Expectation);
+        }
+        if expected && !failures.is_empty() {
+            self.findings
+                .push(expectation_finding(&step.test, &exchange, &failures));
+        }
+        let mut judged: Vec<Finding> = oracle::check_one(&exchange, &self.ctx)
+            .into_iter()
+            .filter(|f| step.oracles.enabled(f.check))
+            .collect();
+        if step.oracles.enabled(CheckId::StateAfterError) && state_after_error::applies(&exchange) {
+            // Rebuilt unredacted (a step written with its own token reads
+            // back with it), at the URL the final answer came from.
+            let mut write = self.request_of(suite, p);
+            write.method = exchange.request().method.clone();
+            write.url = exchange.request().url.clone();
+            let (readings, reads) = read_back::read_back(
+                self.sender,
+                &write,
+                p.persona,
+                &self.prefix,
+                self.config.max_requests.saturating_sub(self.out.requests),
+            )
+            .await;
+            self.out.requests += reads;
+            self.out.judged.add(CheckId::StateAfterError);
+            judged = state_after_error::fold(&exchange, before.as_deref(), &readings, judged);
+        }
+        self.findings.extend(judged);
+        result.last = Some(Recorded {
+            url: p.url.clone(),
+            headers: exchange
+                .response()
+                .headers
+                .iter()
+                .map(|h| (h.name.clone(), h.value.clone()))
+                .collect(),
+            json: serde_json::from_slice(&exchange.response().body).ok(),
+        });
+        if step.test.security.snapshot.is_some() {
+            result.snap.push((p.name.to_owned(), exchange.clone()));
+        }
+        keep_for_comparison(&mut self.exchanges, &mut self.baselines, exchange);
     }
-    progress.finish();
-    out.findings = findings.into_vec();
-    out
+
+    /// Compares or writes the snapshot of a `snapshot:` step, taken only
+    /// when every one of its requests was answered.
+    fn snapshot(&mut self, suite: &SuiteRun<'_>, step: &ExpandedStep, snap: &[(String, Exchange)]) {
+        let Some(kind) = &step.test.security.snapshot else {
+            return;
+        };
+        let config = self.config;
+        let planned = suite.planned;
+        if snap.len() != step.expansions.len() {
+            if config.snapshots != SnapshotMode::Off {
+                self.out.snapshot_errors.push(format!(
+                    "{}:{}: snapshot of {:?} not taken: {} of its {} requests got no response",
+                    suite.label,
+                    step.test.line,
+                    step.test.name,
+                    step.expansions.len() - snap.len(),
+                    step.expansions.len()
+                ));
+            }
+            return;
+        }
+        let name = match kind {
+            crate::suite::model::Snapshot::Default => step.test.name.clone(),
+            crate::suite::model::Snapshot::Named(n) => n.clone(),
+        };
+        let dir = config.snapshot_dir.clone().unwrap_or_else(|| {
+            planned
+                .suite
+                .file
+                .parent()
+                .unwrap_or(Path::new("."))
+                .join("snapshots")
+        });
+        let path = snapshot::snapshot_path(&dir, &config.profile, &planned.stem, &name);
+        let refs: Vec<(&str, &Exchange)> = snap.iter().map(|(n, e)| (n.as_str(), e)).collect();
+        let content = snapshot::render(&refs, &suite.redactor);
+        let source = planned
+            .suite
+            .file
+            .file_name()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let expression = format!(
+            "{}__{}",
+            snapshot::slug(&planned.stem),
+            snapshot::slug(&name)
+        );
+        match snapshot::apply(&path, &source, &expression, &content, config.snapshots) {
+            Ok(Some(o)) => self.out.snapshots.push(o),
+            Ok(None) => {}
+            Err(e) => self.out.snapshot_errors.push(e.to_string()),
+        }
+    }
+
+    /// The comparison oracles over the whole scan: what they judged, and
+    /// their findings for the steps that leave them on.
+    fn compare(&mut self) {
+        let selections = &self.selections;
+        let enabled = |suite: &Option<String>, step: &Option<String>, check| {
+            let key = (
+                suite.clone().unwrap_or_default(),
+                step.clone().unwrap_or_default(),
+            );
+            selections.get(&key).is_none_or(|sel| sel.enabled(check))
+        };
+        for (check, probes) in oracle::compared(&self.exchanges, &self.ctx) {
+            let n = probes
+                .iter()
+                .filter(|ex| enabled(&ex.request().suite, &ex.request().step, check))
+                .count();
+            self.out
+                .judged
+                .add_n(check, u64::try_from(n).unwrap_or(u64::MAX));
+        }
+        for f in oracle::check_comparisons(&self.exchanges, &self.ctx) {
+            if enabled(&f.suite, &f.step, f.check) {
+                self.findings.push(f);
+            }
+        }
+    }
 }
 
 /// Counts the single-exchange oracles that judge `ex` and that the step
