@@ -6,8 +6,8 @@
 //! the few that real Placement fails in the same run too (below). The full
 //! side-by-side table is `scripts/conformance-refserver`'s job.
 //!
-//! Needs the gabbits of the venv that `scripts/placement-up` builds; skips
-//! without them unless `PLACEMENT_HARNESS_REQUIRE_VENV` is set.
+//! Needs the gabbits of the venv that `scripts/placement-up` builds
+//! (`scripts/test` runs it); fails without them, saying so.
 
 #![allow(clippy::unwrap_used)]
 
@@ -15,6 +15,8 @@ use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+
+mod common;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -132,15 +134,12 @@ fn run_against(file: &Path, serve_args: &[&str]) -> String {
 #[test]
 fn every_failure_on_the_embedded_server_is_deliberate_or_shared() {
     let dir = gabbits_dir();
-    if !dir.is_dir() {
-        assert!(
-            std::env::var_os("PLACEMENT_HARNESS_REQUIRE_VENV").is_none(),
-            "no gabbits at {} although PLACEMENT_HARNESS_REQUIRE_VENV is set",
-            dir.display()
-        );
-        eprintln!("note: no Placement gabbits; skipping the embedded conformance run");
-        return;
-    }
+    assert!(
+        dir.is_dir(),
+        "no Placement gabbits at {}: {}",
+        dir.display(),
+        common::SET_UP
+    );
     let deliberate = deliberate();
     let shared: BTreeSet<(String, String)> = SHARED_FAILURES
         .iter()
@@ -193,11 +192,12 @@ fn every_failure_on_the_embedded_server_is_deliberate_or_shared() {
 #[test]
 fn rbac_and_policy_gabbits_pass_with_trusted_identity_headers() {
     let dir = gabbits_dir();
-    if !dir.is_dir() {
-        assert!(std::env::var_os("PLACEMENT_HARNESS_REQUIRE_VENV").is_none());
-        eprintln!("note: no Placement gabbits; skipping the RBAC conformance run");
-        return;
-    }
+    assert!(
+        dir.is_dir(),
+        "no Placement gabbits at {}: {}",
+        dir.display(),
+        common::SET_UP
+    );
     let open_policy = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("open-policy.yaml");
     let rules: String = placement_refserver::policy::API_RULES
         .iter()

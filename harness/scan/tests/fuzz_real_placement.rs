@@ -3,9 +3,8 @@
 //! on `GET /allocation_candidates` (the handler calls `int()` on a value
 //! the schema never saw), shrinks the case against the server, writes it
 //! as a gabbi file, and `placement-harness run` replays that file with the
-//! same failure. Everything the run made is cleaned up. Skipped with a
-//! note without `.placement/venv`, unless PLACEMENT_HARNESS_REQUIRE_VENV
-//! is set.
+//! same failure. Everything the run made is cleaned up. Fails, saying how
+//! to set it up, without `.placement/venv`.
 
 #![allow(clippy::unwrap_used)]
 

@@ -2,8 +2,8 @@
 //! of Placement's own APIFixture-only gabbit files give the verdict counts
 //! measured here (2026-11, openstack-placement 16.0.0).
 //!
-//! Runs when `PLACEMENT_URL` is set (CI sets it and
-//! `PLACEMENT_HARNESS_REQUIRE_VENV`, which makes a missing URL a failure).
+//! Runs against `PLACEMENT_URL`, which `scripts/test` sets; without it the
+//! tests fail saying so.
 //!
 //! Fresh database per file: gabbi gives each file an empty database, and
 //! most of these files assume one (`$.resource_providers: []`, exact list
@@ -27,19 +27,10 @@ fn gabbits_dir() -> PathBuf {
     repo().join(".placement/venv/lib/python3.11/site-packages/placement/tests/functional/gabbits")
 }
 
-/// `Some(url)` when the test should run.
+/// The real Placement to run against (`scripts/test` starts it); the test
+/// fails saying so when there is none.
 fn placement_url() -> Option<String> {
-    match std::env::var("PLACEMENT_URL") {
-        Ok(url) if !url.trim().is_empty() => Some(url.trim().to_owned()),
-        _ => {
-            assert!(
-                std::env::var_os("PLACEMENT_HARNESS_REQUIRE_VENV").is_none(),
-                "PLACEMENT_URL is not set although PLACEMENT_HARNESS_REQUIRE_VENV is"
-            );
-            eprintln!("note: PLACEMENT_URL is not set; skipping the real-Placement run tests");
-            None
-        }
-    }
+    Some(common::placement_url())
 }
 
 /// Runs the binary on `file` against `url`; returns exit code and stdout.

@@ -1,6 +1,6 @@
 //! Safety against a real deployment, end to end, on a fresh real Placement
-//! started by `scripts/placement-up` (skipped with a note when the venv is
-//! missing, unless `PLACEMENT_HARNESS_REQUIRE_VENV` is set).
+//! started by `scripts/placement-up` (failing, saying how to set it up,
+//! when the venv is missing).
 //!
 //! "Someone else" (plain HTTP requests outside the harness) makes a
 //! provider with inventory, a consumer with allocations on it, a custom
@@ -23,7 +23,7 @@ use std::process::{Command, Output};
 
 use serde_json::{Value, json};
 
-use common::{FreshPlacement, repo};
+use common::{FreshPlacement, repo, venv_ready};
 
 fn scratch(tag: &str) -> PathBuf {
     let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
@@ -440,14 +440,7 @@ const ALLOCATION_FIXTURE_GABBITS: &[(&str, &str)] = &[
 
 #[test]
 fn placement_allocation_fixture_gabbits_pass_as_under_gabbi() {
-    if !repo().join(".placement/venv/bin/python").exists() {
-        assert!(
-            std::env::var_os("PLACEMENT_HARNESS_REQUIRE_VENV").is_none(),
-            ".placement/venv is missing although PLACEMENT_HARNESS_REQUIRE_VENV is set"
-        );
-        eprintln!("note: no .placement/venv; skipping the AllocationFixture gabbits");
-        return;
-    }
+    venv_ready();
     let gabbits = repo()
         .join(".placement/venv/lib/python3.11/site-packages/placement/tests/functional/gabbits");
     // The list is complete: a new AllocationFixture file in Placement shows here.

@@ -3,8 +3,8 @@
 //! reported with their check ids, the JSON report carries them, the exit
 //! code is 1, and two runs in a row write byte-identical snapshots.
 //!
-//! Skips with a note when the venv (`.placement/venv`) is missing, unless
-//! `PLACEMENT_HARNESS_REQUIRE_VENV` is set, which makes that a failure.
+//! Fails, saying how to set it up, when the venv (`.placement/venv`) is
+//! missing (`scripts/test` installs it).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -16,8 +16,8 @@
 //! either write before failing, the read-back would show the requested
 //! state and this test would fail.
 //!
-//! Skips with a note when the venv is missing, unless
-//! `PLACEMENT_HARNESS_REQUIRE_VENV` is set.
+//! Fails, saying how to set it up, when the venv is missing (`scripts/test`
+//! installs it).
 
 use std::path::PathBuf;
 use std::process::Command;

@@ -5,8 +5,8 @@
 //! answer is a reviewed change, never accepted here), and every step is
 //! reached (no suite silently skipped).
 //!
-//! The real-Placement half skips with a note when the venv is missing,
-//! unless `PLACEMENT_HARNESS_REQUIRE_VENV` is set, which makes that a failure.
+//! The real-Placement half fails, saying how to set it up, when the venv is
+//! missing (`scripts/test` installs it).
 
 use std::path::PathBuf;
 use std::process::Command;

@@ -12,19 +12,27 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// Whether `.placement/venv` exists. Without it the real-Placement tests
-/// skip with a note, unless `PLACEMENT_HARNESS_REQUIRE_VENV` is set, which
-/// makes that a failure.
+/// What a test that needs the real Placement says when it is not there:
+/// such a test fails rather than pass without doing its work.
+pub const SET_UP: &str =
+    "run the tests with scripts/test, which installs and starts the pinned Placement";
+
+/// Checks that `.placement/venv` (the pinned Placement 16.0.0) exists and
+/// fails the test saying how to set it up when it does not; always `true`
+/// when it returns.
 pub fn venv_ready() -> bool {
-    let ok = repo().join(".placement/venv/bin/python").exists();
-    if !ok {
-        assert!(
-            std::env::var_os("PLACEMENT_HARNESS_REQUIRE_VENV").is_none(),
-            ".placement/venv is missing although PLACEMENT_HARNESS_REQUIRE_VENV is set"
-        );
-        eprintln!("note: .placement/venv is missing; skipping the real-Placement tests");
+    let venv = repo().join(".placement/venv/bin/python");
+    assert!(venv.exists(), "{} is missing: {SET_UP}", venv.display());
+    true
+}
+
+/// `PLACEMENT_URL`, the real Placement that `scripts/test` starts; fails
+/// the test saying how to set it up when it is not set.
+pub fn placement_url() -> String {
+    match std::env::var("PLACEMENT_URL") {
+        Ok(url) if !url.trim().is_empty() => url.trim().to_owned(),
+        _ => panic!("PLACEMENT_URL is not set: {SET_UP}"),
     }
-    ok
 }
 
 /// A Placement of its own on a free loopback port (fresh sqlite database),
