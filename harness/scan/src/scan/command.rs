@@ -16,6 +16,7 @@ use super::safety::{GuardedSender, ScanFixtures};
 use super::{ClientSender, PlannedSuite, ScanConfig, run_scan};
 use crate::corpus;
 use crate::exit::{EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE};
+use crate::finding::Severity;
 use crate::options::{DEFAULT_CONCURRENCY, ReportArgs, SessionArgs};
 use crate::progress::Progress;
 use crate::report::{self, Report, RunError, Tool, rfc3339};
@@ -179,7 +180,8 @@ fn scan_inner(args: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         .reports
         .fail_on
         .unwrap_or(report::default_fail_on(launch.is_embedded()));
-    let profile = match (&args.profile, args.snapshots, launch.is_embedded()) {
+    let embedded = launch.is_embedded();
+    let profile = match (&args.profile, args.snapshots, embedded) {
         (Some(p), _, _) => p.clone(),
         (None, _, true) => "embedded".to_owned(),
         (None, SnapshotMode::Off, false) => "custom".to_owned(),
@@ -376,8 +378,106 @@ fn scan_inner(args: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         let _ = writeln!(err, "{line}: exit 2");
         return Ok(EXIT_USAGE);
     }
-    let failed = report::exit_code(&report.findings, fail_on) != 0 || mismatches > 0 || left_behind;
+    let failing = report
+        .findings
+        .iter()
+        .filter(|f| f.severity >= fail_on)
+        .count();
+    if !args.quiet {
+        let shown = Shown {
+            embedded,
+            personas: config.personas.len(),
+            fail_on,
+            failing,
+            snapshots: args.snapshots,
+            mismatches,
+            left_behind,
+        };
+        let _ = write!(out, "{}", shown.render(&report));
+    }
+    let failed = failing > 0 || mismatches > 0 || left_behind;
     Ok(if failed { EXIT_FAILED } else { EXIT_OK })
+}
+
+/// The scan's last lines: what it showed, and what to run next.
+struct Shown {
+    embedded: bool,
+    personas: usize,
+    fail_on: Severity,
+    failing: usize,
+    snapshots: SnapshotMode,
+    mismatches: usize,
+    left_behind: bool,
+}
+
+impl Shown {
+    fn render(&self, report: &Report) -> String {
+        let checks = report.summary.judged.values().filter(|n| **n > 0).count();
+        let what = if self.embedded {
+            "the embedded reference server".to_owned()
+        } else {
+            report.target.url.clone()
+        };
+        let verdict = match (self.failing, self.mismatches) {
+            (0, 0) if self.snapshots == SnapshotMode::Off => {
+                format!("no finding at or above {}", self.fail_on)
+            }
+            (0, 0) if self.snapshots == SnapshotMode::Update => {
+                format!("no finding at or above {}, snapshots written", self.fail_on)
+            }
+            (0, 0) => format!(
+                "no finding at or above {}, snapshots as committed",
+                self.fail_on
+            ),
+            (0, m) => format!(
+                "no finding at or above {}, {m} snapshot(s) differ",
+                self.fail_on
+            ),
+            (f, 0) => format!("{f} finding(s) at or above {}", self.fail_on),
+            (f, m) => format!(
+                "{f} finding(s) at or above {}, {m} snapshot(s) differ",
+                self.fail_on
+            ),
+        };
+        let mut text = format!(
+            "\nshown: {what}, {} requests as {} personas, judged by {checks} checks \
+             (the judged column above): {verdict}.\n",
+            report.requests, self.personas
+        );
+        text.push_str("next: ");
+        if self.embedded {
+            text.push_str(
+                "scan your own Placement, reading only, slowly, without snapshots:\n  \
+                 placement-harness scan --target https://placement.example --auth token \
+                 --personas personas.yaml \\\n      --read-only --max-rps 5 --snapshots off \
+                 --report html:scan.html --report sarif:scan.sarif\n\
+                 (README: Scanning your deployment)\n",
+            );
+            return text;
+        }
+        let mut steps = Vec::new();
+        if self.failing > 0 {
+            steps.push(
+                "read each finding with its curl line in a report (--report html:scan.html, \
+                 json:scan.json, sarif:scan.sarif)",
+            );
+        }
+        if self.mismatches > 0 {
+            steps.push("review the changed answers with `cargo insta review`");
+        }
+        if self.left_behind {
+            steps.push("finish the cleanup with the command printed above");
+        }
+        if steps.is_empty() {
+            steps.push(
+                "keep this as the baseline: run it again after an upgrade or a policy change \
+                 and compare",
+            );
+        }
+        text.push_str(&steps.join("; "));
+        text.push_str(".\n");
+        text
+    }
 }
 
 /// Everything the scan could not do, named: steps that could not run
@@ -455,4 +555,91 @@ fn error_counts(errors: &[RunError]) -> Option<String> {
     })
     .collect();
     Some(parts.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::CheckId;
+
+    fn report(url: &str, requests: u64) -> Report {
+        let mut judged = crate::oracle::Judged::default();
+        judged.add(CheckId::No5xx);
+        judged.add(CheckId::Expectation);
+        Report::new(
+            Tool::default(),
+            report::Target {
+                url: url.to_owned(),
+                profile: "custom".to_owned(),
+            },
+            "ph0123456789".to_owned(),
+            "2026-12-07T00:00:00Z".to_owned(),
+            1,
+            requests,
+            Vec::new(),
+        )
+        .with_judged(&judged)
+    }
+
+    fn shown(embedded: bool) -> Shown {
+        Shown {
+            embedded,
+            personas: 9,
+            fail_on: Severity::Info,
+            failing: 0,
+            snapshots: SnapshotMode::Check,
+            mismatches: 0,
+            left_behind: false,
+        }
+    }
+
+    #[test]
+    fn the_main_job_says_what_it_showed_and_how_to_scan_a_deployment() {
+        let text = shown(true).render(&report("http://127.0.0.1:1/", 2998));
+        assert!(
+            text.contains(
+                "shown: the embedded reference server, 2998 requests as 9 personas, judged by \
+                 2 checks (the judged column above): no finding at or above info, snapshots \
+                 as committed."
+            ),
+            "{text}"
+        );
+        assert!(text.contains("next: scan your own Placement"), "{text}");
+        assert!(
+            text.contains("--target https://placement.example"),
+            "{text}"
+        );
+        assert!(text.contains("--read-only"), "{text}");
+    }
+
+    #[test]
+    fn a_deployment_scan_says_what_to_do_with_what_it_found() {
+        let url = "https://placement.example/";
+        let clean = shown(false).render(&report(url, 10));
+        assert!(
+            clean.contains(&format!("shown: {url}, 10 requests")),
+            "{clean}"
+        );
+        assert!(clean.contains("next: keep this as the baseline"), "{clean}");
+        let found = Shown {
+            failing: 3,
+            mismatches: 2,
+            left_behind: true,
+            ..shown(false)
+        }
+        .render(&report(url, 10));
+        assert!(
+            found.contains("3 finding(s) at or above info, 2 snapshot(s) differ"),
+            "{found}"
+        );
+        assert!(found.contains("--report html:scan.html"), "{found}");
+        assert!(found.contains("cargo insta review"), "{found}");
+        assert!(found.contains("finish the cleanup"), "{found}");
+        let off = Shown {
+            snapshots: SnapshotMode::Off,
+            ..shown(false)
+        }
+        .render(&report(url, 10));
+        assert!(!off.contains("snapshots as committed"), "{off}");
+    }
 }
