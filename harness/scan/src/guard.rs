@@ -364,7 +364,12 @@ impl Guard {
         segs: &[String],
         response: &Response,
     ) -> Result<(), String> {
-        if !(200..300).contains(&response.status) {
+        // A 5xx write may still have taken effect (a database that commits
+        // before the handler fails): what the request names of the run's
+        // own is journaled too, so cleanup tries it (a 404 then counts as
+        // gone) rather than leave it behind unlisted.
+        let maybe = (500..600).contains(&response.status);
+        if !(200..300).contains(&response.status) && !maybe {
             return Ok(());
         }
         let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
@@ -401,6 +406,9 @@ impl Guard {
                     .map(str::to_owned);
                 match from_location.or(from_body).or(from_request) {
                     Some(uuid) => entries.push(rp_entry(&uuid, parent)),
+                    // Without a uuid in the request a failed create names
+                    // nothing the run could find again.
+                    None if maybe => {}
                     None => {
                         return Err(format!(
                             "POST {}: a provider was created ({}) but neither the Location \
@@ -420,7 +428,7 @@ impl Guard {
                     .as_ref()
                     .and_then(|b| b.get("name"))
                     .and_then(Value::as_str);
-                if let (201, Some(name)) = (response.status, name) {
+                if let (201 | 500..=599, Some(name)) = (response.status, name) {
                     entries.push(Entry::new(
                         ObjectKind::ResourceClass,
                         name,
@@ -428,14 +436,14 @@ impl Guard {
                     ));
                 }
             }
-            ("PUT", ["resource_classes", name]) if response.status == 201 => {
+            ("PUT", ["resource_classes", name]) if response.status == 201 || maybe => {
                 entries.push(Entry::new(
                     ObjectKind::ResourceClass,
                     name,
                     &format!("/resource_classes/{name}"),
                 ));
             }
-            ("PUT", ["traits", name]) if response.status == 201 => {
+            ("PUT", ["traits", name]) if response.status == 201 || maybe => {
                 entries.push(Entry::new(
                     ObjectKind::Trait,
                     name,
@@ -511,6 +519,9 @@ impl Guard {
             _ => {}
         }
         for e in entries {
+            if maybe && !self.ours(&e.id) {
+                continue;
+            }
             self.journal.record(e).map_err(|e| e.to_string())?;
         }
         Ok(())

@@ -481,3 +481,80 @@ fn python_uuid_spellings() {
     assert_eq!(python_uuid("x"), None);
     assert_eq!(python_uuid(&h[1..]), None);
 }
+
+/// A write answered 5xx may still have taken effect (a backend that
+/// commits before the handler fails): what it names of the run's own is
+/// journaled, so that cleanup tries it; a 4xx is a refusal and journals
+/// nothing, and a 5xx naming someone else's object journals nothing
+/// either.
+#[test]
+fn a_5xx_write_journals_what_it_names_of_the_runs_own() {
+    let g = guard(
+        Fake::new(|r| {
+            if r.body == b"refused" {
+                resp(400, &[], "")
+            } else {
+                resp(500, &[], "")
+            }
+        }),
+        "5xx",
+        false,
+        Ownership::DisposableTarget,
+    );
+    let run = g.journal().run_id();
+    let provider = run.uuid_string();
+    let consumer = run.uuid_string();
+    let trait_name = format!("CUSTOM_T_{}", run.to_string().to_ascii_uppercase());
+    let class = format!("CUSTOM_RC_{}", run.to_string().to_ascii_uppercase());
+    let foreign = uuid::Uuid::new_v4().to_string();
+    for r in [
+        req(
+            "POST",
+            "/resource_providers",
+            &format!(r#"{{"name":"p","uuid":"{provider}"}}"#),
+        ),
+        req(
+            "PUT",
+            &format!("/allocations/{consumer}"),
+            r#"{"allocations":{}}"#,
+        ),
+        req("PUT", &format!("/traits/{trait_name}"), ""),
+        req(
+            "POST",
+            "/resource_classes",
+            &format!(r#"{{"name":"{class}"}}"#),
+        ),
+        // Someone else's (allowed on a disposable target): not the run's.
+        req(
+            "POST",
+            "/resource_providers",
+            &format!(r#"{{"name":"q","uuid":"{foreign}"}}"#),
+        ),
+        // No uuid: nothing to find again, and no error either.
+        req("POST", "/resource_providers", r#"{"name":"r"}"#),
+        // Refused: nothing was made.
+        req(
+            "PUT",
+            &format!("/traits/CUSTOM_NO_{}", run.to_string().to_ascii_uppercase()),
+            "refused",
+        ),
+    ] {
+        let sent = block(g.send(r));
+        assert!(sent.is_ok(), "{sent:?}");
+    }
+    let mut got: Vec<(ObjectKind, String)> = g
+        .journal()
+        .entries()
+        .into_iter()
+        .map(|e| (e.kind, e.id))
+        .collect();
+    got.sort();
+    let mut want = vec![
+        (ObjectKind::Consumer, consumer),
+        (ObjectKind::Provider, provider),
+        (ObjectKind::Trait, trait_name),
+        (ObjectKind::ResourceClass, class),
+    ];
+    want.sort();
+    assert_eq!(got, want);
+}
