@@ -1021,14 +1021,28 @@ fn provider_matches(
         && q.required.holds(p.traits())
 }
 
-/// The listing from the store's readers is exactly the providers whose own
-/// records pass every filter, and the empty query lists everyone.
+/// The listing the server serves ([`State::providers_matching`]) is the
+/// one the store's readers give, which is exactly the providers whose own
+/// records pass every filter; the empty query lists everyone.
+///
+/// [`State::providers_matching`]: crate::state::State::providers_matching
 fn check_provider_listing(
     target: &'static str,
     state: &crate::state::State,
     q: &crate::query::ProviderQuery,
 ) -> Verdict {
     let listed = provider_listing(state, q);
+    let served: std::collections::BTreeSet<Uuid> =
+        state.providers_matching(q).map(|p| p.uuid()).collect();
+    if served != listed {
+        return fail(
+            target,
+            format!(
+                "providers: the served listing {served:?} is not the readers' {listed:?} \
+                 for {q:?}"
+            ),
+        );
+    }
     for p in state.providers() {
         let matches = provider_matches(state, p, q);
         if matches != listed.contains(&p.uuid()) {

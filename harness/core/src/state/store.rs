@@ -119,6 +119,38 @@ impl State {
         found
     }
 
+    /// The providers `GET /resource_providers` lists for `q`, by UUID:
+    /// each filter of the query holds for the provider (name, uuid, the
+    /// tree of `in_tree`, `member_of`, `required`, and room for every
+    /// amount of `resources` within its inventory's unit rules). The
+    /// reference server serves exactly this; the `list_query` and
+    /// `state_ops` fuzz targets check it against the records themselves.
+    pub fn providers_matching<'s>(
+        &'s self,
+        q: &'s crate::query::ProviderQuery,
+    ) -> impl Iterator<Item = &'s Provider> {
+        self.providers.values().filter(move |p| self.lists(p, q))
+    }
+
+    fn lists(&self, p: &Provider, q: &crate::query::ProviderQuery) -> bool {
+        let name_ok = q.name.as_ref().is_none_or(|n| n == p.name());
+        let uuid_ok = q.uuid.is_none_or(|u| u == p.uuid());
+        let tree_ok = q
+            .in_tree
+            .is_none_or(|t| self.provider(t).is_some_and(|t| t.root() == p.root()));
+        let aggs_ok =
+            q.member_of.required_hold(p.aggregates()) && q.member_of.forbidden_hold(p.aggregates());
+        let traits_ok = q.required.holds(p.traits());
+        let resources_ok = q.resources.iter().all(|(rc, amount)| {
+            p.inventory(rc).is_some_and(|inv| {
+                let amount = u64::from(*amount);
+                inv.check_units(amount).is_ok()
+                    && inv.fits(self.usage(p.uuid(), rc).saturating_add(amount))
+            })
+        });
+        name_ok && uuid_ok && tree_ok && aggs_ok && traits_ok && resources_ok
+    }
+
     /// Providers that are members of the aggregate.
     pub fn aggregate_members(&self, aggregate: Uuid) -> impl Iterator<Item = &Provider> {
         self.providers

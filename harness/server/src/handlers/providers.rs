@@ -21,8 +21,7 @@ pub(super) fn list(call: &Call<'_>) -> Answer {
     let state = call.app.read();
     check_names(&state, &query)?;
     let found: Vec<Value> = state
-        .providers()
-        .filter(|p| matches(&state, p, &query))
+        .providers_matching(&query)
         .map(|p| render::provider(p, call.mv))
         .collect();
     Ok(Reply::json(json!({ "resource_providers": found })))
@@ -46,25 +45,6 @@ fn check_names(state: &State, query: &ProviderQuery) -> Result<(), ApiError> {
         }
     }
     Ok(())
-}
-
-fn matches(state: &State, p: &Provider, q: &ProviderQuery) -> bool {
-    let name_ok = q.name.as_ref().is_none_or(|n| n == p.name());
-    let uuid_ok = q.uuid.is_none_or(|u| u == p.uuid());
-    let tree_ok = q
-        .in_tree
-        .is_none_or(|t| state.provider(t).is_some_and(|t| t.root() == p.root()));
-    let aggs_ok =
-        q.member_of.required_hold(p.aggregates()) && q.member_of.forbidden_hold(p.aggregates());
-    let traits_ok = q.required.holds(p.traits());
-    let resources_ok = q.resources.iter().all(|(rc, amount)| {
-        p.inventory(rc).is_some_and(|inv| {
-            let amount = u64::from(*amount);
-            inv.check_units(amount).is_ok()
-                && inv.fits(state.usage(p.uuid(), rc).saturating_add(amount))
-        })
-    });
-    name_ok && uuid_ok && tree_ok && aggs_ok && traits_ok && resources_ok
 }
 
 /// `POST /resource_providers`: 201 and a `Location` before 1.20, then 200
