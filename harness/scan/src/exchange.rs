@@ -149,6 +149,14 @@ pub struct Exchange {
     echoed_secrets: Vec<String>,
 }
 
+/// Headers as (name, value) pairs, in order.
+pub fn header_pairs(headers: &[Header]) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|h| (h.name.clone(), h.value.clone()))
+        .collect()
+}
+
 impl Exchange {
     /// Records a request and its response, redacting secrets first: credential
     /// headers and JSON passwords in the request, and any echo of those

@@ -331,16 +331,7 @@ async fn send_prepared<S: Sender>(
                 };
             }
         }
-        let response = Response {
-            status: exchange.status(),
-            headers: exchange
-                .response()
-                .headers
-                .iter()
-                .map(|h| (h.name.clone(), h.value.clone()))
-                .collect(),
-            body: exchange.response().body.clone(),
-        };
+        let response = Response::of(&exchange);
         let check_ctx = TemplateContext {
             current_url: Some(&p.url),
             ..*tctx
@@ -772,12 +763,7 @@ impl<'a, S: Sender> Scanner<'a, S> {
         self.findings.extend(judged);
         result.last = Some(Recorded {
             url: p.url.clone(),
-            headers: exchange
-                .response()
-                .headers
-                .iter()
-                .map(|h| (h.name.clone(), h.value.clone()))
-                .collect(),
+            headers: exchange::header_pairs(&exchange.response().headers),
             json: serde_json::from_slice(&exchange.response().body).ok(),
         });
         if step.test.security.snapshot.is_some() {

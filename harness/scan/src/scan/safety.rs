@@ -26,11 +26,7 @@ fn suite_request(request: &exchange::Request) -> Request {
     Request {
         method: request.method.clone(),
         url: request.url.clone(),
-        headers: request
-            .headers
-            .iter()
-            .map(|h| (h.name.clone(), h.value.clone()))
-            .collect(),
+        headers: exchange::header_pairs(&request.headers),
         body: request.body.clone().unwrap_or_default().into_bytes(),
         follow_redirects: false,
         persona: Some(request.persona.clone()),
@@ -101,16 +97,7 @@ impl<S: Sender> Sender for GuardedSender<S> {
             return Err(format!("not sent: {why}"));
         }
         let exchange = self.inner.send(request, persona).await?;
-        let response = Response {
-            status: exchange.status(),
-            headers: exchange
-                .response()
-                .headers
-                .iter()
-                .map(|h| (h.name.clone(), h.value.clone()))
-                .collect(),
-            body: exchange.response().body.clone(),
-        };
+        let response = Response::of(&exchange);
         self.guard.note(&judged, &response).map_err(|e| {
             format!(
                 "{} {} succeeded ({}) but what it created could not be journaled, so \

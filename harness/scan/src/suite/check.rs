@@ -21,6 +21,16 @@ pub struct Response {
 }
 
 impl Response {
+    /// The final response of an exchange, as the suite checks read it.
+    pub fn of(exchange: &crate::exchange::Exchange) -> Response {
+        let r = exchange.response();
+        Response {
+            status: r.status,
+            headers: crate::exchange::header_pairs(&r.headers),
+            body: r.body.clone(),
+        }
+    }
+
     /// A header's value by case-insensitive name (the first, if repeated).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers

@@ -96,16 +96,7 @@ impl ClientTransport {
             .send(out)
             .await
             .map_err(|e| TransportError(e.to_string()))?;
-        let r = exchange.response();
-        Ok(Response {
-            status: r.status,
-            headers: r
-                .headers
-                .iter()
-                .map(|h| (h.name.clone(), h.value.clone()))
-                .collect(),
-            body: r.body.clone(),
-        })
+        Ok(Response::of(&exchange))
     }
 }
 
