@@ -3,7 +3,7 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    if let Err(failure) = placement_core::fuzz::candidates_query(data) {
+    if let Err(failure) = placement_fuzzing::candidates_query(data) {
         panic!("{failure}");
     }
 });

@@ -3,7 +3,7 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    if let Err(failure) = placement_core::fuzz::empty(data) {
+    if let Err(failure) = placement_fuzzing::empty(data) {
         panic!("{failure}");
     }
 });

@@ -3,7 +3,7 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    if let Err(failure) = placement_core::fuzz::json_parse_only(data) {
+    if let Err(failure) = placement_fuzzing::json_parse_only(data) {
         panic!("{failure}");
     }
 });

@@ -18,7 +18,6 @@
 pub mod body;
 pub mod candidates;
 pub mod error;
-pub mod fuzz;
 pub mod ids;
 pub mod inventory;
 pub mod json;

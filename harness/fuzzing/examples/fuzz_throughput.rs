@@ -4,13 +4,13 @@
 //! the same JSON payloads. `scripts/bench-fuzz` prints this table next to the
 //! libFuzzer one, whose figures also carry the fuzzer's own per-input cost.
 //!
-//! Usage: cargo run --release -p placement-core --example fuzz_throughput -- [--seconds N]
+//! Usage: cargo run --release -p placement-fuzzing --example fuzz_throughput -- [--seconds N]
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 use std::{env, fs};
 
-use placement_core::fuzz::{self, Target};
+use placement_fuzzing::{self as fuzz, Target};
 
 #[path = "../tests/common/corpus.rs"]
 mod corpus;

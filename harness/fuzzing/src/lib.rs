@@ -1,4 +1,6 @@
-//! The checks behind the fuzz targets, as ordinary library functions.
+//! The generators and oracles of the in-process fuzz targets over
+//! `placement-core`, as ordinary library functions, apart from the core so
+//! that the core carries no fuzz code (as wasmtime's `crates/fuzzing`).
 //!
 //! Each cargo-fuzz target in `fuzz/fuzz_targets/` is a few lines that call one
 //! function here and panic on its `Err`. The same functions replay every file
@@ -10,15 +12,17 @@
 
 use std::fmt;
 
-use crate::body::{self, BodyKind, ConsumerAllocations, ConsumerGeneration, WriteRequest};
-use crate::candidates::{self, InventoryUse, ProviderInfo, ProviderTable};
-use crate::ids::Uuid;
-use crate::ids::{self, PlacementUuidRule, Spelling};
-use crate::inventory::{Inventory, MAX_INT};
-use crate::microversion::Microversion;
-use crate::names::{self, PlacementNamePattern};
-use crate::query::CandidatesQuery;
-use crate::state::generate::{self, OpSequence};
+pub mod ops;
+
+use crate::ops::{self as generate, OpSequence};
+use placement_core::body::{self, BodyKind, ConsumerAllocations, ConsumerGeneration, WriteRequest};
+use placement_core::candidates::{self, InventoryUse, ProviderInfo, ProviderTable};
+use placement_core::ids::Uuid;
+use placement_core::ids::{self, PlacementUuidRule, Spelling};
+use placement_core::inventory::{Inventory, MAX_INT};
+use placement_core::microversion::Microversion;
+use placement_core::names::{self, PlacementNamePattern};
+use placement_core::query::CandidatesQuery;
 
 /// A property of the core that an input broke.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -374,7 +378,7 @@ pub fn write_body(data: &[u8]) -> Verdict {
 pub fn check_body(target: &'static str, kind: BodyKind, mv: Microversion, bytes: &[u8]) -> Verdict {
     let request = match body::parse(kind, mv, bytes) {
         Err(rejection) => {
-            if rejection.code != crate::ErrorCode::Undefined {
+            if rejection.code != placement_core::ErrorCode::Undefined {
                 return fail(
                     target,
                     format!("body rejection with a query code: {rejection:?}"),
@@ -514,7 +518,7 @@ fn check_engine(
             candidates::verify(view, query, &answer).or_else(|broken| fail(target, broken))?;
             Ok(Some(answer))
         }
-        Err(failure) if failure.status == crate::Status::BadRequest => {
+        Err(failure) if failure.status == placement_core::Status::BadRequest => {
             check_message(target, &failure.detail)?;
             Ok(None)
         }
@@ -622,8 +626,8 @@ pub fn state_ops(data: &[u8]) -> Verdict {
 /// possible (each project, alone and with each of its users, by every
 /// consumer type, `unknown` and `all`). Each answer must agree with the one
 /// built from the records themselves.
-fn check_read_side(target: &'static str, state: &crate::state::State) -> Verdict {
-    use crate::query::{ConsumerTypeFilter, MemberOf, ProviderQuery, UsagesQuery};
+fn check_read_side(target: &'static str, state: &placement_core::state::State) -> Verdict {
+    use placement_core::query::{ConsumerTypeFilter, MemberOf, ProviderQuery, UsagesQuery};
     use std::collections::BTreeSet;
     let mut provider_queries: Vec<ProviderQuery> = state_provider_queries().to_vec();
     let aggregates: BTreeSet<Uuid> = state
@@ -686,8 +690,8 @@ fn check_read_side(target: &'static str, state: &crate::state::State) -> Verdict
 
 /// Provider listings asked of every state `state_ops` reaches, in the
 /// generator's classes and traits.
-fn state_provider_queries() -> &'static [crate::query::ProviderQuery] {
-    static QUERIES: std::sync::OnceLock<Vec<crate::query::ProviderQuery>> =
+fn state_provider_queries() -> &'static [placement_core::query::ProviderQuery] {
+    static QUERIES: std::sync::OnceLock<Vec<placement_core::query::ProviderQuery>> =
         std::sync::OnceLock::new();
     QUERIES.get_or_init(|| {
         [
@@ -700,7 +704,7 @@ fn state_provider_queries() -> &'static [crate::query::ProviderQuery] {
             "required=in:HW_CPU_X86_AVX,CUSTOM_SLOW",
         ]
         .iter()
-        .filter_map(|raw| crate::query::ProviderQuery::parse(Microversion::MAX, raw).ok())
+        .filter_map(|raw| placement_core::query::ProviderQuery::parse(Microversion::MAX, raw).ok())
         .collect()
     })
 }
@@ -758,7 +762,7 @@ pub fn split_list_input(data: &[u8]) -> Option<(ListRoute, Microversion, String)
 /// every microversion. Parsing is deterministic; a rejection is a clean 400
 /// with a query code or none; an accepted query only holds fields its
 /// microversion has, within Placement's bounds. Provider and usage queries
-/// are then answered from a fixed [`State`](crate::state::State) in two
+/// are then answered from a fixed [`State`](placement_core::state::State) in two
 /// independent ways (the store's indexes and readers, and each record's own
 /// fields), which must agree.
 pub fn list_query(data: &[u8]) -> Verdict {
@@ -767,12 +771,12 @@ pub fn list_query(data: &[u8]) -> Verdict {
         return Ok(());
     };
     let kind = match route {
-        ListRoute::Providers => crate::query::QueryKind::ResourceProviders,
-        ListRoute::Usages => crate::query::QueryKind::Usages,
-        ListRoute::Traits => crate::query::QueryKind::Traits,
+        ListRoute::Providers => placement_core::query::QueryKind::ResourceProviders,
+        ListRoute::Usages => placement_core::query::QueryKind::Usages,
+        ListRoute::Traits => placement_core::query::QueryKind::Traits,
     };
-    let parsed = crate::query::parse(kind, mv, &raw);
-    if crate::query::parse(kind, mv, &raw) != parsed {
+    let parsed = placement_core::query::parse(kind, mv, &raw);
+    if placement_core::query::parse(kind, mv, &raw) != parsed {
         return fail(T, format!("{kind:?} at {mv}: two parses of {raw:?} differ"));
     }
     let query = match parsed {
@@ -783,16 +787,16 @@ pub fn list_query(data: &[u8]) -> Verdict {
         return fail(T, "the fixed list state does not build");
     };
     match query {
-        crate::query::Query::ResourceProviders(q) => {
+        placement_core::query::Query::ResourceProviders(q) => {
             check_provider_query_fields(mv, &q)?;
             check_provider_listing(T, state, &q)
         }
-        crate::query::Query::Usages(q) => {
+        placement_core::query::Query::Usages(q) => {
             check_usages_query_fields(mv, &q)?;
             check_usages_answer(T, state, &q)
         }
-        crate::query::Query::Traits(q) => check_traits_query_fields(mv, &q),
-        crate::query::Query::AllocationCandidates(_) => fail(
+        placement_core::query::Query::Traits(q) => check_traits_query_fields(mv, &q),
+        placement_core::query::Query::AllocationCandidates(_) => fail(
             T,
             format!("{kind:?} parsed as an allocation candidates query"),
         ),
@@ -801,9 +805,9 @@ pub fn list_query(data: &[u8]) -> Verdict {
 
 /// A refused list query is a 400 whose code is a query code or the
 /// undefined one, round-trips through its string, and reads cleanly.
-fn check_list_rejection(rejection: crate::error::Rejection) -> Verdict {
+fn check_list_rejection(rejection: placement_core::error::Rejection) -> Verdict {
     const T: &str = "list_query";
-    use crate::outcome::{ErrorCode, Failure, Status};
+    use placement_core::outcome::{ErrorCode, Failure, Status};
     let failure = Failure::from(rejection);
     if failure.status != Status::BadRequest || failure.status.code() != 400 {
         return fail(T, format!("query rejection is not a 400: {failure:?}"));
@@ -823,7 +827,10 @@ fn check_list_rejection(rejection: crate::error::Rejection) -> Verdict {
 
 /// The microversion gates and bounds of an accepted `GET
 /// /resource_providers` query (`schemas/resource_provider.py`).
-fn check_provider_query_fields(mv: Microversion, q: &crate::query::ProviderQuery) -> Verdict {
+fn check_provider_query_fields(
+    mv: Microversion,
+    q: &placement_core::query::ProviderQuery,
+) -> Verdict {
     const T: &str = "list_query";
     let any_of_traits = q.required.all_of.iter().any(|set| set.len() > 1);
     let gates = [
@@ -880,7 +887,7 @@ fn check_provider_query_fields(mv: Microversion, q: &crate::query::ProviderQuery
 }
 
 /// The bounds of an accepted `GET /usages` query (`schemas/usage.py`).
-fn check_usages_query_fields(mv: Microversion, q: &crate::query::UsagesQuery) -> Verdict {
+fn check_usages_query_fields(mv: Microversion, q: &placement_core::query::UsagesQuery) -> Verdict {
     const T: &str = "list_query";
     if !mv.at_least(Microversion::v1(9)) {
         return fail(T, format!("usages: query accepted at {mv}, before 1.9"));
@@ -907,8 +914,8 @@ fn check_usages_query_fields(mv: Microversion, q: &crate::query::UsagesQuery) ->
 
 /// The bounds of an accepted `GET /traits` query (`schemas/trait.py`): a
 /// literal prefix of trait-name characters, or a non-empty list of names.
-fn check_traits_query_fields(mv: Microversion, q: &crate::query::TraitsQuery) -> Verdict {
-    use crate::query::TraitNameFilter;
+fn check_traits_query_fields(mv: Microversion, q: &placement_core::query::TraitsQuery) -> Verdict {
+    use placement_core::query::TraitNameFilter;
     const T: &str = "list_query";
     if !mv.at_least(Microversion::v1(6)) {
         return fail(T, format!("traits: query accepted at {mv}, before 1.6"));
@@ -937,8 +944,8 @@ fn check_traits_query_fields(mv: Microversion, q: &crate::query::TraitsQuery) ->
 /// `aggregate_members` of each `member_of` set) and is narrowed by usage
 /// and trait readers. [`provider_matches`] is the other way round.
 fn provider_listing(
-    state: &crate::state::State,
-    q: &crate::query::ProviderQuery,
+    state: &placement_core::state::State,
+    q: &placement_core::query::ProviderQuery,
 ) -> std::collections::BTreeSet<Uuid> {
     use std::collections::BTreeSet;
     let mut listed: BTreeSet<Uuid> = state.providers().map(|p| p.uuid()).collect();
@@ -990,9 +997,9 @@ fn provider_listing(
 /// Whether one provider passes every filter of `q`, judged from its own
 /// record (name, root, aggregates, traits) and its usage list.
 fn provider_matches(
-    state: &crate::state::State,
-    p: &crate::state::Provider,
-    q: &crate::query::ProviderQuery,
+    state: &placement_core::state::State,
+    p: &placement_core::state::Provider,
+    q: &placement_core::query::ProviderQuery,
 ) -> bool {
     let in_tree = q.in_tree.is_none_or(|anchor| {
         state
@@ -1025,11 +1032,11 @@ fn provider_matches(
 /// one the store's readers give, which is exactly the providers whose own
 /// records pass every filter; the empty query lists everyone.
 ///
-/// [`State::providers_matching`]: crate::state::State::providers_matching
+/// [`State::providers_matching`]: placement_core::state::State::providers_matching
 fn check_provider_listing(
     target: &'static str,
-    state: &crate::state::State,
-    q: &crate::query::ProviderQuery,
+    state: &placement_core::state::State,
+    q: &placement_core::query::ProviderQuery,
 ) -> Verdict {
     let listed = provider_listing(state, q);
     let served: std::collections::BTreeSet<Uuid> =
@@ -1058,7 +1065,9 @@ fn check_provider_listing(
             );
         }
     }
-    if *q == crate::query::ProviderQuery::default() && listed.len() != state.providers().count() {
+    if *q == placement_core::query::ProviderQuery::default()
+        && listed.len() != state.providers().count()
+    {
         return fail(
             target,
             "providers: the empty query does not list every provider",
@@ -1074,11 +1083,11 @@ fn check_provider_listing(
 /// every type's answer, `unknown` included.
 fn check_usages_answer(
     target: &'static str,
-    state: &crate::state::State,
-    q: &crate::query::UsagesQuery,
+    state: &placement_core::state::State,
+    q: &placement_core::query::UsagesQuery,
 ) -> Verdict {
-    use crate::query::ConsumerTypeFilter;
-    use crate::state::store::UsageFilter;
+    use placement_core::query::ConsumerTypeFilter;
+    use placement_core::state::store::UsageFilter;
     use std::collections::{BTreeMap, BTreeSet};
     let type_filter = match &q.consumer_type {
         None | Some(ConsumerTypeFilter::All) => None,
@@ -1171,8 +1180,9 @@ fn check_usages_answer(
 /// (written at 1.37) and one left without allocations
 /// (`Quirk::GhostConsumerFromEmptyAllocations`), so that every usage filter
 /// has something to select and something to leave out.
-fn list_state() -> Option<&'static crate::state::State> {
-    static STATE: std::sync::OnceLock<Option<crate::state::State>> = std::sync::OnceLock::new();
+fn list_state() -> Option<&'static placement_core::state::State> {
+    static STATE: std::sync::OnceLock<Option<placement_core::state::State>> =
+        std::sync::OnceLock::new();
     STATE.get_or_init(build_list_state).as_ref()
 }
 
@@ -1189,8 +1199,8 @@ type ListConsumer<'a> = (
     &'a [(u128, &'a str, u32)],
 );
 
-fn build_list_state() -> Option<crate::state::State> {
-    use crate::state::{AllocationMap, ConsumerWrite, Op, State};
+fn build_list_state() -> Option<placement_core::state::State> {
+    use placement_core::state::{AllocationMap, ConsumerWrite, Op, State};
     use std::collections::{BTreeMap, BTreeSet};
     let rc = |n: &str| names::ResourceClass::parse(n).ok();
     let tr = |n: &str| names::TraitName::parse(n).ok();
@@ -1368,7 +1378,7 @@ fn build_list_state() -> Option<crate::state::State> {
 /// target holds the core to its own strict contract, and predicting
 /// Placement's looser reading is the scanner's job, not this check's.
 pub fn microversion_header(data: &[u8]) -> Verdict {
-    use crate::microversion::MicroversionError;
+    use placement_core::microversion::MicroversionError;
     const T: &str = "microversion_header";
     // A header value that is not UTF-8 never reaches the parser: the
     // server's header reader refuses it first.
@@ -1444,7 +1454,7 @@ mod tests {
 
     fn listed(raw: &str) -> Vec<String> {
         let state = list_state().expect("the list state builds");
-        let query = crate::query::ProviderQuery::parse(Microversion::MAX, raw).expect(raw);
+        let query = placement_core::query::ProviderQuery::parse(Microversion::MAX, raw).expect(raw);
         provider_listing(state, &query)
             .into_iter()
             .filter_map(|u| state.provider(u).map(|p| p.name().as_str().to_owned()))
@@ -1480,7 +1490,7 @@ mod tests {
 
     #[test]
     fn list_state_answers_usage_filters() {
-        use crate::state::store::UsageFilter;
+        use placement_core::state::store::UsageFilter;
         let state = list_state().expect("the list state builds");
         // Four consumer records; the one left without allocations counts nowhere.
         assert_eq!(state.consumers().count(), 4);
@@ -1519,7 +1529,7 @@ mod tests {
     // the parser on the values whose verdict the brief fixes.
     #[test]
     fn header_verdicts() {
-        use crate::microversion::MicroversionError;
+        use placement_core::microversion::MicroversionError;
         for (value, expected) in [
             ("placement latest", Ok(Microversion::MAX)),
             ("placement 1.10", Ok(Microversion::v1(10))),
@@ -1553,7 +1563,7 @@ mod tests {
     // of each grammar to mutate: every route needs both.
     #[test]
     fn list_and_header_seeds_reach_both_verdicts() {
-        use crate::query::{self, QueryKind};
+        use placement_core::query::{self, QueryKind};
         for (route, kind) in [
             (ListRoute::Providers, QueryKind::ResourceProviders),
             (ListRoute::Usages, QueryKind::Usages),

@@ -7,7 +7,7 @@
 
 use std::fs;
 
-use placement_core::fuzz;
+use placement_fuzzing as fuzz;
 
 mod common;
 use common::corpus::{corpus_root, inputs, seeds_and_regressions};

@@ -16,14 +16,14 @@
 //! [`providers`], [`inventories`], [`consumers`], [`allocations`],
 //! [`aggregates`], [`traits`], [`resource_classes`], [`ops`] (the operations
 //! and their dispatch), [`request`] (from checked request bodies to operations), [`refusal`] (why an operation is refused),
-//! [`invariants`], [`generate`] (bounded random operation sequences).
+//! [`invariants`]. The generator of random operation sequences is the
+//! fuzzing crate's (`placement_fuzzing::ops`).
 
 pub mod aggregates;
 pub mod allocations;
 pub mod consumers;
 #[cfg(test)]
 mod fixtures;
-pub mod generate;
 pub mod invariants;
 pub mod inventories;
 pub mod ops;
@@ -38,7 +38,6 @@ mod view;
 
 pub use allocations::{AllocationMap, ConsumerWrite, Resources};
 pub use consumers::Consumer;
-pub use generate::{OpSequence, Stats, run_bytes, run_checked};
 pub use invariants::Violation;
 pub use ops::{Applied, Op, ParentUpdate, ReshapeInventory};
 pub use providers::Provider;
