@@ -356,10 +356,6 @@ impl Client {
     pub fn with_deadline(&self, deadline: Instant) -> Client {
         Client {
             deadline: Some(deadline),
-            bounds: Arc::new(Bounds {
-                max_requests: self.bounds.max_requests,
-                ..Bounds::default()
-            }),
             ..self.clone()
         }
     }

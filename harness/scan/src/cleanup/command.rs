@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::{CleanupConfig, cleanup};
 use crate::client::Client;
-use crate::exit::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
+use crate::exit;
 use crate::journal::Journal;
 use crate::options::{ConnectionArgs, parse_run_id};
 use crate::run_id::RunId;
@@ -63,14 +63,8 @@ impl From<crate::journal::JournalError> for CleanupError {
 
 /// Runs `cleanup`; returns the exit code.
 pub fn cleanup_command(args: &CleanupArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
-    match cleanup_inner(args, out, err) {
-        Ok(true) => EXIT_OK,
-        Ok(false) => EXIT_FAILED,
-        Err(e) => {
-            let _ = writeln!(err, "placement-harness cleanup: {e}");
-            EXIT_USAGE
-        }
-    }
+    let result = cleanup_inner(args, out, err).map(exit::passed);
+    exit::or_usage("cleanup", result, err)
 }
 
 fn list(dir: &std::path::Path, out: &mut dyn Write) -> Result<(), CleanupError> {

@@ -118,13 +118,8 @@ fn no_model_for_tokens() -> FuzzError {
 
 /// Runs `fuzz`; returns the exit code.
 pub fn fuzz_command(args: &FuzzArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
-    match fuzz_inner(args, out, err) {
-        Ok(code) => code,
-        Err(e) => {
-            let _ = writeln!(err, "placement-harness fuzz: {e}");
-            EXIT_USAGE
-        }
-    }
+    let result = fuzz_inner(args, out, err);
+    crate::exit::or_usage("fuzz", result, err)
 }
 
 fn fuzz_inner(args: &FuzzArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, FuzzError> {

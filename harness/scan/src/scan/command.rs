@@ -112,13 +112,8 @@ pub fn scan_command(args: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -
         }
         return EXIT_OK;
     }
-    match scan_inner(args, out, err) {
-        Ok(code) => code,
-        Err(e) => {
-            let _ = writeln!(err, "placement-harness scan: {e}");
-            EXIT_USAGE
-        }
-    }
+    let result = scan_inner(args, out, err);
+    crate::exit::or_usage("scan", result, err)
 }
 
 /// The suite files `--suite` names, folders expanded.

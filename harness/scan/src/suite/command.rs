@@ -19,7 +19,7 @@ use super::fixture::{
 };
 use super::{ClientTransport, Outcome, RunConfig, Suite, SuiteError, load_suite, run_suite};
 use crate::cleanup::{CleanupConfig, Finished, run_with_cleanup};
-use crate::exit::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
+use crate::exit;
 use crate::guard::GuardedTransport;
 use crate::options::{DEFAULT_CONCURRENCY, SessionArgs};
 use crate::session::{self, Launch, Session, SessionError};
@@ -60,14 +60,8 @@ enum RunError {
 
 /// Runs `run`; returns the exit code.
 pub fn run_command(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
-    match run_inner(args, out, err) {
-        Ok(true) => EXIT_OK,
-        Ok(false) => EXIT_FAILED,
-        Err(e) => {
-            let _ = writeln!(err, "placement-harness run: {e}");
-            EXIT_USAGE
-        }
-    }
+    let result = run_inner(args, out, err).map(exit::passed);
+    exit::or_usage("run", result, err)
 }
 
 /// Totals over every suite of a run.
