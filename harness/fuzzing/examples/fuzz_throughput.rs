@@ -4,7 +4,7 @@
 //! the same JSON payloads. `scripts/bench-fuzz` prints this table next to the
 //! libFuzzer one, whose figures also carry the fuzzer's own per-input cost.
 //!
-//! Usage: cargo run --release -p placement-fuzzing --example fuzz_throughput -- [--seconds N]
+//! Usage: cargo run --release -p placement-fuzzing --example fuzz_throughput -- [--seconds N] [--target NAME]...
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -41,11 +41,20 @@ fn measure(run: fn(&[u8]) -> fuzz::Verdict, inputs: &[Vec<u8>], budget: Duration
     }
 }
 
-fn parse_seconds() -> Result<u64, String> {
+/// The measuring time and the targets asked for (none: all of them).
+fn parse_args() -> Result<(u64, Vec<String>), String> {
     let mut args = env::args().skip(1);
     let mut seconds = 3;
+    let mut only = Vec::new();
     while let Some(arg) = args.next() {
         match arg.as_str() {
+            "--target" => {
+                let name = args.next().ok_or("--target needs a target name")?;
+                if !fuzz::TARGETS.iter().any(|t| t.name == name) {
+                    return Err(format!("--target: no fuzz target is named {name:?}"));
+                }
+                only.push(name);
+            }
             "--seconds" => {
                 let value = args.next().ok_or("--seconds needs a value")?;
                 seconds = value
@@ -54,22 +63,31 @@ fn parse_seconds() -> Result<u64, String> {
                     .filter(|&s| s > 0)
                     .ok_or_else(|| format!("--seconds: {value:?} is not a positive integer"))?;
             }
-            other => return Err(format!("unknown argument {other:?}; usage: [--seconds N]")),
+            other => {
+                return Err(format!(
+                    "unknown argument {other:?}; usage: [--seconds N] [--target NAME]..."
+                ));
+            }
         }
     }
-    Ok(seconds)
+    Ok((seconds, only))
 }
 
 fn main() -> ExitCode {
-    let seconds = match parse_seconds() {
-        Ok(s) => s,
+    let (seconds, only) = match parse_args() {
+        Ok(parsed) => parsed,
         Err(message) => {
             eprintln!("fuzz_throughput: {message}");
             return ExitCode::from(2);
         }
     };
     let budget = Duration::from_secs(seconds);
-    let empty_rate = measure(fuzz::empty, &corpus_files("empty"), budget);
+    let wanted = |name: &str| only.is_empty() || only.iter().any(|o| o == name);
+    let empty_rate = if wanted("empty") {
+        measure(fuzz::empty, &corpus_files("empty"), budget)
+    } else {
+        0.0
+    };
     println!(
         "{:<18} {:>8} {:>14} {:>10} {:>18}",
         "target", "inputs", "calls/s", "ns/call", "x json_parse_only"
@@ -78,7 +96,7 @@ fn main() -> ExitCode {
         name,
         run,
         json_after,
-    } in fuzz::TARGETS
+    } in fuzz::TARGETS.iter().filter(|t| wanted(t.name))
     {
         let inputs = corpus_files(name);
         let rate = if *name == "empty" {
