@@ -26,7 +26,9 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use crate::journal::{Entry, Journal, ObjectKind};
-use crate::suite::{Request, Response, Transport};
+use crate::persona::Persona;
+use crate::suite::Response;
+use crate::transport::{Transport, plain_request};
 
 /// Bounds and identity of a cleanup.
 #[derive(Debug, Clone)]
@@ -34,7 +36,7 @@ pub struct CleanupConfig {
     /// Base URL the journal's paths are joined to.
     pub base_url: String,
     /// Persona whose credentials the deletes carry (`None`: send as is).
-    pub persona: Option<String>,
+    pub persona: Option<Persona>,
     /// Extra headers on every request (e.g. `x-auth-token` for suites that
     /// authenticate with their own headers).
     pub headers: Vec<(String, String)>,
@@ -47,10 +49,10 @@ pub struct CleanupConfig {
 impl CleanupConfig {
     /// Deletes against `base_url` as `persona`, at most 10,000 objects in
     /// five minutes.
-    pub fn new(base_url: &str, persona: Option<&str>) -> Self {
+    pub fn new(base_url: &str, persona: Option<&Persona>) -> Self {
         CleanupConfig {
             base_url: base_url.trim_end_matches('/').to_owned(),
-            persona: persona.map(str::to_owned),
+            persona: persona.cloned(),
             headers: Vec::new(),
             max_objects: 10_000,
             deadline: Duration::from_secs(300),
@@ -219,15 +221,13 @@ impl<T: Transport + ?Sized> Cleaner<'_, T> {
             "placement latest".to_owned(),
         )];
         headers.extend(self.config.headers.iter().cloned());
-        let request = Request {
-            method: "DELETE".to_owned(),
-            url: format!("{}{}", self.config.base_url, encode_path(path)),
-            headers,
-            body: Vec::new(),
-            follow_redirects: false,
-            persona: self.config.persona.clone(),
-        };
-        match self.transport.send(request).await {
+        let url = format!("{}{}", self.config.base_url, encode_path(path));
+        let request = plain_request("DELETE", &url, &headers, &[]);
+        let sent = self
+            .transport
+            .send(request, self.config.persona.as_ref())
+            .await;
+        match sent.map(|ex| Response::of(&ex)) {
             Ok(r) if (200..300).contains(&r.status) => Deleted::Removed,
             Ok(r) if r.status == 404 => Deleted::Gone,
             Ok(r) => Deleted::Failed(Some(r.status), reason(&r)),
@@ -393,18 +393,16 @@ async fn clear_consumer<T: Transport + ?Sized>(
         ("content-type".to_owned(), "application/json".to_owned()),
     ];
     headers.extend(cleaner.config.headers.iter().cloned());
-    let request = Request {
-        method: "POST".to_owned(),
-        url: format!(
-            "{}/allocations",
-            cleaner.config.base_url.trim_end_matches('/')
-        ),
-        headers,
-        body: body.to_string().into_bytes(),
-        follow_redirects: false,
-        persona: cleaner.config.persona.clone(),
-    };
-    match cleaner.transport.send(request).await {
+    let url = format!(
+        "{}/allocations",
+        cleaner.config.base_url.trim_end_matches('/')
+    );
+    let request = plain_request("POST", &url, &headers, body.to_string().as_bytes());
+    let sent = cleaner
+        .transport
+        .send(request, cleaner.config.persona.as_ref())
+        .await;
+    match sent.map(|ex| Response::of(&ex)) {
         Ok(r) if (200..300).contains(&r.status) => report.removed.push(e),
         Ok(r) => {
             let status = Some(r.status);

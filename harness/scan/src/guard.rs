@@ -32,9 +32,9 @@
 //!   would let the run's provider share resources with real ones. A
 //!   write that creates (`POST /resource_providers`,
 //!   `POST /resource_classes`) is allowed,
-//!   except under a parent provider that is not the run's. In strict mode
-//!   writes never follow redirects: a redirect could point the write at
-//!   another object than the one checked.
+//!   except under a parent provider that is not the run's. A redirect
+//!   is followed as a new request that goes through the guard again, so a
+//!   redirect cannot point a write at another object than the one checked.
 //!
 //!   [`Ownership::DisposableTarget`] lifts the ownership rule (journaling
 //!   and read-only still apply) for a target the harness or a test started
@@ -47,10 +47,12 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::exchange::{self, Exchange, Request};
 use crate::journal::{Entry, Journal, ObjectKind};
+use crate::persona::Persona;
 use crate::run_id::RunId;
-use crate::suite::run::TransportError;
-use crate::suite::{Request, Response, Transport};
+use crate::target_check::ApiVersions;
+use crate::transport::{Transport, TransportError};
 
 /// Whose objects a run may change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,7 +70,7 @@ pub const READ_ONLY: &str = "read-only";
 
 /// The rules themselves, apart from any transport: what may be sent, and
 /// what a response says the run created. [`GuardedTransport`] applies them
-/// to suite requests; the scan applies the same guard to its own sender.
+/// to every request a command sends.
 #[derive(Debug)]
 pub struct Guard {
     journal: Arc<Journal>,
@@ -84,6 +86,13 @@ pub struct Guard {
 pub struct GuardedTransport<T> {
     inner: T,
     guard: Guard,
+    versions: Option<ApiVersions>,
+    skip_foreign: bool,
+}
+
+/// A request body as JSON, if it is JSON.
+fn request_json(request: &Request) -> Option<Value> {
+    serde_json::from_str(request.body.as_deref()?).ok()
 }
 
 /// A request's place in Placement's API: the path below the base URL,
@@ -130,10 +139,45 @@ impl<T: Transport> GuardedTransport<T> {
         read_only: bool,
         ownership: Ownership,
     ) -> Self {
+        GuardedTransport::over(inner, Guard::new(journal, base_path, read_only, ownership))
+    }
+
+    /// Guards `inner` with `guard`.
+    pub fn over(inner: T, guard: Guard) -> Self {
         GuardedTransport {
             inner,
-            guard: Guard::new(journal, base_path, read_only, ownership),
+            guard,
+            versions: None,
+            skip_foreign: false,
         }
+    }
+
+    /// Also skips requests that ask for a microversion outside `versions`
+    /// (the target check's range), unless that header is the input the
+    /// request probes with.
+    pub fn with_versions(mut self, versions: ApiVersions) -> Self {
+        self.versions = Some(versions);
+        self
+    }
+
+    /// Reports a write to an object the run does not own as skipped
+    /// ([`Transport::skip_reason`]), as the scan and the fuzzer count it,
+    /// instead of as a refused request, which a suite test reports as
+    /// failed (or xfail) so that its author sees it was not sent.
+    pub fn skipping_foreign_writes(mut self) -> Self {
+        self.skip_foreign = true;
+        self
+    }
+
+    fn version_refusal(&self, request: &Request) -> Option<String> {
+        let versions = self.versions?;
+        let value = exchange::find_header(&request.headers, "openstack-api-version")?;
+        // A step that sends an odd version on purpose asks how the target
+        // refuses it.
+        if request.input.value.as_deref() == Some(value) {
+            return None;
+        }
+        versions.refusal(value)
     }
 
     /// The wrapped transport.
@@ -193,15 +237,9 @@ impl Guard {
         None
     }
 
-    /// Whether writes must not follow redirects (strict ownership: a
-    /// redirect could point the write at an object that was not checked).
-    pub fn pins_writes(&self) -> bool {
-        self.ownership == Ownership::Strict
-    }
-
     /// Journals what a successful write created; call it before handing
     /// the response on.
-    pub fn note(&self, request: &Request, response: &Response) -> Result<(), String> {
+    pub fn note(&self, request: &Request, response: &Exchange) -> Result<(), String> {
         if is_read(&request.method) {
             return Ok(());
         }
@@ -265,7 +303,7 @@ impl Guard {
 
     fn check_ownership(&self, request: &Request, segs: &[String]) -> Result<(), TransportError> {
         let method = request.method.as_str();
-        let body: Option<Value> = serde_json::from_slice(&request.body).ok();
+        let body = request_json(request);
         let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
         match (method, segs.as_slice()) {
             ("POST", ["resource_providers"]) => {
@@ -362,18 +400,19 @@ impl Guard {
         &self,
         request: &Request,
         segs: &[String],
-        response: &Response,
+        response: &Exchange,
     ) -> Result<(), String> {
         // A 5xx write may still have taken effect (a database that commits
         // before the handler fails): what the request names of the run's
         // own is journaled too, so cleanup tries it (a 404 then counts as
         // gone) rather than leave it behind unlisted.
-        let maybe = (500..600).contains(&response.status);
-        if !(200..300).contains(&response.status) && !maybe {
+        let status = response.status();
+        let maybe = (500..600).contains(&status);
+        if !(200..300).contains(&status) && !maybe {
             return Ok(());
         }
         let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
-        let body: Option<Value> = serde_json::from_slice(&request.body).ok();
+        let body = request_json(request);
         let mut entries = Vec::new();
         let rp_entry = |uuid: &str, parent: Option<&str>| {
             Entry::new(
@@ -391,13 +430,11 @@ impl Guard {
         match (request.method.as_str(), segs.as_slice()) {
             ("POST", ["resource_providers"]) => {
                 let from_location = response
-                    .header("location")
+                    .response_header("location")
                     .and_then(|l| l.trim_end_matches('/').rsplit('/').next())
                     .map(percent_decode);
-                let from_body = response
-                    .json()
+                let from_body = serde_json::from_slice::<Value>(&response.response().body)
                     .ok()
-                    .flatten()
                     .and_then(|b| b.get("uuid").and_then(Value::as_str).map(str::to_owned));
                 let from_request = body
                     .as_ref()
@@ -413,7 +450,7 @@ impl Guard {
                         return Err(format!(
                             "POST {}: a provider was created ({}) but neither the Location \
                              header nor the body names it",
-                            request.url, response.status
+                            request.url, status
                         ));
                     }
                 }
@@ -428,7 +465,7 @@ impl Guard {
                     .as_ref()
                     .and_then(|b| b.get("name"))
                     .and_then(Value::as_str);
-                if let (201 | 500..=599, Some(name)) = (response.status, name) {
+                if let (201 | 500..=599, Some(name)) = (status, name) {
                     entries.push(Entry::new(
                         ObjectKind::ResourceClass,
                         name,
@@ -436,14 +473,14 @@ impl Guard {
                     ));
                 }
             }
-            ("PUT", ["resource_classes", name]) if response.status == 201 || maybe => {
+            ("PUT", ["resource_classes", name]) if status == 201 || maybe => {
                 entries.push(Entry::new(
                     ObjectKind::ResourceClass,
                     name,
                     &format!("/resource_classes/{name}"),
                 ));
             }
-            ("PUT", ["traits", name]) if response.status == 201 || maybe => {
+            ("PUT", ["traits", name]) if status == 201 || maybe => {
                 entries.push(Entry::new(
                     ObjectKind::Trait,
                     name,
@@ -532,18 +569,27 @@ fn is_read(method: &str) -> bool {
     matches!(method, "GET" | "HEAD")
 }
 
-impl<T: Transport + Sync> Transport for GuardedTransport<T> {
+impl<T: Transport> Transport for GuardedTransport<T> {
     fn skip_reason(&self, request: &Request) -> Option<String> {
         if self.guard.read_only && !is_read(&request.method) {
             return Some(READ_ONLY.to_owned());
         }
-        self.inner.skip_reason(request)
+        if self.skip_foreign
+            && let Some(why) = self.guard.refusal(request)
+        {
+            return Some(why);
+        }
+        self.version_refusal(request)
+            .or_else(|| self.inner.skip_reason(request))
     }
 
-    async fn send(&self, request: Request) -> Result<Response, TransportError> {
-        if is_read(&request.method) {
-            return self.inner.send(request).await;
-        }
+    async fn send(
+        &self,
+        request: Request,
+        persona: Option<&Persona>,
+    ) -> Result<Exchange, TransportError> {
+        // Checked here, not only in `skip_reason`: a caller that did not
+        // ask must still not reach the server.
         if let Some(why) = self.guard.refusal(&request) {
             return Err(TransportError(if why == READ_ONLY {
                 format!("{READ_ONLY}: {} {} not sent", request.method, request.url)
@@ -551,19 +597,24 @@ impl<T: Transport + Sync> Transport for GuardedTransport<T> {
                 why
             }));
         }
-        let mut request = request;
-        if self.guard.pins_writes() {
-            request.follow_redirects = false;
+        if let Some(why) = self.version_refusal(&request) {
+            return Err(TransportError(format!("not sent: {why}")));
         }
-        let response = self.inner.send(request.clone()).await?;
-        self.guard.note(&request, &response).map_err(|e| {
+        if is_read(&request.method) {
+            return self.inner.send(request, persona).await;
+        }
+        let judged = request.clone();
+        let exchange = self.inner.send(request, persona).await?;
+        self.guard.note(&judged, &exchange).map_err(|e| {
             TransportError(format!(
                 "{} {} succeeded ({}) but what it created could not be journaled, so \
                  cleanup will not know it: {e}",
-                request.method, request.url, response.status
+                judged.method,
+                judged.url,
+                exchange.status()
             ))
         })?;
-        Ok(response)
+        Ok(exchange)
     }
 
     async fn sleep(&self, delay: Duration) {

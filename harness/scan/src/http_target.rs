@@ -30,6 +30,7 @@ use crate::fuzz::gabbi;
 use crate::fuzz::r#gen::{World, fixed};
 use crate::fuzz::rng::Rng;
 use crate::fuzz::shrink::Shrunk;
+use crate::guard::GuardedTransport;
 use crate::guard::{Guard, Ownership};
 use crate::journal::Journal;
 use crate::model::arbitrary::{decode_step, setup_world};
@@ -37,9 +38,8 @@ use crate::model::{Operation, surface};
 use crate::oracle::{self, Context};
 use crate::persona::{self, Persona};
 use crate::run_id::RunId;
-use crate::scan::ClientSender;
-use crate::scan::safety::GuardedSender;
 use crate::target::AuthMode;
+use crate::transport::ClientTransport;
 
 /// The environment variable naming the Placement base URL to fuzz
 /// (noauth2). Unset: the embedded reference server, started in-process.
@@ -220,7 +220,7 @@ pub struct HttpTarget {
     runtime: tokio::runtime::Runtime,
     /// Kept alive for the process: the embedded server, when used.
     _server: Option<placement_refserver::RunningServer>,
-    sender: GuardedSender<ClientSender>,
+    sender: GuardedTransport<ClientTransport>,
     base_url: String,
     run_id: RunId,
     personas: Vec<Persona>,
@@ -287,7 +287,8 @@ impl HttpTarget {
         };
         let journal = Arc::new(Journal::create(&journal_dir, run_id, &base_url)?);
         let guard = Guard::new(journal, parsed.path(), false, ownership);
-        let sender = GuardedSender::new(ClientSender::new(client), guard);
+        let sender =
+            GuardedTransport::over(ClientTransport::new(client), guard).skipping_foreign_writes();
         let ctx = crate::scan::context::oracle_context(&personas);
         let seed = run_id
             .uuid()

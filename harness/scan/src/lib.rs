@@ -38,3 +38,4 @@ pub mod snapshot;
 pub mod suite;
 pub mod target;
 pub mod target_check;
+pub mod transport;

@@ -17,9 +17,9 @@ use crate::journal::{Journal, JournalError};
 use crate::options::{ConnectionArgs, SessionArgs};
 use crate::persona::{self, Persona};
 use crate::run_id::RunId;
-use crate::suite::ClientTransport;
 use crate::target::{AuthMode, Target};
 use crate::target_check::ApiVersions;
+use crate::transport::ClientTransport;
 
 /// What stopped a session before the command's own work.
 #[derive(Debug, thiserror::Error)]
@@ -238,16 +238,12 @@ impl Session {
         )
     }
 
-    /// Suite requests, as the personas, without the guard (cleanup).
+    /// Requests without the guard (cleanup).
     pub fn client_transport(&self) -> ClientTransport {
-        ClientTransport::new(
-            self.client.clone(),
-            self.target.clone(),
-            self.personas.clone(),
-        )
+        ClientTransport::new(self.client.clone())
     }
 
-    /// Suite requests, as the personas, through the guard.
+    /// Requests through the guard.
     pub fn guarded_transport(&self) -> GuardedTransport<ClientTransport> {
         self.guarded_transport_over(self.client.clone())
     }
@@ -256,7 +252,7 @@ impl Session {
     /// session's with the run's bounds).
     pub fn guarded_transport_over(&self, client: Client) -> GuardedTransport<ClientTransport> {
         GuardedTransport::new(
-            ClientTransport::new(client, self.target.clone(), self.personas.clone()),
+            ClientTransport::new(client),
             Arc::clone(&self.journal),
             self.target.base_url().path(),
             self.read_only,

@@ -22,8 +22,8 @@ use placement_harness::fuzz::differential::{Differential, Model, Tally, model_co
 use placement_harness::fuzz::engine::{FuzzConfig, FuzzOutcome, SideFindings, run_fuzz_with};
 use placement_harness::persona::{Persona, default_personas};
 use placement_harness::run_id::RunId;
-use placement_harness::scan::{ClientSender, Sender};
 use placement_harness::target::AuthMode;
+use placement_harness::transport::{ClientTransport, Transport};
 
 mod common;
 use common::{FreshPlacement, venv_ready};
@@ -58,7 +58,7 @@ fn differential_fuzz(
 ) -> (FuzzOutcome, Tally) {
     let personas = personas(run_id);
     let client = client();
-    let sender = ClientSender::new(client.clone());
+    let sender = ClientTransport::new(client.clone());
     let model = Model::new(model_config(), &client).unwrap();
     let base = format!("{}/", url.trim_end_matches('/'));
     let diff = Differential::new(&sender, model, &base, &personas);
@@ -125,7 +125,7 @@ fn embedded_server_and_model_never_diverge() {
 
 /// Sends `steps` (method, path, body) as admin at 1.39 through `diff` and
 /// returns the side findings of the last one.
-fn directed<S: Sender>(
+fn directed<S: Transport>(
     rt: &tokio::runtime::Runtime,
     diff: &Differential<'_, S>,
     base: &str,
@@ -169,7 +169,7 @@ fn real_placement_divergences_are_reported_under_their_entries() {
     let personas = personas(run_id);
     let admin = personas.iter().find(|p| p.name == "admin").unwrap().clone();
     let client = client();
-    let sender = ClientSender::new(client.clone());
+    let sender = ClientTransport::new(client.clone());
     let model = Model::new(model_config(), &client).unwrap();
     let base = placement.url.trim_end_matches('/').to_owned();
     let diff = Differential::new(&sender, model, &format!("{base}/"), &personas);

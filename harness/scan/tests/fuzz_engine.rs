@@ -17,8 +17,8 @@ use placement_harness::fuzz::rng::Rng;
 use placement_harness::model::surface;
 use placement_harness::persona::{Persona, default_personas};
 use placement_harness::run_id::RunId;
-use placement_harness::scan::Sender;
 use placement_harness::target::AuthMode;
+use placement_harness::transport::Transport;
 use proptest::prelude::*;
 
 /// A deterministic fake Placement: 400 for bodies with a `fuzz_extra` key,
@@ -29,12 +29,12 @@ struct Fake {
     sent: Mutex<Vec<String>>,
 }
 
-impl Sender for Fake {
+impl Transport for Fake {
     async fn send(
         &self,
         request: exchange::Request,
         _persona: Option<&Persona>,
-    ) -> Result<Exchange, String> {
+    ) -> Result<Exchange, placement_harness::transport::TransportError> {
         if let Ok(mut s) = self.sent.lock() {
             s.push(format!(
                 "{} {} {}",

@@ -1,4 +1,4 @@
-//! The scan engine over a fake [`Sender`]: which requests it sends, as
+//! The scan engine over a fake [`Transport`]: which requests it sends, as
 //! whom, in what order, and what it makes of the answers, without a
 //! network. The fake answers like a tiny Placement with noauth2 that
 //! trusts `X-Roles` (as the real one does).
@@ -13,23 +13,24 @@ use placement_harness::finding::{CheckId, Severity};
 use placement_harness::persona::{Persona, default_personas};
 use placement_harness::progress::Progress;
 use placement_harness::scan::{
-    FixtureSetup, Fixtures, PlannedSuite, ScanConfig, ScanOutcome, Sender, run_scan,
+    FixtureSetup, Fixtures, PlannedSuite, ScanConfig, ScanOutcome, run_scan,
 };
 use placement_harness::snapshot::SnapshotMode;
 use placement_harness::suite::{Suite, parse_suite};
 use placement_harness::target::AuthMode;
+use placement_harness::transport::Transport;
 
 #[derive(Default)]
 struct Fake {
     sent: Mutex<Vec<(String, String, String)>>,
 }
 
-impl Sender for Fake {
+impl Transport for Fake {
     async fn send(
         &self,
         mut request: exchange::Request,
         persona: Option<&Persona>,
-    ) -> Result<Exchange, String> {
+    ) -> Result<Exchange, placement_harness::transport::TransportError> {
         let name = persona.map(|p| p.name.clone()).unwrap_or_default();
         if let Ok(mut log) = self.sent.lock() {
             log.push((request.method.clone(), request.url.clone(), name.clone()));

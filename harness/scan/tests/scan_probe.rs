@@ -1,4 +1,4 @@
-//! `probe: foreign|missing` end to end over a fake [`Sender`]: the suite
+//! `probe: foreign|missing` end to end over a fake [`Transport`]: the suite
 //! syntax reaches the exchanges' input kind and comparison group, and the
 //! `existence_leak` oracle reports a pair whose answers differ and stays
 //! quiet on a pair that answers alike. No network.
@@ -12,11 +12,12 @@ use placement_harness::finding::CheckId;
 use placement_harness::persona::{Persona, default_personas};
 use placement_harness::progress::Progress;
 use placement_harness::scan::{
-    FixtureSetup, Fixtures, PlannedSuite, ScanConfig, ScanOutcome, Sender, run_scan,
+    FixtureSetup, Fixtures, PlannedSuite, ScanConfig, ScanOutcome, run_scan,
 };
 use placement_harness::snapshot::SnapshotMode;
 use placement_harness::suite::{Suite, parse_suite};
 use placement_harness::target::AuthMode;
+use placement_harness::transport::Transport;
 
 const FOREIGN: &str = "7d2e3a1c-3d7b-4a4b-9a53-2b8e1d5f6c10";
 const MISSING: &str = "11111111-2222-4333-8444-555555555555";
@@ -26,12 +27,12 @@ const MISSING: &str = "11111111-2222-4333-8444-555555555555";
 /// `/resource_providers/` refuses foreign and missing alike.
 struct Fake;
 
-impl Sender for Fake {
+impl Transport for Fake {
     async fn send(
         &self,
         request: exchange::Request,
         _persona: Option<&Persona>,
-    ) -> Result<Exchange, String> {
+    ) -> Result<Exchange, placement_harness::transport::TransportError> {
         let path = placement_harness::route::path_of(&request.url).to_owned();
         let (status, body) = if path.starts_with("/allocations/") && path.ends_with(FOREIGN) {
             (

@@ -1,5 +1,5 @@
 //! `state_after_error` wired into the scan and the HTTP fuzzer, over a fake
-//! [`Sender`] that keeps state: a write answered with a 500 is read back
+//! [`Transport`] that keeps state: a write answered with a 500 is read back
 //! through the same sender; one the fake committed before failing is a
 //! high finding, one it rolled back is not (the read-back lands in the
 //! `no_5xx` evidence); a create that found its object already there did
@@ -21,10 +21,11 @@ use placement_harness::persona::{Persona, default_personas};
 use placement_harness::progress::Progress;
 use placement_harness::route::path_of;
 use placement_harness::run_id::RunId;
-use placement_harness::scan::{NoFixtures, PlannedSuite, ScanConfig, Sender, run_scan};
+use placement_harness::scan::{NoFixtures, PlannedSuite, ScanConfig, run_scan};
 use placement_harness::snapshot::SnapshotMode;
 use placement_harness::suite::parse_suite;
 use placement_harness::target::AuthMode;
+use placement_harness::transport::Transport;
 
 const ERROR: &str = r#"{"errors": [{"status": 500, "title": "Internal Server Error", "detail": "boom", "code": "placement.undefined_code"}]}"#;
 
@@ -39,12 +40,12 @@ struct Fake {
     all_writes_fail: bool,
 }
 
-impl Sender for Fake {
+impl Transport for Fake {
     async fn send(
         &self,
         request: exchange::Request,
         _persona: Option<&Persona>,
-    ) -> Result<Exchange, String> {
+    ) -> Result<Exchange, placement_harness::transport::TransportError> {
         let path = path_of(&request.url).to_owned();
         self.sent
             .lock()

@@ -13,11 +13,12 @@ use std::sync::Mutex;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
+use placement_harness::exchange::{self, Exchange, Header};
+use placement_harness::persona::{Credential, Persona};
 use placement_harness::suite::check::Response;
 use placement_harness::suite::model::parse_suite;
-use placement_harness::suite::run::{
-    Outcome, Request, RunConfig, SuiteReport, Transport, TransportError, run_suite,
-};
+use placement_harness::suite::run::{Outcome, Request, RunConfig, SuiteReport, run_suite};
+use placement_harness::transport::{Transport, TransportError};
 
 /// The fake's futures are always ready, so polling once is enough.
 fn block_on<F: Future>(f: F) -> F::Output {
@@ -53,16 +54,34 @@ impl Fake {
 impl Transport for Fake {
     fn send(
         &self,
-        request: Request,
-    ) -> impl Future<Output = Result<Response, TransportError>> + Send {
-        self.sent.lock().unwrap().push(request);
+        request: exchange::Request,
+        persona: Option<&Persona>,
+    ) -> impl Future<Output = Result<Exchange, TransportError>> + Send {
+        // Recorded in the runner's own shape, which the assertions read.
+        self.sent.lock().unwrap().push(Request {
+            method: request.method.clone(),
+            url: request.url.clone(),
+            headers: exchange::header_pairs(&request.headers),
+            body: request.body.clone().unwrap_or_default().into_bytes(),
+            follow_redirects: false,
+            persona: persona.map(|p| p.name.clone()),
+        });
         let next = self
             .script
             .lock()
             .unwrap()
             .pop_front()
             .unwrap_or_else(|| Err(TransportError("connection refused".to_owned())));
-        ready(next)
+        let answer = next.map(|r| {
+            let response = exchange::Response {
+                status: r.status,
+                headers: r.headers.iter().map(|(n, v)| Header::new(n, v)).collect(),
+                body: r.body,
+                ..exchange::Response::default()
+            };
+            Exchange::new(request, response)
+        });
+        ready(answer)
     }
     fn sleep(&self, delay: Duration) -> impl Future<Output = ()> + Send {
         self.slept.lock().unwrap().push(delay);
@@ -84,6 +103,7 @@ fn run(yaml: &str, fake: &Fake) -> SuiteReport {
     config
         .environ
         .insert("RP_UUID".to_owned(), "rp-1".to_owned());
+    config.personas = vec![Persona::new("tenant-a-reader", Credential::None)];
     block_on(run_suite(&suite, fake, &config))
 }
 
@@ -258,14 +278,22 @@ fn data_file_is_read_next_to_the_suite_and_filled_in() {
     config
         .environ
         .insert("RP_UUID".to_owned(), "rp-1".to_owned());
-    let fake = Fake::new(vec![json(200, "{}")]);
+    let mut moved = json(307, "");
+    moved.headers.push(("location".to_owned(), "/y".to_owned()));
+    let fake = Fake::new(vec![moved, json(200, "{}")]);
     let report = block_on(run_suite(&suite, &fake, &config));
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(report.summary(), "1 passed, 0 failed");
     let sent = &fake.sent()[0];
     assert_eq!(sent.body, br#"{"uuid": "rp-1"}"#);
     assert_eq!(sent.url, "https://127.0.0.1:8000/x");
-    assert!(sent.follow_redirects);
+    // `redirects: true`: the 307 is followed, with its method and body.
+    let hop = &fake.sent()[1];
+    assert_eq!(hop.url, "https://127.0.0.1:8000/y");
+    assert_eq!(
+        (hop.method.as_str(), hop.body.as_slice()),
+        ("POST", sent.body.as_slice())
+    );
 }
 
 #[test]

@@ -12,8 +12,8 @@ use crate::journal::Journal;
 use crate::options::{ConnectionArgs, parse_run_id};
 use crate::run_id::RunId;
 use crate::session::{self, SessionError};
-use crate::suite::ClientTransport;
 use crate::target::Target;
+use crate::transport::ClientTransport;
 
 /// Help text after the options of `cleanup`.
 pub const CLEANUP_AFTER_HELP: &str = "Examples:\n  \
@@ -116,14 +116,8 @@ fn cleanup_inner(
     let target = Target::new(url, args.conn.auth, "custom").map_err(SessionError::from)?;
     let journal = Journal::open_existing(&dir, run_id)?;
     let personas = session::personas(&args.conn, run_id)?;
-    if !personas.iter().any(|p| p.name == args.as_persona) {
-        let known: Vec<&str> = personas.iter().map(|p| p.name.as_str()).collect();
-        return Err(CleanupError::Usage(format!(
-            "--as {:?}: no such persona (known: {})",
-            args.as_persona,
-            known.join(", ")
-        )));
-    }
+    let persona = crate::transport::find_persona(&personas, &args.as_persona)
+        .map_err(|e| CleanupError::Usage(format!("--as: {e}")))?;
     let base_url = target.base_url().as_str().to_owned();
     if journal.target().trim_end_matches('/') != base_url.trim_end_matches('/') {
         let _ = writeln!(
@@ -138,8 +132,8 @@ fn cleanup_inner(
         crate::target_check::check_target(&client, &target)
             .await
             .map_err(SessionError::from)?;
-        let transport = ClientTransport::new(client, target, personas);
-        let config = CleanupConfig::new(&base_url, Some(&args.as_persona));
+        let transport = ClientTransport::new(client);
+        let config = CleanupConfig::new(&base_url, Some(persona));
         let report = cleanup(&transport, &journal, &config).await;
         let _ = write!(out, "{}", report.render());
         if !report.is_clean() {

@@ -93,7 +93,10 @@ fn deletes_in_a_safe_order_and_tolerates_404() {
     let report = block(cleanup(
         &fake,
         &j,
-        &CleanupConfig::new("http://h/p/", Some("admin")),
+        &CleanupConfig::new(
+            "http://h/p/",
+            Some(&Persona::new("admin", crate::persona::Credential::None)),
+        ),
     ));
     assert_eq!(
         paths(&fake),
@@ -260,7 +263,8 @@ fn consumers_with_non_canonical_ids_are_cleared_by_post() {
     let fake = Fake::new(|_| resp(204, &[], ""));
     let report = block(cleanup(&fake, &j, &CleanupConfig::new("http://h/p", None)));
     assert_eq!(paths(&fake), vec!["/allocations"]);
-    let sent: Vec<Request> = fake.sent.lock().map(|s| s.clone()).unwrap_or_default();
+    let sent: Vec<crate::guard::tests::Seen> =
+        fake.sent.lock().map(|s| s.clone()).unwrap_or_default();
     let Some(req) = sent.first() else {
         panic!("nothing sent")
     };

@@ -21,13 +21,13 @@ use super::shrink::{ShrinkConfig, Shrunk, shrink_with};
 use crate::cleanup::{CleanupConfig, cleanup};
 use crate::exit::{EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE};
 use crate::finding::CheckId;
+use crate::guard::GuardedTransport;
 use crate::options::{ReportArgs, SessionArgs, parse_duration};
 use crate::report::{self, Report, Tool, rfc3339};
 use crate::run_id::RunId;
-use crate::scan::ClientSender;
-use crate::scan::safety::GuardedSender;
 use crate::session::{self, Launch, Session, SessionError};
 use crate::target::display_url;
+use crate::transport::ClientTransport;
 
 /// Help text after the options of `fuzz`.
 pub const FUZZ_AFTER_HELP: &str = "Examples:\n  \
@@ -161,7 +161,8 @@ fn fuzz_against(
     let base_url = session.base_url();
     let client = session.client().clone();
     let personas = session.personas().to_vec();
-    let sender = GuardedSender::new(ClientSender::new(client.clone()), session.guard())
+    let sender = GuardedTransport::over(ClientTransport::new(client.clone()), session.guard())
+        .skipping_foreign_writes()
         .with_versions(session.versions());
     let ctx = crate::scan::context::oracle_context(&personas);
     let config = FuzzConfig {
@@ -236,7 +237,8 @@ fn fuzz_against(
         None
     } else {
         let transport = session.client_transport();
-        let config = CleanupConfig::new(&base_url, Some("admin"));
+        let admin = session.personas().iter().find(|p| p.name == "admin");
+        let config = CleanupConfig::new(&base_url, admin);
         Some(
             session
                 .runtime()
@@ -377,7 +379,7 @@ struct Work<'a> {
 
 /// Shrinks the failing cases of `outcome` through `sender`, with `side`'s
 /// findings (the differential oracle's and the replay's) counted.
-async fn shrink_cases<S: crate::scan::Sender>(
+async fn shrink_cases<S: crate::transport::Transport>(
     sender: &S,
     side: &dyn SideFindings,
     w: &Work<'_>,

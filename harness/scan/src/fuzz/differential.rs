@@ -53,8 +53,8 @@ use crate::client::Client;
 use crate::exchange::{self, Exchange, Header};
 use crate::finding::{CheckId, Finding, Severity, finding_id};
 use crate::persona::{Authenticator, Persona};
-use crate::scan::Sender;
-use crate::scan::hooks::classify_credentials;
+use crate::transport::Transport;
+use crate::transport::{TransportError, classify_credentials};
 
 /// Largest model answer read (the server's own answers are far smaller).
 const MODEL_BODY_LIMIT: usize = 8 << 20;
@@ -90,7 +90,7 @@ pub fn model_config_for(auth: crate::target::AuthMode) -> Option<ServerConfig> {
     })
 }
 
-/// The model as a [`Sender`]: the reference server's router, in process.
+/// The model as a [`Transport`]: the reference server's router, in process.
 #[derive(Clone)]
 pub struct Model {
     router: axum::Router,
@@ -136,12 +136,12 @@ impl Model {
     }
 }
 
-impl Sender for Model {
+impl Transport for Model {
     async fn send(
         &self,
         mut request: exchange::Request,
         persona: Option<&Persona>,
-    ) -> Result<Exchange, String> {
+    ) -> Result<Exchange, TransportError> {
         if let Some(p) = persona {
             self.auth
                 .apply(p, &mut request)
@@ -230,7 +230,7 @@ struct Inner {
     tally: Tally,
 }
 
-/// The target and the model behind one [`Sender`]: answers come from the
+/// The target and the model behind one [`Transport`]: answers come from the
 /// target; differences are kept as findings for [`SideFindings`].
 pub struct Differential<'a, S> {
     target: &'a S,
@@ -241,7 +241,7 @@ pub struct Differential<'a, S> {
     inflight: AtomicUsize,
 }
 
-impl<'a, S: Sender> Differential<'a, S> {
+impl<'a, S: Transport> Differential<'a, S> {
     /// Compares `target` with `model`; read-backs go to `base_url` as the
     /// persona named `admin` in `personas`.
     pub fn new(target: &'a S, model: Model, base_url: &str, personas: &[Persona]) -> Self {
@@ -563,12 +563,12 @@ impl<'a, S: Sender> Differential<'a, S> {
     }
 }
 
-impl<S: Sender> Sender for Differential<'_, S> {
+impl<S: Transport> Transport for Differential<'_, S> {
     async fn send(
         &self,
         request: exchange::Request,
         persona: Option<&Persona>,
-    ) -> Result<Exchange, String> {
+    ) -> Result<Exchange, TransportError> {
         self.inflight.fetch_add(1, Ordering::SeqCst);
         let t = self.target.send(request.clone(), persona).await;
         let t = match t {
@@ -606,7 +606,7 @@ impl<S: Sender> Sender for Differential<'_, S> {
     }
 }
 
-impl<S: Sender> SideFindings for Differential<'_, S> {
+impl<S: Transport> SideFindings for Differential<'_, S> {
     fn take_findings(&self) -> Vec<Finding> {
         self.with(|i| std::mem::take(&mut i.pending))
             .unwrap_or_default()

@@ -1,5 +1,5 @@
 //! The fuzz loop: episodes of generated steps over fresh objects of the
-//! run, each step sent through the scan's [`Sender`] (so the run's guard,
+//! run, each step sent through the scan's [`Transport`] (so the run's guard,
 //! journal and `--max-rps` apply), every response judged by every
 //! single-exchange oracle as it arrives and the comparison oracles at the
 //! end. An episode sets up a provider with inventory and an allocation,
@@ -25,8 +25,8 @@ use crate::oracle::state_after_error::Reading;
 use crate::oracle::{self, Context, state_after_error};
 use crate::persona::Persona;
 use crate::run_id::RunId;
-use crate::scan::Sender;
 use crate::scan::read_back::{read_back, read_before};
+use crate::transport::Transport;
 
 /// Findings a sender makes on the side while sending (the differential
 /// oracle compares each step with the model inside `send`); the loop
@@ -170,7 +170,7 @@ pub fn exchange_request(step: &Step, env: &Env, base_url: &str, label: &str) -> 
 }
 
 /// Sends one step; `Ok(None)` when the sender's guard refused it.
-pub async fn send_step<S: Sender>(
+pub async fn send_step<S: Transport>(
     sender: &S,
     personas: &[Persona],
     step: &Step,
@@ -183,7 +183,11 @@ pub async fn send_step<S: Sender>(
         return Ok(None);
     }
     let persona = personas.iter().find(|p| p.name == step.persona);
-    sender.send(request, persona).await.map(Some)
+    sender
+        .send(request, persona)
+        .await
+        .map(Some)
+        .map_err(|e| e.0)
 }
 
 /// Where the episode stands after a response.
@@ -280,7 +284,7 @@ struct Loop<'a, S> {
     outcome: FuzzOutcome,
 }
 
-impl<S: Sender> Loop<'_, S> {
+impl<S: Transport> Loop<'_, S> {
     fn exhausted(&mut self) -> bool {
         if self.stop.load(Ordering::SeqCst) {
             self.outcome.interrupted = true;
@@ -599,7 +603,7 @@ fn pick_op<'a>(ops: &'a [Operation], rng: &mut Rng) -> Option<&'a Operation> {
 }
 
 /// Fuzzes until a bound, Ctrl-C (`stop`) or nothing left to do.
-pub async fn run_fuzz<S: Sender>(
+pub async fn run_fuzz<S: Transport>(
     sender: &S,
     config: &FuzzConfig,
     ctx: Context,
@@ -610,7 +614,7 @@ pub async fn run_fuzz<S: Sender>(
 
 /// [`run_fuzz`] with the side findings of `side` (the differential oracle)
 /// judged with every step.
-pub async fn run_fuzz_with<S: Sender>(
+pub async fn run_fuzz_with<S: Transport>(
     sender: &S,
     config: &FuzzConfig,
     ctx: Context,
@@ -752,7 +756,7 @@ pub async fn run_fuzz_with<S: Sender>(
 }
 
 /// One of the stateful stories at the end of an episode.
-async fn story<S: Sender>(
+async fn story<S: Transport>(
     lp: &mut Loop<'_, S>,
     ep: &mut Episode,
     rng: &mut Rng,

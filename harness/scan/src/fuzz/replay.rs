@@ -9,7 +9,7 @@
 //! `microversion_replay` finding (CWE-440, low), one per request at its
 //! first unexplained version.
 //!
-//! The replayer is a [`Sender`] around the run's sender: the original
+//! The replayer is a [`Transport`] around the run's sender: the original
 //! request goes through unchanged and its answer is what the fuzzer sees;
 //! the replays go through the same sender (so `--max-rps` and the guard
 //! apply) right after it. Replays are bounded: at most `max_requests`
@@ -27,7 +27,7 @@ use crate::exchange::{self, Exchange, Header};
 use crate::finding::{CheckId, Finding, Severity, finding_id};
 use crate::model::history;
 use crate::persona::Persona;
-use crate::scan::Sender;
+use crate::transport::Transport;
 
 /// The newest minor version replayed.
 pub const LATEST_MINOR: u16 = 39;
@@ -144,7 +144,7 @@ struct Inner {
     tally: ReplayTally,
 }
 
-/// A [`Sender`] that replays a sample of what it sends at every
+/// A [`Transport`] that replays a sample of what it sends at every
 /// microversion.
 pub struct Replayer<'a, S> {
     inner: &'a S,
@@ -153,7 +153,7 @@ pub struct Replayer<'a, S> {
     state: Mutex<Inner>,
 }
 
-impl<'a, S: Sender> Replayer<'a, S> {
+impl<'a, S: Transport> Replayer<'a, S> {
     /// Replays through `inner`; `run_mark` (the run id) names the run's own
     /// traits and classes, the only writes replayed.
     pub fn new(inner: &'a S, config: ReplayConfig, run_mark: &str) -> Self {
@@ -279,12 +279,12 @@ impl<'a, S: Sender> Replayer<'a, S> {
     }
 }
 
-impl<S: Sender> Sender for Replayer<'_, S> {
+impl<S: Transport> Transport for Replayer<'_, S> {
     async fn send(
         &self,
         request: exchange::Request,
         persona: Option<&Persona>,
-    ) -> Result<Exchange, String> {
+    ) -> Result<Exchange, crate::transport::TransportError> {
         let ex = self.inner.send(request.clone(), persona).await?;
         if self.config.max_requests > 0 && self.eligible(&request, &ex) && self.take_turn() {
             self.replay(&request, persona).await;
@@ -297,7 +297,7 @@ impl<S: Sender> Sender for Replayer<'_, S> {
     }
 }
 
-impl<S: Sender> SideFindings for Replayer<'_, S> {
+impl<S: Transport> SideFindings for Replayer<'_, S> {
     fn take_findings(&self) -> Vec<Finding> {
         self.state
             .lock()
@@ -315,12 +315,12 @@ mod tests {
     /// and whose `GET /usages` changes at 1.38 (documented).
     struct Drifting;
 
-    impl Sender for Drifting {
+    impl Transport for Drifting {
         async fn send(
             &self,
             request: exchange::Request,
             _persona: Option<&Persona>,
-        ) -> Result<Exchange, String> {
+        ) -> Result<Exchange, crate::transport::TransportError> {
             let minor: u16 = request
                 .headers
                 .iter()

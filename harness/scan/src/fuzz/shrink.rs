@@ -20,7 +20,7 @@ use crate::model::{operation, surface};
 use crate::oracle::{self, Context};
 use crate::persona::Persona;
 use crate::run_id::RunId;
-use crate::scan::Sender;
+use crate::transport::Transport;
 
 /// Bounds and surroundings of shrinking.
 #[derive(Clone, Debug)]
@@ -67,7 +67,7 @@ struct Replay {
     requests: u64,
 }
 
-async fn replay<S: Sender>(
+async fn replay<S: Transport>(
     sender: &S,
     side: &dyn SideFindings,
     cfg: &ShrinkConfig,
@@ -224,7 +224,7 @@ fn remove_pointer(v: &mut Value, pointer: &str) -> bool {
 }
 
 /// Shrinks `case` against the live target.
-pub async fn shrink<S: Sender>(
+pub async fn shrink<S: Transport>(
     sender: &S,
     cfg: &ShrinkConfig,
     ctx: &Context,
@@ -237,7 +237,7 @@ pub async fn shrink<S: Sender>(
 
 /// [`shrink`] with the side findings of `side` (the differential oracle)
 /// counted as the check firing.
-pub async fn shrink_with<S: Sender>(
+pub async fn shrink_with<S: Transport>(
     sender: &S,
     side: &dyn SideFindings,
     cfg: &ShrinkConfig,

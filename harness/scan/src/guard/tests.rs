@@ -7,16 +7,20 @@ use super::*;
 use crate::suite::run::RunConfig;
 use crate::suite::{Suite, parse_suite, run_suite};
 
-type Reply = Box<dyn Fn(&Request) -> Response + Send + Sync>;
+/// What reached the fake: the request as sent and the persona it was sent
+/// as (in the suite runner's shape, which the assertions read easily).
+pub(crate) type Seen = crate::suite::Request;
+
+type Reply = Box<dyn Fn(&Seen) -> exchange::Response + Send + Sync>;
 
 /// A transport that answers with `reply` and remembers every request.
 pub(crate) struct Fake {
-    pub sent: Mutex<Vec<Request>>,
+    pub sent: Mutex<Vec<Seen>>,
     reply: Reply,
 }
 
 impl Fake {
-    pub fn new(reply: impl Fn(&Request) -> Response + Send + Sync + 'static) -> Fake {
+    pub fn new(reply: impl Fn(&Seen) -> exchange::Response + Send + Sync + 'static) -> Fake {
         Fake {
             sent: Mutex::new(Vec::new()),
             reply: Box::new(reply),
@@ -29,36 +33,64 @@ impl Fake {
 }
 
 impl Transport for Fake {
-    async fn send(&self, request: Request) -> Result<Response, TransportError> {
-        let r = (self.reply)(&request);
+    async fn send(
+        &self,
+        request: Request,
+        persona: Option<&Persona>,
+    ) -> Result<Exchange, TransportError> {
+        let seen = Seen {
+            method: request.method.clone(),
+            url: request.url.clone(),
+            headers: exchange::header_pairs(&request.headers),
+            body: request.body.clone().unwrap_or_default().into_bytes(),
+            follow_redirects: false,
+            persona: persona.map(|p| p.name.clone()),
+        };
+        let r = (self.reply)(&seen);
         if let Ok(mut s) = self.sent.lock() {
-            s.push(request);
+            s.push(seen);
         }
-        Ok(r)
+        Ok(Exchange::new(request, r))
     }
     async fn sleep(&self, _: Duration) {}
 }
 
-pub(crate) fn resp(status: u16, headers: &[(&str, &str)], body: &str) -> Response {
-    Response {
+/// Sending without a persona, as the tests here do.
+pub(crate) trait AsWritten {
+    fn send_as_written(
+        &self,
+        request: Request,
+    ) -> impl std::future::Future<Output = Result<Exchange, TransportError>>;
+}
+
+impl<T: Transport> AsWritten for T {
+    fn send_as_written(
+        &self,
+        request: Request,
+    ) -> impl std::future::Future<Output = Result<Exchange, TransportError>> {
+        self.send(request, None)
+    }
+}
+
+pub(crate) fn resp(status: u16, headers: &[(&str, &str)], body: &str) -> exchange::Response {
+    exchange::Response {
         status,
         headers: headers
             .iter()
-            .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+            .map(|(n, v)| exchange::Header::new(n, v))
             .collect(),
         body: body.as_bytes().to_vec(),
+        ..exchange::Response::default()
     }
 }
 
 pub(crate) fn req(method: &str, path: &str, body: &str) -> Request {
-    Request {
-        method: method.to_owned(),
-        url: format!("http://127.0.0.1:1/placement{path}"),
-        headers: Vec::new(),
-        body: body.as_bytes().to_vec(),
-        follow_redirects: true,
-        persona: None,
-    }
+    crate::transport::plain_request(
+        method,
+        &format!("http://127.0.0.1:1/placement{path}"),
+        &[],
+        body.as_bytes(),
+    )
 }
 
 pub(crate) fn journal(tag: &str) -> Arc<Journal> {
@@ -116,13 +148,13 @@ fn read_only_skips_writes_without_sending_them() {
     assert_eq!(g.inner().count(), 1, "only the GET reached the server");
     // Sent directly, a write is refused, not sent.
     for m in ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"] {
-        let e = block(g.send(req(m, "/resource_providers", "{}"))).err();
+        let e = block(g.send_as_written(req(m, "/resource_providers", "{}"))).err();
         assert!(
             e.map(|e| e.0.contains(READ_ONLY)).unwrap_or(false),
             "{m} not refused"
         );
     }
-    assert!(block(g.send(req("HEAD", "/", ""))).is_ok());
+    assert!(block(g.send_as_written(req("HEAD", "/", ""))).is_ok());
     assert_eq!(g.inner().count(), 2);
 }
 
@@ -220,7 +252,7 @@ fn strict_refuses_objects_the_run_does_not_own_before_sending() {
     ];
     for r in refused {
         let what = format!("{} {}", r.method, r.url);
-        match block(g.send(r)) {
+        match block(g.send_as_written(r)) {
             Err(e) => assert!(e.0.contains("refused before sending"), "{what}: {e}"),
             Ok(_) => panic!("{what} was sent"),
         }
@@ -269,14 +301,64 @@ fn strict_refuses_objects_the_run_does_not_own_before_sending() {
     let n = allowed.len();
     for r in allowed {
         let what = format!("{} {}", r.method, r.url);
-        if let Err(e) = block(g.send(r)) {
+        if let Err(e) = block(g.send_as_written(r)) {
             panic!("{what}: {e}");
         }
     }
     assert_eq!(g.inner().count(), n);
-    // Strict writes do not follow redirects.
-    let sent = g.inner().sent.lock().map(|s| s.clone()).unwrap_or_default();
-    assert!(sent.iter().all(|r| !r.follow_redirects));
+}
+
+/// A redirect is a new request the guard judges again: a strict write
+/// redirected to someone else's object is not followed (the 3xx is the
+/// answer the test sees), one redirected to the run's own object is.
+#[test]
+fn a_redirected_write_is_judged_again_at_its_new_target() {
+    let run_of = |j: &Arc<Journal>| j.run_id();
+    let j = journal("redirect");
+    let mine = run_of(&j).uuid_string();
+    let foreign = uuid::Uuid::new_v4().to_string();
+    let to = |uuid: &str| format!("/placement/resource_providers/{uuid}");
+    let (to_foreign, to_mine) = (to(&foreign), to(&mine));
+    let fake = Fake::new(move |r| {
+        if r.url.ends_with("/old-foreign") {
+            resp(307, &[("location", &to_foreign)], "")
+        } else if r.url.ends_with("/old-mine") {
+            resp(307, &[("location", &to_mine)], "")
+        } else {
+            resp(204, &[], "")
+        }
+    });
+    let g = GuardedTransport::new(fake, j, "/placement", false, Ownership::Strict);
+    let marked = |what: &str| format!("{}-{what}", run_of(g.journal()).name("rp"));
+    let s = suite(&format!(
+        "tests:\n- name: foreign\n  DELETE: /placement/resource_providers/{}/old-foreign\n  \
+         redirects: true\n  status: 204\n\
+         - name: mine\n  DELETE: /placement/resource_providers/{}/old-mine\n  \
+         redirects: true\n  status: 204\n",
+        marked("a"),
+        marked("b"),
+    ));
+    let report = block(run_suite(&s, &g, &RunConfig::new("http://127.0.0.1:1")));
+    let sent: Vec<String> = g
+        .inner()
+        .sent
+        .lock()
+        .map(|s| s.iter().map(|r| r.url.clone()).collect())
+        .unwrap_or_default();
+    assert!(
+        !sent.iter().any(|u| u.contains(&foreign)),
+        "the redirect to a foreign provider was followed: {sent:?}"
+    );
+    assert!(
+        sent.iter().any(|u| u.ends_with(&mine)),
+        "the redirect to the run's own provider was not followed: {sent:?}"
+    );
+    let outcomes: Vec<_> = report.results.iter().map(|r| r.outcome.clone()).collect();
+    assert!(
+        matches!(&outcomes[0], crate::suite::Outcome::Failed(f) if f.iter().any(|m| m.contains("refused before sending"))),
+        "{outcomes:?}"
+    );
+    assert_eq!(outcomes[1], crate::suite::Outcome::Passed);
 }
 
 #[test]
@@ -300,8 +382,13 @@ fn created_objects_become_ours_and_disposable_allows_anything() {
         Ownership::Strict,
     );
     // A provider the run created with an unmarked UUID is the run's.
-    assert!(block(g.send(req("POST", "/resource_providers", r#"{"name":"x"}"#))).is_ok());
-    assert!(block(g.send(req("DELETE", &format!("/resource_providers/{foreign}"), ""))).is_ok());
+    assert!(
+        block(g.send_as_written(req("POST", "/resource_providers", r#"{"name":"x"}"#))).is_ok()
+    );
+    assert!(
+        block(g.send_as_written(req("DELETE", &format!("/resource_providers/{foreign}"), "")))
+            .is_ok()
+    );
 
     let d = guard(
         Fake::new(|_| resp(204, &[], "")),
@@ -309,8 +396,11 @@ fn created_objects_become_ours_and_disposable_allows_anything() {
         false,
         Ownership::DisposableTarget,
     );
-    assert!(block(d.send(req("DELETE", "/traits/CUSTOM_OPERATOR", ""))).is_ok());
-    assert!(block(d.send(req("DELETE", &format!("/resource_providers/{foreign}"), ""))).is_ok());
+    assert!(block(d.send_as_written(req("DELETE", "/traits/CUSTOM_OPERATOR", ""))).is_ok());
+    assert!(
+        block(d.send_as_written(req("DELETE", &format!("/resource_providers/{foreign}"), "")))
+            .is_ok()
+    );
     assert_eq!(d.inner().count(), 2);
 }
 
@@ -379,7 +469,7 @@ fn records_from_location_bodies_and_statuses() {
         req("PUT", "/traits/x", "bad"),
         req("DELETE", "/resource_classes/CUSTOM_NEW", ""),
     ] {
-        let _ = block(g.send(r));
+        let _ = block(g.send_as_written(r));
     }
     let mut got: Vec<(ObjectKind, String, Option<String>)> = g
         .journal()
@@ -441,14 +531,14 @@ fn a_spelled_consumer_path_is_journaled_as_placement_stores_it() {
         canonical.replace('-', ""),
     ];
     for s in &spellings {
-        let _ = block(g.send(req(
+        let _ = block(g.send_as_written(req(
             "PUT",
             &format!("/allocations/{s}"),
             r#"{"allocations":{}}"#,
         )));
     }
     // Not a UUID to Python either: kept as written.
-    let _ = block(g.send(req(
+    let _ = block(g.send_as_written(req(
         "PUT",
         "/allocations/not-a-uuid",
         r#"{"allocations":{}}"#,
@@ -539,7 +629,7 @@ fn a_5xx_write_journals_what_it_names_of_the_runs_own() {
             "refused",
         ),
     ] {
-        let sent = block(g.send(r));
+        let sent = block(g.send_as_written(r));
         assert!(sent.is_ok(), "{sent:?}");
     }
     let mut got: Vec<(ObjectKind, String)> = g

@@ -12,11 +12,12 @@ use std::time::{Duration, Instant, SystemTime};
 
 use clap::Args;
 
-use super::safety::{GuardedSender, ScanFixtures};
-use super::{ClientSender, PlannedSuite, ScanConfig, run_scan};
+use super::safety::ScanFixtures;
+use super::{PlannedSuite, ScanConfig, run_scan};
 use crate::corpus;
 use crate::exit::{EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE};
 use crate::finding::Severity;
+use crate::guard::GuardedTransport;
 use crate::options::{DEFAULT_CONCURRENCY, ReportArgs, SessionArgs};
 use crate::progress::Progress;
 use crate::report::{self, Report, RunError, Tool, rfc3339};
@@ -25,6 +26,7 @@ use crate::session::{self, Launch, SessionError};
 use crate::snapshot::{SnapshotMode, SnapshotOutcome};
 use crate::suite::{Suite, SuiteError, load_suite, parse_suite};
 use crate::target::display_url;
+use crate::transport::ClientTransport;
 
 /// Help text after the options of `scan`.
 pub const SCAN_AFTER_HELP: &str = "Examples:\n  \
@@ -210,7 +212,8 @@ fn scan_inner(args: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
     // The scan's requests end by --max-time; the fixtures' cleanup, on the
     // plain client, still runs after it.
     let scan_client = client.with_deadline(Instant::now() + max_time);
-    let sender = GuardedSender::new(ClientSender::new(scan_client), session.guard())
+    let sender = GuardedTransport::over(ClientTransport::new(scan_client), session.guard())
+        .skipping_foreign_writes()
         .with_versions(session.versions());
     let config = ScanConfig {
         base_url: base_url.clone(),

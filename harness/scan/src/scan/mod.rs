@@ -4,9 +4,10 @@
 //! run at the end, and marked steps snapshotted.
 //!
 //! The safety machinery (run id, journal, `--read-only`, fixtures that
-//! create data, cleanup) plugs in through [`hooks`]: a [`hooks::Sender`]
-//! wrapper and a [`hooks::Fixtures`] implementation; this module calls
-//! them and knows nothing of what they do.
+//! create data, cleanup) plugs in as the guarded
+//! [`Transport`](crate::transport::Transport) every request goes through
+//! and a [`hooks::Fixtures`] implementation; this module calls them and
+//! knows nothing of what they do.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::ControlFlow;
@@ -21,12 +22,13 @@ use crate::persona::Persona;
 use crate::progress::Progress;
 use crate::route::match_route;
 use crate::snapshot::{self, Redactor, SnapshotMode, SnapshotOutcome};
-use crate::suite::check::{Response, check_response};
 use crate::suite::expand::{ExpandedStep, OracleSelection, concrete_test, expand_suite};
 use crate::suite::fixture::suite_environ;
 use crate::suite::run::{RunConfig, build_request, split_base};
 use crate::suite::substitute::{Context as TemplateContext, Recorded};
+use crate::suite::{Delivery, deliver};
 use crate::suite::{Suite, SuiteError, Test};
+use crate::transport::Transport;
 
 pub mod command;
 pub mod context;
@@ -35,7 +37,7 @@ mod join;
 pub mod read_back;
 pub mod safety;
 
-pub use hooks::{ClientSender, FixtureSetup, Fixtures, NoFixtures, Sender};
+pub use hooks::{FixtureSetup, Fixtures, NoFixtures};
 
 /// Headers only the auth middleware may set: a suite step that sends one
 /// itself while acting as a persona is probing `identity_spoofing`.
@@ -209,63 +211,19 @@ struct SendPlace<'a> {
     label: &'a str,
 }
 
-/// What sending one prepared request gave.
-struct Sent {
-    /// Requests sent (poll attempts included).
-    requests: u64,
-    /// Responses before the final one (redirect hops, poll attempts that
-    /// did not meet the expectations): judged by the oracles too.
-    earlier: Vec<Exchange>,
-    /// The final response and its unmet expectations.
-    last: Option<(Exchange, Vec<String>)>,
-    /// Why there is no final response.
-    error: Option<String>,
-    /// Why the request was not sent (the sender's guard said no).
-    skipped: Option<String>,
-}
-
-/// Most redirects followed for one `redirects: true` step.
-pub const MAX_REDIRECTS: u32 = 10;
-
-/// Where a 3xx response sends the client, when it is on the same origin
-/// (scheme, host, port): a redirect elsewhere would carry the persona's
-/// credentials to another server, so it is not followed.
-fn redirect_target(ex: &Exchange) -> Option<String> {
-    if !(300..400).contains(&ex.status()) {
-        return None;
-    }
-    let from = url::Url::parse(&ex.request().url).ok()?;
-    let next = from.join(ex.response_header("location")?).ok()?;
-    let same = from.scheme() == next.scheme()
-        && from.host_str() == next.host_str()
-        && from.port_or_known_default() == next.port_or_known_default();
-    same.then(|| next.to_string())
-}
-
-/// Sends one prepared request, following same-origin redirects when its
-/// test says `redirects: true` (the hops are judged like any response) and
-/// polling as its test says, and checks the
-/// test's own expectations on each response.
-async fn send_prepared<S: Sender>(
+/// Sends one prepared request as every test is sent
+/// ([`deliver`]: same-origin redirects when its test says `redirects:
+/// true`, the hops judged like any response, and polls as its test says),
+/// checking the test's own expectations on each response.
+async fn send_prepared<S: Transport>(
     sender: &S,
     p: &Prepared<'_>,
     tctx: &TemplateContext<'_>,
     place: &SendPlace<'_>,
     max_poll: u32,
-) -> Sent {
-    let (count, delay) = match p.test.poll {
-        Some(poll) => (poll.count.clamp(1, max_poll.max(1)), poll.delay),
-        None => (1, Duration::ZERO),
-    };
-    let mut sent = Sent {
-        requests: 0,
-        earlier: Vec::new(),
-        last: None,
-        error: None,
-        skipped: None,
-    };
-    for attempt in 1..=count {
-        let req = exchange_request(
+) -> Delivery {
+    let build = |hop: Option<&str>| {
+        let mut request = exchange_request(
             &p.request,
             &p.test,
             p.input.as_ref(),
@@ -274,83 +232,32 @@ async fn send_prepared<S: Sender>(
             place.label,
             p.name,
         );
-        if let Some(why) = sender.skip_reason(&req) {
-            sent.skipped = Some(why);
-            return sent;
+        if let Some(url) = hop {
+            request.url = url.to_owned();
+            request.route = match_route(url, place.prefix).template;
         }
-        sent.requests += 1;
-        let mut exchange = match sender.send(req, p.persona).await {
-            Ok(ex) => ex,
-            Err(e) => {
-                sent.error = Some(format!("{} {}: {e}", p.request.method, p.request.url));
-                return sent;
-            }
-        };
-        if p.request.follow_redirects {
-            let mut hops = 0;
-            while let Some(next) = redirect_target(&exchange) {
-                if hops >= MAX_REDIRECTS {
-                    break;
-                }
-                hops += 1;
-                let previous_method = exchange.request().method.clone();
-                // Rebuilt from the unredacted request: the exchange's copy
-                // has its credentials masked.
-                let mut fresh = exchange_request(
-                    &p.request,
-                    &p.test,
-                    p.input.as_ref(),
-                    place.prefix,
-                    place.stem,
-                    place.label,
-                    p.name,
-                );
-                fresh.url = next;
-                fresh.route = match_route(&fresh.url, place.prefix).template;
-                // As browsers and requests do: 303 (and 301/302 after a
-                // POST) become a GET without a body.
-                let status = exchange.status();
-                if status == 303 || (matches!(status, 301 | 302) && previous_method == "POST") {
-                    fresh.method = "GET".to_owned();
-                    fresh.body = None;
-                }
-                if let Some(why) = sender.skip_reason(&fresh) {
-                    // The hop names another object than the one checked:
-                    // the 3xx stays the final answer.
-                    let _ = why;
-                    break;
-                }
-                sent.earlier.push(exchange);
-                sent.requests += 1;
-                exchange = match sender.send(fresh, p.persona).await {
-                    Ok(ex) => ex,
-                    Err(e) => {
-                        sent.error = Some(format!("following a redirect: {e}"));
-                        return sent;
-                    }
-                };
-            }
-        }
-        let response = Response::of(&exchange);
-        let check_ctx = TemplateContext {
-            current_url: Some(&p.url),
-            ..*tctx
-        };
-        let failures = check_response(&p.test, &p.test.status, &response, &check_ctx);
-        if failures.is_empty() || attempt >= count {
-            sent.last = Some((exchange, failures.iter().map(ToString::to_string).collect()));
-            return sent;
-        }
-        sent.earlier.push(exchange);
-        tokio::time::sleep(delay).await;
-    }
-    sent
+        request
+    };
+    let check_ctx = TemplateContext {
+        current_url: Some(&p.url),
+        ..*tctx
+    };
+    deliver(
+        sender,
+        &p.test,
+        p.request.follow_redirects,
+        p.persona,
+        build,
+        &check_ctx,
+        max_poll,
+    )
+    .await
 }
 
 /// Runs the planned suites over `sender`, with `fixtures`' setup before each
 /// suite and their cleanup at the end. `stop` is polled before each request
 /// (Ctrl-C sets it).
-pub async fn run_scan<S: Sender, F: Fixtures>(
+pub async fn run_scan<S: Transport, F: Fixtures>(
     suites: &[PlannedSuite],
     sender: &S,
     fixtures: &F,
@@ -416,7 +323,7 @@ struct StepResult {
     snap: Vec<(String, Exchange)>,
 }
 
-impl<'a, S: Sender> Scanner<'a, S> {
+impl<'a, S: Transport> Scanner<'a, S> {
     fn new(
         sender: &'a S,
         config: &'a ScanConfig,
@@ -688,12 +595,12 @@ impl<'a, S: Sender> Scanner<'a, S> {
         step: &ExpandedStep,
         place: &str,
         p: &Prepared<'_>,
-        sent: Sent,
+        sent: Delivery,
         before: Option<Vec<state_after_error::Reading>>,
         result: &mut StepResult,
     ) {
         self.progress.inc(p.name);
-        self.out.requests += sent.requests;
+        self.out.requests += u64::from(sent.requests);
         self.selections.insert(
             (suite.label.clone(), p.name.to_owned()),
             step.oracles.clone(),
@@ -735,6 +642,7 @@ impl<'a, S: Sender> Scanner<'a, S> {
             self.out.judged.add(CheckId::Expectation);
         }
         if expected && !failures.is_empty() {
+            let failures: Vec<String> = failures.iter().map(ToString::to_string).collect();
             self.findings
                 .push(expectation_finding(&step.test, &exchange, &failures));
         }

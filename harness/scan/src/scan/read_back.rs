@@ -1,5 +1,5 @@
 //! The reads the `state_after_error` oracle needs after a 5xx answer to a
-//! write, made through the run's [`Sender`] so that the ownership guard,
+//! write, made through the run's [`Transport`] so that the ownership guard,
 //! the journal and `--max-rps` apply to them as to any request. The scan
 //! and the HTTP fuzzer both call [`read_back`]; the oracle itself
 //! ([`crate::oracle::state_after_error`]) stays pure and only weighs what
@@ -10,7 +10,7 @@ use crate::model::read_back::{ReadBack, needs_read_before, read_backs};
 use crate::oracle::state_after_error::Reading;
 use crate::persona::Persona;
 use crate::route::match_route;
-use crate::scan::Sender;
+use crate::transport::Transport;
 
 /// Request headers not carried over from the write to its read-backs: they
 /// describe the write's body.
@@ -24,7 +24,7 @@ const BODY_HEADERS: &[&str] = &["content-type", "content-length", "content-encod
 /// that reached the sender (a read the guard refuses is a reading with an
 /// error, not a request). At most `budget` reads are sent (what is left of
 /// the run's request bound); the rest are readings with an error.
-pub async fn read_back<S: Sender>(
+pub async fn read_back<S: Transport>(
     sender: &S,
     write: &exchange::Request,
     persona: Option<&Persona>,
@@ -38,7 +38,7 @@ pub async fn read_back<S: Sender>(
 /// The same reads taken before `write` is sent, when they are needed to
 /// judge it ([`needs_read_before`]: creates and deletes by name); `None`
 /// (and nothing sent) for every other write.
-pub async fn read_before<S: Sender>(
+pub async fn read_before<S: Transport>(
     sender: &S,
     write: &exchange::Request,
     persona: Option<&Persona>,
@@ -52,7 +52,7 @@ pub async fn read_before<S: Sender>(
     Some(read_all(sender, write, persona, prefix, budget, reads, "read before").await)
 }
 
-async fn read_all<S: Sender>(
+async fn read_all<S: Transport>(
     sender: &S,
     write: &exchange::Request,
     persona: Option<&Persona>,
@@ -94,7 +94,7 @@ async fn read_all<S: Sender>(
             }
             None => {
                 sent += 1;
-                sender.send(request, persona).await
+                sender.send(request, persona).await.map_err(|e| e.0)
             }
         };
         readings.push(Reading { read, result });

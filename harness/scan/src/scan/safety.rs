@@ -1,7 +1,6 @@
-//! The run's safety machinery plugged into the scan: the [`Guard`] on every
-//! request the scan sends ([`GuardedSender`]), and the data fixtures, set up
-//! through the same guard and removed from the journal at the end of the
-//! scan, also after Ctrl-C ([`ScanFixtures`]).
+//! The scan's data fixtures ([`ScanFixtures`]): set up through the run's
+//! guarded transport, the one every scan request goes through, and removed
+//! from the journal at the end of the scan, also after Ctrl-C.
 //!
 //! It exists so that `scan` keeps the same promises as `run` against a real
 //! deployment: every object it creates carries the run id and is journaled
@@ -11,103 +10,14 @@
 
 use std::sync::{Arc, Mutex};
 
-use super::hooks::{FixtureSetup, Fixtures, Sender};
+use super::hooks::{FixtureSetup, Fixtures};
 use crate::cleanup::{CleanupConfig, CleanupReport, cleanup};
-use crate::exchange::{self, Exchange};
-use crate::guard::{Guard, GuardedTransport};
+use crate::guard::GuardedTransport;
 use crate::persona::Persona;
 use crate::run_id::RunId;
+use crate::suite::Suite;
 use crate::suite::fixture::{FixtureContext, setup_fixtures, unsupported_fixtures};
-use crate::suite::{ClientTransport, Request, Response, Suite};
-use crate::target_check::ApiVersions;
-
-/// The suite-level view of a scan request, which is what the guard judges.
-fn suite_request(request: &exchange::Request) -> Request {
-    Request {
-        method: request.method.clone(),
-        url: request.url.clone(),
-        headers: exchange::header_pairs(&request.headers),
-        body: request.body.clone().unwrap_or_default().into_bytes(),
-        follow_redirects: false,
-        persona: Some(request.persona.clone()),
-    }
-}
-
-/// A [`Sender`] that applies the run's [`Guard`]: refused requests are
-/// skipped before sending, and what a write created is journaled before
-/// its exchange is handed back.
-#[derive(Debug)]
-pub struct GuardedSender<S> {
-    inner: S,
-    guard: Guard,
-    versions: Option<ApiVersions>,
-}
-
-impl<S: Sender> GuardedSender<S> {
-    /// Guards `inner` with `guard`.
-    pub fn new(inner: S, guard: Guard) -> Self {
-        GuardedSender {
-            inner,
-            guard,
-            versions: None,
-        }
-    }
-
-    /// Also skips requests that ask for a microversion outside `versions`
-    /// (the target check's range), unless that header is the input the
-    /// request probes with.
-    pub fn with_versions(mut self, versions: ApiVersions) -> Self {
-        self.versions = Some(versions);
-        self
-    }
-
-    fn refusal(&self, request: &exchange::Request, judged: &Request) -> Option<String> {
-        self.guard
-            .refusal(judged)
-            .or_else(|| self.version_refusal(request))
-    }
-
-    fn version_refusal(&self, request: &exchange::Request) -> Option<String> {
-        let versions = self.versions?;
-        let value = exchange::find_header(&request.headers, "openstack-api-version")?;
-        // A step that sends an odd version on purpose asks how the target
-        // refuses it.
-        if request.input.value.as_deref() == Some(value) {
-            return None;
-        }
-        versions.refusal(value)
-    }
-}
-
-impl<S: Sender> Sender for GuardedSender<S> {
-    fn skip_reason(&self, request: &exchange::Request) -> Option<String> {
-        self.refusal(request, &suite_request(request))
-            .or_else(|| self.inner.skip_reason(request))
-    }
-
-    async fn send(
-        &self,
-        request: exchange::Request,
-        persona: Option<&Persona>,
-    ) -> Result<Exchange, String> {
-        // Checked again here, not only in `skip_reason`: a caller that
-        // forgot to ask must still not reach the server.
-        let judged = suite_request(&request);
-        if let Some(why) = self.refusal(&request, &judged) {
-            return Err(format!("not sent: {why}"));
-        }
-        let exchange = self.inner.send(request, persona).await?;
-        let response = Response::of(&exchange);
-        self.guard.note(&judged, &response).map_err(|e| {
-            format!(
-                "{} {} succeeded ({}) but what it created could not be journaled, so \
-                 cleanup will not know it: {e}",
-                judged.method, judged.url, response.status
-            )
-        })?;
-        Ok(exchange)
-    }
-}
+use crate::transport::ClientTransport;
 
 /// The data fixtures of the scan's suites, created through a guarded
 /// transport that journals into the run's journal, and the cleanup of
@@ -188,7 +98,11 @@ impl Fixtures for ScanFixtures {
         if self.keep {
             return Ok(());
         }
-        let config = CleanupConfig::new(&self.base_url, self.admin.as_deref());
+        let admin = self
+            .personas
+            .iter()
+            .find(|p| Some(&p.name) == self.admin.as_ref());
+        let config = CleanupConfig::new(&self.base_url, admin);
         let report = cleanup(self.transport.inner(), self.transport.journal(), &config).await;
         let clean = report.is_clean();
         if let Ok(mut slot) = self.report.lock() {

@@ -17,12 +17,13 @@ use clap::Args;
 use super::fixture::{
     FixtureContext, FixtureError, setup_fixtures, suite_environ_in, unsupported_fixtures,
 };
-use super::{ClientTransport, Outcome, RunConfig, Suite, SuiteError, load_suite, run_suite};
+use super::{Outcome, RunConfig, Suite, SuiteError, load_suite, run_suite};
 use crate::cleanup::{CleanupConfig, Finished, run_with_cleanup};
 use crate::exit;
 use crate::guard::GuardedTransport;
 use crate::options::{DEFAULT_CONCURRENCY, SessionArgs};
 use crate::session::{self, Launch, Session, SessionError};
+use crate::transport::ClientTransport;
 
 /// Help text after the options of `run`.
 pub const RUN_AFTER_HELP: &str = "Examples:\n  \
@@ -134,7 +135,11 @@ fn run_suites(
                 run_one(suite, &transport, &cx, out, &mut totals).await;
             }
         };
-        let cleanup_config = CleanupConfig::new(&base_url, admin.as_deref());
+        let admin_persona = session
+            .personas()
+            .iter()
+            .find(|p| Some(&p.name) == admin.as_ref());
+        let cleanup_config = CleanupConfig::new(&base_url, admin_persona);
         if args.session.journal.keep {
             work.await;
             (Finished::Completed(()), None)
@@ -184,6 +189,7 @@ async fn run_one(
         );
     }
     let mut config = RunConfig::new(cx.base_url);
+    config.personas = cx.personas.to_vec();
     config.environ = match setup_fixtures(&suite.fixtures, transport, cx).await {
         Ok(data) => data.environ,
         Err(e @ FixtureError::Skipped { .. }) => {

@@ -37,9 +37,10 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use super::run::{Request, Transport};
+use super::check::Response;
 use crate::persona::{Credential, Persona};
 use crate::run_id::RunId;
+use crate::transport::{Transport, find_persona, plain_request};
 
 /// Fixture names provided here.
 pub const SUPPORTED_FIXTURES: &[&str] = &["APIFixture", "AllocationFixture", "TwoTenantFixture"];
@@ -182,14 +183,8 @@ impl<T: Transport + ?Sized> Setup<'_, '_, T> {
         if self.cx.admin.is_none() {
             headers.push(("x-auth-token".to_owned(), "admin".to_owned()));
         }
-        let request = Request {
-            method: method.to_owned(),
-            url: format!("{}{path}", self.cx.base_url.trim_end_matches('/')),
-            headers,
-            body: body.to_string().into_bytes(),
-            follow_redirects: false,
-            persona: self.cx.admin.map(str::to_owned),
-        };
+        let url = format!("{}{path}", self.cx.base_url.trim_end_matches('/'));
+        let request = plain_request(method, &url, &headers, body.to_string().as_bytes());
         if let Some(reason) = self.transport.skip_reason(&request) {
             return Err(FixtureError::Skipped {
                 fixture: self.fixture.to_owned(),
@@ -202,7 +197,16 @@ impl<T: Transport + ?Sized> Setup<'_, '_, T> {
             path: path.to_owned(),
             status,
         };
-        let response = self.transport.send(request).await.map_err(|e| fail(e.0))?;
+        let persona = match self.cx.admin {
+            Some(name) => Some(find_persona(self.cx.personas, name).map_err(&fail)?),
+            None => None,
+        };
+        let exchange = self
+            .transport
+            .send(request, persona)
+            .await
+            .map_err(|e| fail(e.0))?;
+        let response = Response::of(&exchange);
         if !(200..300).contains(&response.status) {
             let detail = response
                 .json()

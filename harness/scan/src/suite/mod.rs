@@ -8,6 +8,7 @@
 
 pub mod check;
 pub mod command;
+pub mod deliver;
 pub mod expand;
 pub mod fixture;
 pub mod generate;
@@ -15,10 +16,9 @@ pub mod jsonpath;
 pub mod model;
 pub mod run;
 pub mod substitute;
-pub mod transport;
 pub mod yaml;
 
 pub use check::{Failure, Response, check_response};
+pub use deliver::{Delivery, deliver};
 pub use model::{Suite, SuiteError, Test, load_suite, parse_suite};
-pub use run::{Outcome, Request, RunConfig, SuiteReport, TestResult, Transport, run_suite};
-pub use transport::ClientTransport;
+pub use run::{Outcome, Request, RunConfig, SuiteReport, TestResult, run_suite};

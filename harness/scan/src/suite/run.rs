@@ -9,15 +9,16 @@
 //! ran (gabbi would have no response to read and error).
 
 use std::collections::BTreeMap;
-use std::future::Future;
 use std::path::PathBuf;
-use std::time::Duration;
 
-use super::check::{Failure, Response, check_response};
+use super::check::{Failure, Response};
+use super::deliver::deliver;
 use super::model::{Data, Suite, Test};
 use super::substitute::{Context, Recorded, SubstError, substitute_str, substitute_value};
+use crate::persona::Persona;
+use crate::transport::{Transport, find_persona, plain_request};
 
-/// One request for the transport to send.
+/// The request a test asks for, templates filled in; [`deliver`] sends it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
     /// Upper-case method.
@@ -34,28 +35,6 @@ pub struct Request {
     pub persona: Option<String>,
 }
 
-/// A request that got no response (refused, timed out, bad persona).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct TransportError(pub String);
-
-/// Sends requests; the real one is the scanner's HTTP client.
-pub trait Transport {
-    /// Send one request and return its response.
-    fn send(
-        &self,
-        request: Request,
-    ) -> impl Future<Output = Result<Response, TransportError>> + Send;
-    /// Wait between `poll` attempts (the fake returns at once).
-    fn sleep(&self, delay: Duration) -> impl Future<Output = ()> + Send;
-    /// Why this request must not be sent at all (`read-only`): the test is
-    /// then reported skipped with that reason instead of being sent.
-    fn skip_reason(&self, request: &Request) -> Option<String> {
-        let _ = request;
-        None
-    }
-}
-
 /// How to run a suite.
 #[derive(Debug, Clone)]
 pub struct RunConfig {
@@ -66,6 +45,8 @@ pub struct RunConfig {
     pub environ: BTreeMap<String, String>,
     /// Upper bound on `poll.count`, whatever the suite says.
     pub max_poll: u32,
+    /// Whom `as: NAME` can name.
+    pub personas: Vec<Persona>,
 }
 
 impl RunConfig {
@@ -75,6 +56,7 @@ impl RunConfig {
             base_url: base_url.into(),
             environ: BTreeMap::new(),
             max_poll: 30,
+            personas: Vec::new(),
         }
     }
 }
@@ -360,46 +342,62 @@ async fn run_test<T: Transport + ?Sized>(
         Ok(r) => r,
         Err(f) => return (vec![f], 0, None, None),
     };
-    if let Some(reason) = transport.skip_reason(&request) {
+    let request_failure = |message: String| Failure {
+        check: "request",
+        message,
+    };
+    let persona = match &request.persona {
+        Some(name) => match find_persona(&config.personas, name) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                let message = format!("{} {}: {e}", request.method, request.url);
+                return (vec![request_failure(message)], 1, None, None);
+            }
+        },
+        None => None,
+    };
+    let check_ctx = Context {
+        current_url: Some(&url),
+        ..*ctx
+    };
+    let build = |hop: Option<&str>| {
+        plain_request(
+            &request.method,
+            hop.unwrap_or(&request.url),
+            &request.headers,
+            &request.body,
+        )
+    };
+    let sent = deliver(
+        transport,
+        test,
+        request.follow_redirects,
+        persona,
+        build,
+        &check_ctx,
+        config.max_poll,
+    )
+    .await;
+    if let Some(reason) = sent.skipped {
         return (Vec::new(), 0, None, Some(reason));
     }
-    let (count, delay) = match test.poll {
-        Some(p) => (p.count.clamp(1, config.max_poll.max(1)), p.delay),
-        None => (1, Duration::ZERO),
-    };
-    let mut attempts = 0;
-    let mut failures = Vec::new();
-    let mut recorded = None;
-    while attempts < count {
-        attempts += 1;
-        match transport.send(request.clone()).await {
-            Ok(response) => {
-                let check_ctx = Context {
-                    current_url: Some(&url),
-                    ..*ctx
-                };
-                failures = check_response(test, &test.status, &response, &check_ctx);
-                recorded = Some(Recorded {
-                    url: url.clone(),
-                    headers: response.headers.clone(),
-                    json: response.json().ok().flatten(),
-                });
-            }
-            Err(e) => {
-                failures = vec![Failure {
-                    check: "request",
-                    message: format!("{} {}: {e}", request.method, request.url),
-                }];
-            }
-        }
-        if failures.is_empty() {
-            break;
-        }
-        if attempts < count {
-            transport.sleep(delay).await;
-        }
+    let error = sent.error.or_else(|| {
+        sent.unfollowed
+            .map(|why| format!("{} {}: {why}", request.method, request.url))
+    });
+    if let Some(message) = error {
+        return (vec![request_failure(message)], sent.attempts, None, None);
     }
-    (failures, attempts, recorded, None)
+    let Some((exchange, failures)) = sent.last else {
+        return (Vec::new(), sent.attempts, None, None);
+    };
+    let response = Response::of(&exchange);
+    let recorded = Recorded {
+        url,
+        headers: response.headers.clone(),
+        json: response.json().ok().flatten(),
+    };
+    (failures, sent.attempts, Some(recorded), None)
 }
 
 #[cfg(test)]
