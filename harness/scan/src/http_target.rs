@@ -34,7 +34,7 @@ use crate::guard::GuardedTransport;
 use crate::guard::{Guard, Ownership};
 use crate::journal::Journal;
 use crate::model::arbitrary::{decode_step, setup_world};
-use crate::model::{Operation, surface};
+use crate::model::{Operation, decoding_order};
 use crate::oracle::{self, Context};
 use crate::persona::{self, Persona};
 use crate::run_id::RunId;
@@ -306,7 +306,7 @@ impl HttpTarget {
             base_url,
             run_id,
             personas,
-            ops: surface(),
+            ops: decoding_order(),
             config,
             session: Mutex::new(Session {
                 env,

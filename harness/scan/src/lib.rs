@@ -9,6 +9,7 @@
 //! [`scan`] engine over suites [`suite::expand`]ed with [`corpus`] inputs,
 //! [`route`] templates, [`snapshot`]s and a [`progress`] bar).
 
+pub use placement_api::route;
 pub use placement_core as core;
 
 pub mod cleanup;
@@ -29,7 +30,6 @@ pub mod oracle;
 pub mod persona;
 pub mod progress;
 pub mod report;
-pub mod route;
 pub mod run_id;
 pub mod scan;
 pub mod serve;

@@ -88,30 +88,37 @@ impl Route {
         })
     }
 
-    /// The methods the route has, in Placement's `Allow` order.
-    pub fn methods(&self) -> &'static [Method] {
-        const GET: &[Method] = &[Method::GET];
-        const GET_POST: &[Method] = &[Method::GET, Method::POST];
-        const GET_PUT: &[Method] = &[Method::GET, Method::PUT];
-        const GET_PUT_DELETE: &[Method] = &[Method::GET, Method::PUT, Method::DELETE];
-        const GET_DELETE_PUT: &[Method] = &[Method::GET, Method::DELETE, Method::PUT];
-        const ALL_FOUR: &[Method] = &[Method::GET, Method::POST, Method::PUT, Method::DELETE];
-        const POST: &[Method] = &[Method::POST];
+    /// The route's template, as the API description writes it.
+    pub fn template(&self) -> &'static str {
         match self {
-            Route::Root
-            | Route::ProviderUsages(_)
-            | Route::ProviderAllocations(_)
-            | Route::AllocationCandidates
-            | Route::Traits
-            | Route::Usages => GET,
-            Route::Providers | Route::ResourceClasses => GET_POST,
-            Route::Provider(_) | Route::ResourceClass(_) => GET_DELETE_PUT,
-            Route::Inventories(_) => ALL_FOUR,
-            Route::Inventory(..) | Route::ConsumerAllocations(_) => GET_PUT_DELETE,
-            Route::Aggregates(_) => GET_PUT,
-            Route::ProviderTraits(_) | Route::Trait(_) => GET_PUT_DELETE,
-            Route::Allocations | Route::Reshaper => POST,
+            Route::Root => "/",
+            Route::Providers => "/resource_providers",
+            Route::Provider(_) => "/resource_providers/{uuid}",
+            Route::Inventories(_) => "/resource_providers/{uuid}/inventories",
+            Route::Inventory(..) => "/resource_providers/{uuid}/inventories/{resource_class}",
+            Route::ProviderUsages(_) => "/resource_providers/{uuid}/usages",
+            Route::Aggregates(_) => "/resource_providers/{uuid}/aggregates",
+            Route::ProviderAllocations(_) => "/resource_providers/{uuid}/allocations",
+            Route::ProviderTraits(_) => "/resource_providers/{uuid}/traits",
+            Route::Allocations => "/allocations",
+            Route::ConsumerAllocations(_) => "/allocations/{consumer_uuid}",
+            Route::AllocationCandidates => "/allocation_candidates",
+            Route::Traits => "/traits",
+            Route::Trait(_) => "/traits/{name}",
+            Route::Usages => "/usages",
+            Route::Reshaper => "/reshaper",
+            Route::ResourceClasses => "/resource_classes",
+            Route::ResourceClass(_) => "/resource_classes/{name}",
         }
+    }
+
+    /// The methods the route has, in Placement's `Allow` order, as the API
+    /// description lists its operations.
+    pub fn methods(&self) -> Vec<Method> {
+        placement_api::route::methods(self.template())
+            .into_iter()
+            .filter_map(|m| Method::from_bytes(m.as_bytes()).ok())
+            .collect()
     }
 }
 
@@ -156,5 +163,53 @@ mod tests {
         assert_eq!(Route::of("/traits/%ff"), None);
         assert_eq!(Route::of("/traits/%f"), None);
         assert_eq!(Route::of("nope"), None);
+    }
+
+    /// The router and the API description have the same routes: every
+    /// route of the description, its parameters filled in, routes here to
+    /// itself, with methods; and the router has no route the description
+    /// lacks.
+    #[test]
+    fn routes_are_the_api_descriptions() {
+        let described = placement_api::route::routes();
+        for template in described {
+            let path = template
+                .split('/')
+                .map(|seg| if seg.starts_with('{') { "x" } else { seg })
+                .collect::<Vec<_>>()
+                .join("/");
+            let path = if path.is_empty() {
+                "/".to_owned()
+            } else {
+                path
+            };
+            let route = Route::of(&path).unwrap_or_else(|| panic!("{path} is not routed"));
+            assert_eq!(route.template(), *template, "{path}");
+            assert!(!route.methods().is_empty(), "{template} has no method");
+        }
+        let every = [
+            Route::Root,
+            Route::Providers,
+            Route::Provider(String::new()),
+            Route::Inventories(String::new()),
+            Route::Inventory(String::new(), String::new()),
+            Route::ProviderUsages(String::new()),
+            Route::Aggregates(String::new()),
+            Route::ProviderAllocations(String::new()),
+            Route::ProviderTraits(String::new()),
+            Route::Allocations,
+            Route::ConsumerAllocations(String::new()),
+            Route::AllocationCandidates,
+            Route::Traits,
+            Route::Trait(String::new()),
+            Route::Usages,
+            Route::Reshaper,
+            Route::ResourceClasses,
+            Route::ResourceClass(String::new()),
+        ];
+        assert_eq!(every.len(), described.len());
+        for r in every {
+            assert!(described.contains(&r.template()), "{r:?} is not described");
+        }
     }
 }

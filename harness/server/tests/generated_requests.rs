@@ -14,10 +14,16 @@ use tower::ServiceExt;
 
 const UUID: &str = "2290d4af-9e6e-400b-9d65-1ee0dbd15f19";
 
+/// The methods the API description has, and three it has on no route.
 fn method() -> impl Strategy<Value = &'static str> {
-    prop::sample::select(vec![
-        "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS",
-    ])
+    let mut all: Vec<&'static str> = Vec::new();
+    for op in placement_api::operations() {
+        if !all.contains(&op.method) {
+            all.push(op.method);
+        }
+    }
+    all.extend(["PATCH", "HEAD", "OPTIONS"]);
+    prop::sample::select(all)
 }
 
 fn segment() -> impl Strategy<Value = String> {
@@ -31,29 +37,26 @@ fn segment() -> impl Strategy<Value = String> {
     ]
 }
 
+/// Every route of the API description, parameters as `{}`, and two paths
+/// no route has.
+fn templates() -> Vec<String> {
+    let mut all: Vec<String> = placement_api::route::routes()
+        .iter()
+        .map(|route| {
+            route
+                .split('/')
+                .map(|seg| if seg.starts_with('{') { "{}" } else { seg })
+                .collect::<Vec<_>>()
+                .join("/")
+        })
+        .map(|t| if t.is_empty() { "/".to_owned() } else { t })
+        .collect();
+    all.extend(["/{}".to_owned(), "/{}/{}/{}".to_owned()]);
+    all
+}
+
 fn path() -> impl Strategy<Value = String> {
-    let template = prop::sample::select(vec![
-        "/",
-        "/resource_providers",
-        "/resource_providers/{}",
-        "/resource_providers/{}/inventories",
-        "/resource_providers/{}/inventories/{}",
-        "/resource_providers/{}/usages",
-        "/resource_providers/{}/aggregates",
-        "/resource_providers/{}/allocations",
-        "/resource_providers/{}/traits",
-        "/allocations",
-        "/allocations/{}",
-        "/allocation_candidates",
-        "/traits",
-        "/traits/{}",
-        "/usages",
-        "/reshaper",
-        "/resource_classes",
-        "/resource_classes/{}",
-        "/{}",
-        "/{}/{}/{}",
-    ]);
+    let template = prop::sample::select(templates());
     let query = prop_oneof![
         Just(String::new()),
         "\\?[a-z_]{1,12}=[A-Za-z0-9:,!%_-]{0,40}",

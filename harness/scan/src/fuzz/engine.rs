@@ -20,7 +20,7 @@ use super::r#gen::{World, fixed, request};
 use super::rng::Rng;
 use crate::exchange::{self, Exchange, Header};
 use crate::finding::{CheckId, Finding, FindingSet};
-use crate::model::{Operation, surface};
+use crate::model::Operation;
 use crate::oracle::state_after_error::Reading;
 use crate::oracle::{self, Context, state_after_error};
 use crate::persona::Persona;
@@ -621,7 +621,7 @@ pub async fn run_fuzz_with<S: Transport>(
     stop: &AtomicBool,
     side: &dyn SideFindings,
 ) -> FuzzOutcome {
-    let ops = surface();
+    let ops = crate::model::decoding_order();
     let mut rng = Rng::new(config.seed);
     let mut lp = Loop {
         sender,

@@ -1,4 +1,4 @@
-//! The `arbitrary`-based generator: one request of the [`surface`] decoded
+//! The `arbitrary`-based generator: one request of the surface decoded
 //! from a fuzzer's bytes, for libFuzzer targets that send requests to a
 //! server (`fuzz/fuzz_targets/http_placement.rs`).
 //!
@@ -14,7 +14,7 @@
 
 use arbitrary::{Arbitrary, Unstructured};
 
-use super::{Operation, surface};
+use super::{Operation, decoding_order};
 use crate::fuzz::case::{CONSUMERS, PROVIDERS, Step};
 use crate::fuzz::r#gen::{Choices, World, request};
 
@@ -66,14 +66,14 @@ pub fn decode_step(u: &mut Unstructured<'_>, ops: &[Operation], world: &World) -
     Some(request(op, &mut choices, world, name))
 }
 
-/// One request of the [`surface`] over [`setup_world`], as an
+/// One request of the surface ([`decoding_order`]) over [`setup_world`], as an
 /// [`Arbitrary`] value (for targets and tests that take the type).
 #[derive(Clone, Debug, PartialEq)]
 pub struct HttpRequest(pub Step);
 
 impl<'a> Arbitrary<'a> for HttpRequest {
     fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
-        decode_step(u, &surface(), &setup_world())
+        decode_step(u, &decoding_order(), &setup_world())
             .map(HttpRequest)
             .ok_or(arbitrary::Error::NotEnoughData)
     }
@@ -88,12 +88,12 @@ mod tests {
 
     fn decode(bytes: &[u8]) -> Step {
         let mut u = Unstructured::new(bytes);
-        decode_step(&mut u, &surface(), &setup_world()).expect("the surface is not empty")
+        decode_step(&mut u, &decoding_order(), &setup_world()).expect("the surface is not empty")
     }
 
     #[test]
     fn every_operation_is_reachable_from_its_first_byte() {
-        let ops = surface();
+        let ops = decoding_order();
         assert!(ops.len() < 256, "one byte no longer chooses the operation");
         let mut reached = BTreeSet::new();
         for (i, op) in ops.iter().enumerate() {
@@ -116,7 +116,7 @@ mod tests {
     #[test]
     fn no_bytes_decode_to_a_plain_request() {
         let step = decode(&[]);
-        let first = &surface()[0];
+        let first = &decoding_order()[0];
         assert_eq!(
             (step.method.as_str(), step.route.as_str()),
             (first.method, first.route)
@@ -177,7 +177,7 @@ mod tests {
             let step = HttpRequest::arbitrary(&mut u).map(|r| r.0);
             let step = step.expect("the surface is not empty");
             prop_assert!(step.path.starts_with('/'));
-            prop_assert!(surface().iter().any(|o| o.method == step.method && o.route == step.route));
+            prop_assert!(decoding_order().iter().any(|o| o.method == step.method && o.route == step.route));
         }
     }
 }

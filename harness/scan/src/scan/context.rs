@@ -1,12 +1,14 @@
 //! The oracle [`Context`] of a scan: each persona's tenant, who is
 //! privileged, and the policy table of the target's RBAC mode.
 //!
-//! Placement 16.0.0's default policy (`placement/policies/`) allows admin
-//! or service on every route (`rule:admin_or_service_api`), except
-//! `GET /usages`, which a project reader may call for its own project
-//! (`rule:admin_or_project_reader_or_service_api`). The table below says
-//! exactly that for the personas whose roles the scan knows; personas with
-//! opaque tokens are not judged. The same table holds for the three RBAC
+//! The policy table is derived from the API description: each operation's
+//! policy ([`placement_api::Operation::policy`]), that policy's default
+//! rule ([`placement_api::policy`]: admin or service everywhere, except
+//! `GET /usages`, which a project reader may call for its own project,
+//! and `POST /reshaper`, the service's) and what the rule decides for each
+//! persona whose roles the scan knows; personas with opaque tokens are not
+//! judged, nor is a persona whose answer depends on what its roles do not
+//! tell (a reader's usages: the project is in the query). The same table holds for the three RBAC
 //! modes `scripts/placement-up --rbac` sets (default, `secure`: new
 //! defaults with project scope, `legacy`: the deprecated `role:admin` rules
 //! OR'd in): every persona here is project-scoped and the deprecated rules
@@ -20,13 +22,10 @@
 //! the service role is not judged there: a 403 (default, secure) and a pass
 //! (legacy) are both Placement's policy.
 
+use placement_api::policy::{Decision, default_rule};
+
 use crate::oracle::{Access, Context, PolicyRule};
 use crate::persona::{Credential, Persona};
-use crate::route::ROUTES;
-
-/// Methods the table covers: a method a route lacks answers 405, which the
-/// policy oracle neither counts as granted nor as refused.
-const METHODS: &[&str] = &["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"];
 
 /// What the scan knows of a persona's identity.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -74,9 +73,8 @@ pub fn known(persona: &Persona) -> Known {
 pub fn oracle_context(personas: &[Persona]) -> Context {
     let mut ctx = Context::default();
     ctx.privileged.clear();
-    let mut access_default = Vec::new();
-    let mut access_usages = Vec::new();
-    let mut access_reshaper = Vec::new();
+    // The personas the table judges, with their roles.
+    let mut judged: Vec<(String, Vec<String>)> = Vec::new();
     for p in personas {
         let k = known(p);
         if let Some(project) = &k.project {
@@ -92,46 +90,30 @@ pub fn oracle_context(personas: &[Persona]) -> Context {
         if matches!(p.credential, Credential::None) {
             continue;
         }
-        let has = |r: &str| roles.iter().any(|x| x == r);
-        let privileged = has("admin") || has("service");
-        if privileged {
+        if roles.iter().any(|r| r == "admin" || r == "service") {
             ctx.privileged.insert(p.name.clone());
         }
-        let access = if privileged {
-            Access::Allow
-        } else {
-            Access::Deny
-        };
-        access_default.push((p.name.clone(), access));
-        // POST /reshaper: service only, or also admin under legacy RBAC.
-        if has("service") {
-            access_reshaper.push((p.name.clone(), Access::Allow));
-        } else if !has("admin") {
-            access_reshaper.push((p.name.clone(), Access::Deny));
-        }
-        // A reader may read its own project's usages; which project it
-        // asks for is in the query, so only the clear cases are judged.
-        if privileged {
-            access_usages.push((p.name.clone(), Access::Allow));
-        } else if !has("reader") {
-            access_usages.push((p.name.clone(), Access::Deny));
-        }
+        judged.push((p.name.clone(), roles));
     }
-    for route in ROUTES.iter().filter(|r| **r != "/") {
-        for method in METHODS {
-            let access = if *route == "/usages" && matches!(*method, "GET" | "HEAD") {
-                &access_usages
-            } else if *route == "/reshaper" && *method == "POST" {
-                &access_reshaper
-            } else {
-                &access_default
-            };
-            ctx.policy.push(PolicyRule {
-                method: (*method).to_owned(),
-                route: (*route).to_owned(),
-                access: access.iter().cloned().collect(),
-            });
-        }
+    // A method a route lacks answers 405 before any policy is checked, so
+    // only the operations the API has get a row.
+    for op in placement_api::operations() {
+        let Some(rule) = op.policy.and_then(default_rule) else {
+            continue;
+        };
+        let access = judged
+            .iter()
+            .filter_map(|(name, roles)| match rule.decide(roles) {
+                Decision::Allow => Some((name.clone(), Access::Allow)),
+                Decision::Deny => Some((name.clone(), Access::Deny)),
+                Decision::Depends => None,
+            })
+            .collect();
+        ctx.policy.push(PolicyRule {
+            method: op.method.to_owned(),
+            route: op.route.to_owned(),
+            access,
+        });
     }
     ctx
 }

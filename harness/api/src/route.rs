@@ -5,29 +5,34 @@
 //!
 //! The table is Placement's own route list (`placement/handler.py`,
 //! `ROUTE_DECLARATIONS`), which has not changed shape up to microversion
-//! 1.39. A path outside it keeps its own text as its route.
+//! 1.39, as the request model has it. A path outside it keeps its own
+//! text as its route.
 
-/// Every route of Placement 1.39, as `handler.py` declares it.
-pub const ROUTES: &[&str] = &[
-    "/",
-    "/resource_classes",
-    "/resource_classes/{name}",
-    "/resource_providers",
-    "/resource_providers/{uuid}",
-    "/resource_providers/{uuid}/inventories",
-    "/resource_providers/{uuid}/inventories/{resource_class}",
-    "/resource_providers/{uuid}/usages",
-    "/resource_providers/{uuid}/aggregates",
-    "/resource_providers/{uuid}/allocations",
-    "/resource_providers/{uuid}/traits",
-    "/allocations",
-    "/allocations/{consumer_uuid}",
-    "/allocation_candidates",
-    "/traits",
-    "/traits/{name}",
-    "/usages",
-    "/reshaper",
-];
+/// Every route of Placement 1.39, in `handler.py`'s order: the routes of
+/// the request model's operations ([`crate::surface`]), each once.
+pub fn routes() -> &'static [&'static str] {
+    static ROUTES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| {
+        let mut routes: Vec<&'static str> = Vec::new();
+        for op in crate::operations() {
+            if !routes.contains(&op.route) {
+                routes.push(op.route);
+            }
+        }
+        routes
+    })
+}
+
+/// The methods `route` has, in the order of its operations in the model
+/// (`handler.py`'s, which Placement's `Allow` header keeps); empty for a
+/// route the model does not have.
+pub fn methods(route: &str) -> Vec<&'static str> {
+    crate::operations()
+        .iter()
+        .filter(|op| op.route == route)
+        .map(|op| op.method)
+        .collect()
+}
 
 /// A path matched to its route, with the values of its parameters.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,7 +41,7 @@ pub struct RouteMatch {
     pub template: String,
     /// `(parameter name, raw segment)` in path order, still percent-encoded.
     pub params: Vec<(String, String)>,
-    /// Whether a route of [`ROUTES`] matched.
+    /// Whether a route of [`routes`] matched.
     pub known: bool,
 }
 
@@ -79,7 +84,7 @@ pub fn match_route(url: &str, prefix: &str) -> RouteMatch {
     // Placement's router (selector) ignores one trailing slash on no route
     // but `/`; keep the exact path when it does not match.
     let segments: Vec<&str> = rel.trim_start_matches('/').split('/').collect();
-    for route in ROUTES {
+    for route in routes() {
         let parts: Vec<&str> = route.trim_start_matches('/').split('/').collect();
         if parts.len() != segments.len() {
             continue;
@@ -116,6 +121,46 @@ pub fn match_route(url: &str, prefix: &str) -> RouteMatch {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `handler.py` declares `/resource_providers/{uuid}` as GET, DELETE,
+    /// PUT and `/resource_classes/{name}` as GET, PUT, DELETE; Placement's
+    /// `Allow` header lists them so.
+    #[test]
+    fn methods_keep_handler_py_order() {
+        assert_eq!(
+            methods("/resource_providers/{uuid}"),
+            ["GET", "DELETE", "PUT"]
+        );
+        assert_eq!(
+            methods("/resource_classes/{name}"),
+            ["GET", "PUT", "DELETE"]
+        );
+        assert_eq!(methods("/reshaper"), ["POST"]);
+        assert!(methods("/nope").is_empty());
+    }
+
+    #[test]
+    fn the_decoding_order_holds_every_operation_once() {
+        let decoding = crate::decoding_order();
+        let mut a: Vec<_> = decoding.iter().map(|o| (o.method, o.route)).collect();
+        let mut b: Vec<_> = crate::surface()
+            .iter()
+            .map(|o| (o.method, o.route))
+            .collect();
+        assert_eq!(a.len(), b.len());
+        a.sort();
+        b.sort();
+        assert_eq!(a, b);
+        // By route first: a route's operations are next to each other.
+        let routes: Vec<&str> = decoding.iter().map(|o| o.route).collect();
+        let mut deduped = routes.clone();
+        deduped.dedup();
+        assert_eq!(deduped, routes_of_order());
+    }
+
+    fn routes_of_order() -> Vec<&'static str> {
+        routes().to_vec()
+    }
 
     #[test]
     fn concrete_paths_map_to_templates() {

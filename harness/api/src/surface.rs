@@ -313,7 +313,8 @@ impl Operation {
     }
 }
 
-/// Every operation of Placement 1.39, in `handler.py`'s route order.
+/// Every operation of Placement 1.39, in `handler.py`'s order of routes
+/// and, within a route, of methods (which its `Allow` header keeps).
 pub fn surface() -> Vec<Operation> {
     use ObjectKind as K;
     use QueryValue as Q;
@@ -407,6 +408,12 @@ pub fn surface() -> Vec<Operation> {
             "placement:resource_providers:show",
         ),
         op(
+            "DELETE",
+            "/resource_providers/{uuid}",
+            0,
+            "placement:resource_providers:delete",
+        ),
+        op(
             "PUT",
             "/resource_providers/{uuid}",
             0,
@@ -418,12 +425,6 @@ pub fn surface() -> Vec<Operation> {
                 v(0, 13, provider_body(0, false)),
                 v(14, 39, provider_body(14, false)),
             ],
-        ),
-        op(
-            "DELETE",
-            "/resource_providers/{uuid}",
-            0,
-            "placement:resource_providers:delete",
         ),
         op(
             "GET",
