@@ -2,7 +2,7 @@
 //! server goes through [`Client::send`], which turns it into a redacted
 //! [`Exchange`].
 //!
-//! It exists to hold the traffic rules in one place (DESIGN.md, "Rules of
+//! It exists to hold the traffic rules in one place (docs/DESIGN.md, "Rules of
 //! the house"): a bounded number of requests in flight, `--max-rps` honoured
 //! across all tasks, a cap on how much of a body is read, time limits on
 //! connecting and on the whole exchange, and retries only where a retry

@@ -4,7 +4,7 @@
 //! Redaction lives here and happens in [`Exchange::new`], before anything is
 //! stored: once an [`Exchange`] exists it holds no token or password, so no
 //! snapshot, report, log line or curl reproducer built from it can leak one
-//! (DESIGN.md, "Rules of the house"). Secrets the server echoed back are found
+//! (docs/DESIGN.md, "Rules of the house"). Secrets the server echoed back are found
 //! and masked in the response at the same moment, and remembered only by the
 //! name of the header they came from, so the leak oracle can still report the
 //! echo.

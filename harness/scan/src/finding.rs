@@ -1,4 +1,4 @@
-//! Findings: what an oracle reports, in the shape of DESIGN.md's Findings
+//! Findings: what an oracle reports, in the shape of docs/DESIGN.md's Findings
 //! JSON, with a stable id so that runs, platforms and report kinds agree on
 //! which finding is which.
 
@@ -303,7 +303,7 @@ pub struct FindingResponse {
     pub body_excerpt: BodyExcerpt,
 }
 
-/// One finding, as DESIGN.md's Findings JSON describes it.
+/// One finding, as docs/DESIGN.md's Findings JSON describes it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Finding {
     /// Stable id: see [`finding_id`].
@@ -324,7 +324,7 @@ pub struct Finding {
     pub route: String,
     /// Persona name.
     pub persona: String,
-    /// Input class, part of the id (not one of DESIGN.md's fields: kept
+    /// Input class, part of the id (not one of docs/DESIGN.md's fields: kept
     /// out of the JSON).
     #[serde(skip)]
     pub input_class: String,

@@ -61,8 +61,8 @@ pub struct LimitArgs {
     /// Requests started per second, at most.
     #[arg(long, value_name = "N", value_parser = parse_rps)]
     pub max_rps: Option<f64>,
-    /// Requests in flight at once [default: 8; fuzz sends one at a time,
-    /// as each request depends on the answers before it].
+    /// Requests in flight at once [default: 8; fuzz: 2, as its steps go
+    /// one at a time, each depending on the answers before it].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub concurrency: Option<u32>,
     /// Most requests the whole run sends.

@@ -1,6 +1,6 @@
 //! Whatever a server answers and whatever a suite sends, the oracles and
 //! every report writer finish without panicking, and neither a token nor a
-//! JSON password reaches any output (DESIGN.md, "Rules of the house").
+//! JSON password reaches any output (docs/DESIGN.md, "Rules of the house").
 
 use placement_harness::exchange::{
     Credentials, Exchange, Header, Input, InputKind, Request, Response,

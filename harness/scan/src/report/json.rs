@@ -1,4 +1,4 @@
-//! The `json` report: DESIGN.md's Findings JSON, pretty-printed.
+//! The `json` report: docs/DESIGN.md's Findings JSON, pretty-printed.
 
 use crate::report::{Report, ReportError};
 

@@ -1,4 +1,4 @@
-//! Reports: one run's findings written as JSON (DESIGN.md's Findings JSON),
+//! Reports: one run's findings written as JSON (docs/DESIGN.md's Findings JSON),
 //! JUnit XML, SARIF 2.1.0, a self-contained HTML page, or a terminal summary,
 //! plus the exit code that `--fail-on` asks for.
 //!
@@ -91,7 +91,7 @@ impl RunError {
     pub const KINDS: [&'static str; 3] = ["step", "cleanup", "snapshot"];
 }
 
-/// One run's report: DESIGN.md's Findings JSON.
+/// One run's report: docs/DESIGN.md's Findings JSON.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Report {
     /// The tool.

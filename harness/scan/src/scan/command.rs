@@ -372,7 +372,7 @@ fn scan_inner(args: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         );
         return Ok(EXIT_USAGE);
     }
-    if let Some(line) = error_counts(&report.errors) {
+    if let Some(line) = error_counts(&blocking_errors(&report.errors, left_behind)) {
         let _ = writeln!(err, "{line}: exit 2");
         return Ok(EXIT_USAGE);
     }
@@ -532,6 +532,18 @@ fn run_errors(
 /// `2 step errors (first: scenarios/x.yaml:12 name), 1 cleanup failure
 /// (first: consumer 0a1b...), 0 snapshot errors`, or `None` when there
 /// was none.
+/// The run errors that make the scan exit 2. Objects the cleanup left
+/// behind are the run's failure (exit 1, as for `run` and `fuzz`; the
+/// finish has printed how to remove them), not work that could not be
+/// done: they stay in the report's errors but do not count here.
+fn blocking_errors(errors: &[RunError], left_behind: bool) -> Vec<RunError> {
+    errors
+        .iter()
+        .filter(|e| !(left_behind && e.kind == "cleanup"))
+        .cloned()
+        .collect()
+}
+
 fn error_counts(errors: &[RunError]) -> Option<String> {
     if errors.is_empty() {
         return None;
@@ -558,6 +570,20 @@ fn error_counts(errors: &[RunError]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn objects_left_behind_fail_the_scan_without_making_it_an_error() {
+        let e = |kind| RunError {
+            kind,
+            place: "x".to_owned(),
+            message: "m".to_owned(),
+        };
+        let errors = vec![e("cleanup"), e("step"), e("cleanup")];
+        let kinds = |v: Vec<RunError>| v.iter().map(|e| e.kind).collect::<Vec<_>>();
+        assert_eq!(kinds(blocking_errors(&errors, true)), ["step"]);
+        assert_eq!(kinds(blocking_errors(&errors, false)).len(), 3);
+        assert!(error_counts(&blocking_errors(&[e("cleanup")], true)).is_none());
+    }
     use crate::finding::CheckId;
 
     fn report(url: &str, requests: u64) -> Report {
