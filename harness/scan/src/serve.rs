@@ -52,6 +52,20 @@ pub struct ServeArgs {
     /// Policy file (YAML or JSON: rule name to oslo.policy rule string).
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
+    /// Where Placement 16.0.0 errs: `safe` (atomic allocation writes,
+    /// `in_tree` with spaces refused) or `placement` (consumers left by a
+    /// refused write, `in_tree` stripped, as Placement does).
+    #[arg(long, value_enum, default_value = "safe")]
+    pub behaviour: ServeBehaviour,
+}
+
+/// `--behaviour`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ServeBehaviour {
+    /// Safer than Placement where it errs.
+    Safe,
+    /// Placement's answers where it errs.
+    Placement,
 }
 
 /// Runs `serve`; returns the exit code.
@@ -77,6 +91,10 @@ pub fn serve_command(args: &ServeArgs, out: &mut dyn Write, err: &mut dyn Write)
             ServeRbac::Legacy => Rbac::Legacy,
         },
         policy_overrides: overrides,
+        behaviour: match args.behaviour {
+            ServeBehaviour::Safe => placement_refserver::Behaviour::Safe,
+            ServeBehaviour::Placement => placement_refserver::Behaviour::Placement,
+        },
         ..ServerConfig::default()
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()

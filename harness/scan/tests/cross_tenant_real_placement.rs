@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 mod common;
-use common::{FreshPlacement, repo, venv_ready};
+use common::{FreshPlacement, repo, require_venv};
 
 const PROFILE: &str = "openstack-placement-16.0.0-project-readers";
 
@@ -33,9 +33,7 @@ fn has(list: &[&serde_json::Value], persona: &str, route: &str) -> bool {
 
 #[test]
 fn tenant_b_reads_tenant_a_and_tells_its_objects_from_missing_ones() {
-    if !venv_ready() {
-        return;
-    }
+    require_venv();
     let policy = repo().join("scenarios/policy/project-readers.yaml");
     let server = FreshPlacement::start_with(
         "project-readers",

@@ -26,7 +26,7 @@ use placement_harness::target::AuthMode;
 use placement_harness::transport::{ClientTransport, Transport};
 
 mod common;
-use common::{FreshPlacement, venv_ready};
+use common::{FreshPlacement, require_venv};
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
@@ -160,9 +160,7 @@ fn directed<S: Transport>(
 
 #[test]
 fn real_placement_divergences_are_reported_under_their_entries() {
-    if !venv_ready() {
-        return;
-    }
+    require_venv();
     let placement = FreshPlacement::start("differential");
     let rt = runtime();
     let run_id = RunId::generate();

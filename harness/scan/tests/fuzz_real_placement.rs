@@ -15,7 +15,7 @@ use placement_harness::cli::main_with;
 use serde_json::Value;
 
 mod common;
-use common::{FreshPlacement, repo, venv_ready};
+use common::{FreshPlacement, repo, require_venv};
 
 fn harness(args: &[&str]) -> (u8, String, String) {
     let mut out = Vec::new();
@@ -41,9 +41,7 @@ fn fuzz_option_errors_are_usage_errors() {
 
 #[test]
 fn seeded_fuzz_finds_the_repeated_limit_500_and_the_gabbi_file_replays_it() {
-    if !venv_ready() {
-        return;
-    }
+    require_venv();
     let server = FreshPlacement::start("limit");
     let work = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
         .join(format!("fuzz-real-work-{}", std::process::id()));
@@ -140,9 +138,7 @@ fn seeded_fuzz_finds_the_repeated_limit_500_and_the_gabbi_file_replays_it() {
 /// (or the file rotted): either way it must be looked at.
 #[test]
 fn kept_crashes_in_scenarios_found_still_fail() {
-    if !venv_ready() {
-        return;
-    }
+    require_venv();
     let dir = repo().join("scenarios/found");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap()
@@ -190,9 +186,7 @@ fn kept_crashes_in_scenarios_found_still_fail() {
 /// journal lists, retires the journal (`.jsonl.done`) and exits 130.
 #[test]
 fn ctrl_c_stops_cleans_up_and_exits_130() {
-    if !venv_ready() {
-        return;
-    }
+    require_venv();
     let server = FreshPlacement::start("sigint");
     let journals = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
         .join(format!("fuzz-sigint-journals-{}", std::process::id()));

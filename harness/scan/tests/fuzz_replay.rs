@@ -11,7 +11,7 @@ use placement_harness::cli::main_with;
 use serde_json::Value;
 
 mod common;
-use common::{FreshPlacement, venv_ready};
+use common::{FreshPlacement, require_venv};
 
 fn fuzz(extra: &[&str], tag: &str) -> (u8, String, String, Value) {
     let work = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
@@ -87,9 +87,7 @@ fn embedded_answers_change_only_where_the_history_says() {
 
 #[test]
 fn real_placement_replay_reports_what_it_finds() {
-    if !venv_ready() {
-        return;
-    }
+    require_venv();
     let server = FreshPlacement::start("replay");
     let (code, out, err, report) = fuzz(&["--target", &server.url], "real");
     assert!(code == 0 || code == 1, "{code}\n{out}\n{err}");

@@ -27,12 +27,6 @@ fn gabbits_dir() -> PathBuf {
     repo().join(".placement/venv/lib/python3.11/site-packages/placement/tests/functional/gabbits")
 }
 
-/// The real Placement to run against (`scripts/test` starts it); the test
-/// fails saying so when there is none.
-fn placement_url() -> Option<String> {
-    Some(common::placement_url())
-}
-
 /// Runs the binary on `file` against `url`; returns exit code and stdout.
 fn run(url: &str, file: &Path) -> (i32, String) {
     let started = Instant::now();
@@ -94,9 +88,7 @@ fn failing_tests(stdout: &str) -> Vec<String> {
 
 #[test]
 fn placement_gabbits_give_the_measured_verdicts_on_a_fresh_database() {
-    if placement_url().is_none() {
-        return;
-    }
+    common::require_venv();
     let dir = gabbits_dir();
     assert!(dir.is_dir(), "no gabbits at {}", dir.display());
     for (file, summary, failing) in EXPECTED {
@@ -111,7 +103,7 @@ fn placement_gabbits_give_the_measured_verdicts_on_a_fresh_database() {
 
 #[test]
 fn microversion_gabbit_passes_against_the_shared_server() {
-    let Some(url) = placement_url() else { return };
+    let url = common::placement_url();
     let (code, stdout) = run(&url, &gabbits_dir().join("microversion.yaml"));
     assert_eq!(
         stdout.lines().last(),

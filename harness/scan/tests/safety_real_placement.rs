@@ -23,7 +23,7 @@ use std::process::{Command, Output};
 
 use serde_json::{Value, json};
 
-use common::{FreshPlacement, repo, venv_ready};
+use common::{FreshPlacement, repo, require_venv};
 
 fn scratch(tag: &str) -> PathBuf {
     let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
@@ -34,9 +34,10 @@ fn scratch(tag: &str) -> PathBuf {
     d
 }
 
-/// A Placement of the test's own, or `None` (with a note) without the venv.
-fn fresh_placement(tag: &str) -> Option<FreshPlacement> {
-    common::venv_ready().then(|| FreshPlacement::start(&format!("safety-{tag}")))
+/// A Placement of the test's own; fails the test without the venv.
+fn fresh_placement(tag: &str) -> FreshPlacement {
+    common::require_venv();
+    FreshPlacement::start(&format!("safety-{tag}"))
 }
 
 /// Plain requests as an operator (not through the harness).
@@ -183,12 +184,9 @@ tests:
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_run_removes_what_it_made_and_touches_nothing_else() {
-    let Some(server) = tokio::task::spawn_blocking(|| fresh_placement("run"))
+    let server = tokio::task::spawn_blocking(|| fresh_placement("run"))
         .await
-        .unwrap()
-    else {
-        return;
-    };
+        .unwrap();
     let op = Operator {
         http: reqwest::Client::new(),
         url: server.url.trim_end_matches('/').to_owned(),
@@ -440,7 +438,7 @@ const ALLOCATION_FIXTURE_GABBITS: &[(&str, &str)] = &[
 
 #[test]
 fn placement_allocation_fixture_gabbits_pass_as_under_gabbi() {
-    venv_ready();
+    require_venv();
     let gabbits = repo()
         .join(".placement/venv/lib/python3.11/site-packages/placement/tests/functional/gabbits");
     // The list is complete: a new AllocationFixture file in Placement shows here.
@@ -502,9 +500,7 @@ fn placement_allocation_fixture_gabbits_pass_as_under_gabbi() {
 /// its fixtures made, retires its journal and exits 1.
 #[test]
 fn ctrl_c_cleans_up_what_the_run_made() {
-    let Some(server) = fresh_placement("ctrl-c") else {
-        return;
-    };
+    let server = fresh_placement("ctrl-c");
     let dir = scratch("ctrl-c");
     let suite = dir.join("slow.yaml");
     std::fs::write(

@@ -13,7 +13,7 @@ use std::process::Command;
 use serde_json::Value;
 
 mod common;
-use common::{FreshPlacement, repo, venv_ready};
+use common::{FreshPlacement, repo, require_venv};
 
 /// Every server here is a fresh one the test started and throws away, so
 /// scans may write to objects they did not create (`--disposable-target`);
@@ -76,9 +76,7 @@ fn findings<'a>(report: &'a Value, check: &str) -> Vec<&'a Value> {
 
 #[test]
 fn scan_reports_real_placement_findings_and_stable_snapshots() {
-    if !venv_ready() {
-        return;
-    }
+    require_venv();
     let server = FreshPlacement::start("findings");
     let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
         .join(format!("scan-real-out-{}", std::process::id()));
@@ -271,9 +269,7 @@ fn scan_reports_real_placement_findings_and_stable_snapshots() {
 
 #[test]
 fn a_changed_snapshot_fails_check_with_snap_new_and_fail_on_is_honoured() {
-    if !venv_ready() {
-        return;
-    }
+    require_venv();
     let server = FreshPlacement::start("check");
     let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
         .join(format!("scan-real-check-{}", std::process::id()));
@@ -317,9 +313,7 @@ fn a_changed_snapshot_fails_check_with_snap_new_and_fail_on_is_honoured() {
 
 #[test]
 fn ctrl_c_stops_sending_writes_the_report_and_exits_130() {
-    if !venv_ready() {
-        return;
-    }
+    require_venv();
     let server = FreshPlacement::start("sigint");
     let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
         .join(format!("scan-real-sigint-{}", std::process::id()));
@@ -368,9 +362,7 @@ fn ctrl_c_stops_sending_writes_the_report_and_exits_130() {
 /// and removed at the end.
 #[test]
 fn strict_ownership_skips_foreign_writes_and_cleans_up() {
-    if !venv_ready() {
-        return;
-    }
+    require_venv();
     let server = FreshPlacement::start("strict");
     let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
         .join(format!("scan-real-strict-{}", std::process::id()));

@@ -25,7 +25,7 @@ use std::process::Command;
 use serde_json::Value;
 
 mod common;
-use common::{FreshPlacement, repo, venv_ready};
+use common::{FreshPlacement, repo, require_venv};
 
 const SUITE: &str = r#"
 fixtures:
@@ -77,9 +77,7 @@ tests:
 
 #[test]
 fn real_placement_5xx_writes_are_read_back_and_did_not_take_effect() {
-    if !venv_ready() {
-        return;
-    }
+    require_venv();
     let server = FreshPlacement::start("state-after-error");
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("state-after-error");
     std::fs::create_dir_all(&dir).unwrap();

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 mod common;
-use common::{FreshPlacement, repo, venv_ready};
+use common::{FreshPlacement, repo, require_venv};
 
 fn scan_all(extra: &[&str], tag: &str) -> (i32, String, String) {
     let journals = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("snapshots-{tag}"));
@@ -101,9 +101,7 @@ fn every_suite_matches_its_embedded_snapshots() {
 
 #[test]
 fn every_suite_matches_its_openstack_placement_snapshots() {
-    if !venv_ready() {
-        return;
-    }
+    require_venv();
     let server = FreshPlacement::start("snapshots");
     let report = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("snapshots-real-report.json");
     let report_arg = format!("json:{}", report.display());

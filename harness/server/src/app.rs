@@ -14,8 +14,8 @@ use axum::http::header::{
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use placement_core::Microversion;
+use placement_core::state::State;
 use placement_core::state::request::IncompleteConsumer;
-use placement_core::state::{RefusedWrites, State};
 
 use crate::config::ServerConfig;
 use crate::handlers::{self, Call};
@@ -42,12 +42,12 @@ impl App {
         let incomplete = IncompleteConsumer::placement_default()
             .map_err(|e| crate::ServeError::Config(format!("incomplete consumer id: {e}")))?;
         Ok(App {
-            config,
             policy,
             incomplete,
-            // Atomic writes: unlike Placement, a refused allocation write
-            // leaves no consumer behind (CONFORMANCE.md, deliberate differences).
-            state: RwLock::new(State::with_refused_writes(RefusedWrites::ChangeNothing)),
+            state: RwLock::new(State::with_refused_writes(
+                config.behaviour.refused_writes(),
+            )),
+            config,
         })
     }
 

@@ -23,6 +23,57 @@ pub enum Rbac {
     Legacy,
 }
 
+/// Where Placement 16.0.0 errs, whether the server errs with it.
+///
+/// The core models Placement, quirks included; the server is a safe
+/// Placement by default and the faithful one when it is the oracle a real
+/// Placement is compared against (`fuzz --differential`) or when a test
+/// wants Placement's answers (`serve --behaviour placement`). Each
+/// difference is one of the core's switches, so the two modes differ in
+/// exactly these places:
+///
+/// - a refused allocation write (`PUT`/`POST /allocations`,
+///   `POST /reshaper`) that created consumers before finding a provider
+///   missing: [`RefusedWrites`](placement_core::state::RefusedWrites);
+/// - spaces around the UUID of `in_tree`/`in_treeN` in
+///   `GET /allocation_candidates`:
+///   [`InTreeSpaces`](placement_core::query::InTreeSpaces).
+///
+/// Duplicate JSON keys, invisible format characters in names and error
+/// wording are refused or worded the safe way in both modes: the core has
+/// no switch for them yet, and the differential divergence table names
+/// them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Behaviour {
+    /// Safer than Placement where it errs: atomic allocation writes,
+    /// `in_tree` values with spaces refused.
+    #[default]
+    Safe,
+    /// Placement 16.0.0's answers where it errs: consumers left behind by
+    /// a refused write, `in_tree` values stripped.
+    Placement,
+}
+
+impl Behaviour {
+    /// What a refused allocation write leaves.
+    pub fn refused_writes(self) -> placement_core::state::RefusedWrites {
+        use placement_core::state::RefusedWrites;
+        match self {
+            Behaviour::Safe => RefusedWrites::ChangeNothing,
+            Behaviour::Placement => RefusedWrites::LeaveGhostConsumers,
+        }
+    }
+
+    /// How `in_tree` values with spaces are read.
+    pub fn in_tree_spaces(self) -> placement_core::query::InTreeSpaces {
+        use placement_core::query::InTreeSpaces;
+        match self {
+            Behaviour::Safe => InTreeSpaces::Refused,
+            Behaviour::Placement => InTreeSpaces::Stripped,
+        }
+    }
+}
+
 /// Everything a server is configured with.
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
@@ -43,6 +94,8 @@ pub struct ServerConfig {
     /// roles (`admin` is an admin, as in Placement). Client `X-Roles` still
     /// count only with `trust_identity_headers`.
     pub noauth2_roles: BTreeMap<String, Vec<String>>,
+    /// Safe, or Placement's where it errs.
+    pub behaviour: Behaviour,
 }
 
 /// The default request body limit: far above any real Placement request
@@ -58,6 +111,7 @@ impl Default for ServerConfig {
             policy_overrides: BTreeMap::new(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             noauth2_roles: BTreeMap::new(),
+            behaviour: Behaviour::Safe,
         }
     }
 }

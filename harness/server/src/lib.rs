@@ -35,7 +35,7 @@ pub mod server;
 mod strict_json;
 pub mod version;
 
-pub use config::{AuthMode, Rbac, ServerConfig};
+pub use config::{AuthMode, Behaviour, Rbac, ServerConfig};
 pub use server::{RunningServer, ServeError, router, spawn};
 
 pub use placement_core as core;

@@ -261,3 +261,64 @@ async fn a_refused_allocation_write_leaves_no_consumer_behind() {
     let seen = admin(&url, "GET", &format!("/allocations/{consumer}"), None).await;
     assert_eq!(seen.body["consumer_generation"], 1, "{}", seen.text);
 }
+
+/// `Behaviour::Placement` answers as Placement 16.0.0 does in the two
+/// places the core has a switch for: the consumer a refused write created
+/// stays behind (the next write with `consumer_generation: null` is a
+/// 409), and `in_tree` of allocation candidates is stripped of spaces.
+#[tokio::test]
+async fn the_placement_behaviour_errs_where_placement_does() {
+    let server = start(ServerConfig {
+        behaviour: placement_refserver::Behaviour::Placement,
+        ..ServerConfig::default()
+    })
+    .await;
+    let url = server.url();
+    let rp = provider_with_vcpu(&url, "ghosts", 8).await;
+    let missing = "99999999-9999-9999-9999-999999999999";
+    let consumer = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
+    let body = |provider: &str, generation: Value| {
+        json!({"allocations": {provider: {"resources": {"VCPU": 1}}},
+               "project_id": "p", "user_id": "u", "consumer_generation": generation,
+               "consumer_type": "INSTANCE"})
+    };
+    let refused = admin(
+        &url,
+        "PUT",
+        &format!("/allocations/{consumer}"),
+        Some(body(missing, Value::Null)),
+    )
+    .await;
+    assert_envelope(&refused, 400);
+    let next = admin(
+        &url,
+        "PUT",
+        &format!("/allocations/{consumer}"),
+        Some(body(&rp, Value::Null)),
+    )
+    .await;
+    assert_envelope(&next, 409);
+    assert_eq!(
+        next.body["errors"][0]["code"], "placement.concurrent_update",
+        "{}",
+        next.text
+    );
+    let at_zero = admin(
+        &url,
+        "PUT",
+        &format!("/allocations/{consumer}"),
+        Some(body(&rp, json!(0))),
+    )
+    .await;
+    assert_eq!(at_zero.status, 204, "{}", at_zero.text);
+
+    let got = admin(
+        &url,
+        "GET",
+        &format!("/allocation_candidates?resources=VCPU:1&in_tree=%20{rp}"),
+        None,
+    )
+    .await;
+    assert_eq!(got.status, 200, "{}", got.text);
+    assert_eq!(got.body["allocation_requests"].as_array().unwrap().len(), 1);
+}

@@ -13,8 +13,11 @@
 //! the core reproduces them (`harness/core/src/state/quirks.rs`: ghost
 //! consumers after a refused allocation write, generations bumped without
 //! change, ...). A server safer than Placement by default is right for a
-//! deployment and wrong for an oracle, so where the server grows a switch
-//! away from a quirk, [`model_config`] turns it back on in one line.
+//! deployment and wrong for an oracle, so the model runs the server's
+//! faithful behaviour ([`Behaviour::Placement`]: consumers left by a
+//! refused write, `in_tree` stripped); where the core has no switch yet
+//! (duplicate JSON keys, invisible format characters) the divergence table
+//! names the difference.
 //!
 //! **What is compared**: for every step, the status class and the error
 //! `code` (microversion 1.23 and later) of both answers; after every write
@@ -42,7 +45,7 @@ use std::sync::{LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
-use placement_refserver::{Rbac, ServerConfig};
+use placement_refserver::{Behaviour, Rbac, ServerConfig};
 use regex::Regex;
 use serde_json::Value;
 use tower::ServiceExt;
@@ -72,6 +75,7 @@ pub fn model_config() -> ServerConfig {
     ServerConfig {
         trust_identity_headers: true,
         rbac: Rbac::Secure,
+        behaviour: Behaviour::Placement,
         ..ServerConfig::default()
     }
 }

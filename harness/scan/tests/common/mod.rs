@@ -18,12 +18,10 @@ pub const SET_UP: &str =
     "run the tests with scripts/test, which installs and starts the pinned Placement";
 
 /// Checks that `.placement/venv` (the pinned Placement 16.0.0) exists and
-/// fails the test saying how to set it up when it does not; always `true`
-/// when it returns.
-pub fn venv_ready() -> bool {
+/// fails the test saying how to set it up when it does not.
+pub fn require_venv() {
     let venv = repo().join(".placement/venv/bin/python");
     assert!(venv.exists(), "{} is missing: {SET_UP}", venv.display());
-    true
 }
 
 /// `PLACEMENT_URL`, the real Placement that `scripts/test` starts; fails

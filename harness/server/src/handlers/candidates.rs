@@ -14,7 +14,7 @@ use placement_core::candidates::{
     Budget, Candidates, MAX_COMBINATIONS, allocation_candidates_within,
 };
 use placement_core::names::TraitName;
-use placement_core::query::{CandidatesQuery, InTreeSpaces};
+use placement_core::query::CandidatesQuery;
 use serde_json::{Map, Value, json};
 
 use super::Call;
@@ -26,8 +26,12 @@ pub(super) fn list(call: &Call<'_>) -> Answer {
     call.since(10)?;
     call.accepts_json()?;
     call.allow("placement:allocation_candidates:list")?;
-    let query = CandidatesQuery::parse_with(call.mv, call.query, InTreeSpaces::Refused)
-        .map_err(|r| call.invalid_query(&r))?;
+    let query = CandidatesQuery::parse_with(
+        call.mv,
+        call.query,
+        call.app.config.behaviour.in_tree_spaces(),
+    )
+    .map_err(|r| call.invalid_query(&r))?;
     let found = {
         let state = call.app.read();
         allocation_candidates_within(&*state, &query, Budget::default()).map_err(ApiError::from)?
