@@ -129,9 +129,11 @@ pub static DIVERGENCES: &[Divergence] = &[
         id: "amount-above-int32",
         matches: amount_above_int32,
         wrong: WrongSide::Placement,
-        reason: "allocation amounts have no maximum in Placement's schema and overflow the \
-                 database column; the core refuses amounts above 2^31-1 with 400",
-        source: "placement/schemas/allocation.py:45, placement/db/constants.py:16",
+        reason: "Placement reads the amounts of a `resources` query parameter with int() and \
+                 no upper bound, and answers as if nothing had that capacity; the core refuses \
+                 an amount above 2^31-1 (what an inventory can hold) with \
+                 placement.query.bad_value",
+        source: "placement/util.py:277 (normalize_resources_qs_param: amount = int(amount))",
     },
     Divergence {
         id: "repeated-query-key",
@@ -156,14 +158,6 @@ pub static DIVERGENCES: &[Divergence] = &[
         reason: "Placement stores names and ids with control characters; the core refuses them \
                  with 400",
         source: "placement/schemas/resource_provider.py (name: any string), placement/handlers/allocation.py (project_id, user_id)",
-    },
-    Divergence {
-        id: "python-json",
-        matches: python_json,
-        wrong: WrongSide::Placement,
-        reason: "Python's json module reads NaN, Infinity and lone surrogates; serde_json, and \
-                 so the core, refuses them",
-        source: "placement/util.py:72 (jsonutils.loads)",
     },
     Divergence {
         id: "inventory-key-not-a-class",
@@ -239,8 +233,9 @@ pub static DIVERGENCES: &[Divergence] = &[
         id: "check-order",
         matches: check_order,
         wrong: WrongSide::Neither,
-        reason: "a request with two faults is refused for the one each side checks first: \
-                 both refuse it (4xx) under another code",
+        reason: "a request with two faults, a malformed body or query and a missing or \
+                 changed object, is refused for the one each side checks first: 400 on one \
+                 side, 404 or 409 on the other",
         source: "placement/handlers/* (schema validation before lookups)",
     },
 ];
@@ -312,11 +307,13 @@ fn noncanonical_uuid(obs: &Observation<'_>) -> bool {
 }
 
 fn unvalidated_consumer_read(obs: &Observation<'_>) -> bool {
-    let id = obs
+    let Some(id) = obs
         .path_and_query
         .strip_prefix("/allocations/")
         .map(|rest| rest.split('?').next().unwrap_or(rest))
-        .unwrap_or("");
+    else {
+        return false;
+    };
     obs.method == "GET"
         && obs.route == "/allocations/{consumer_uuid}"
         && placement_core::ids::Uuid::parse(&percent_decoded(id)).is_err()
@@ -324,18 +321,25 @@ fn unvalidated_consumer_read(obs: &Observation<'_>) -> bool {
         && model_refused(obs)
 }
 
+/// A `resources` or `resourcesN` query amount above 2^31-1 on a listing
+/// that Placement answered (2xx) and the model refused (400).
 fn amount_above_int32(obs: &Observation<'_>) -> bool {
-    static BIG: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"\d{10,}").ok());
-    let big = |s: &str| {
-        BIG.as_ref().is_some_and(|re| {
-            re.find_iter(s)
-                .any(|m| m.as_str().parse::<u128>().map_or(true, |v| v > 0x7FFF_FFFF))
-        })
-    };
-    obs.model.status == 400
-        && obs.aspect == Aspect::Outcome
-        && obs.target.status != 400
-        && (obs.body.is_some_and(big) || big(obs.path_and_query))
+    let big = query_pairs(obs.path_and_query).iter().any(|(k, v)| {
+        k.starts_with("resources")
+            && v.split(',').any(|rt| {
+                rt.rsplit_once(':').is_some_and(|(_, amount)| {
+                    let amount = amount.trim();
+                    // Digits past u128 are above the bound too.
+                    !amount.is_empty()
+                        && amount.bytes().all(|b| b.is_ascii_digit())
+                        && amount.parse::<u128>().map_or(true, |n| n > 0x7FFF_FFFF)
+                })
+            })
+    });
+    big && obs.aspect == Aspect::Outcome
+        && obs.method == "GET"
+        && obs.target.status / 100 == 2
+        && obs.model.status == 400
 }
 
 fn query_keys(path_and_query: &str) -> Vec<String> {
@@ -379,13 +383,6 @@ fn control_characters(obs: &Observation<'_>) -> bool {
     (in_url || in_body) && model_refused_what_target_took(obs)
 }
 
-fn python_json(obs: &Observation<'_>) -> bool {
-    obs.body.is_some_and(|b| {
-        let lower = b.to_ascii_lowercase();
-        b.contains("NaN") || b.contains("Infinity") || lower.contains("\\ud8")
-    }) && model_refused_what_target_took(obs)
-}
-
 fn inventory_key_not_a_class(obs: &Observation<'_>) -> bool {
     static KEY: LazyLock<Option<Regex>> =
         LazyLock::new(|| Regex::new(r#""([^"]*)"\s*:\s*\{"#).ok());
@@ -418,7 +415,11 @@ fn loose_microversion_header(obs: &Observation<'_>) -> bool {
     if placement_core::microversion::Microversion::parse_header(h).is_ok() {
         return false;
     }
-    obs.aspect == Aspect::Outcome && obs.model.status / 100 == 4
+    // The model refused the header (400, or 406 for a version it cannot
+    // read as one it serves) and Placement read it: its answer is another.
+    obs.aspect == Aspect::Outcome
+        && matches!(obs.model.status, 400 | 406)
+        && obs.target.status != obs.model.status
 }
 
 fn query_pairs(path_and_query: &str) -> Vec<(String, String)> {
@@ -575,12 +576,14 @@ fn auth_error_without_code(obs: &Observation<'_>) -> bool {
         && obs.target.code.is_none()
 }
 
+/// Two faults, one of the body or query (400) and one of the object's
+/// state (404: it is missing; 409: its generation is stale): one side
+/// validates first, the other looks the object up first. Both refuse, so
+/// the codes differ (the classes do not). Any other pair of refusals is a
+/// finding.
 fn check_order(obs: &Observation<'_>) -> bool {
-    obs.aspect == Aspect::Outcome
-        && obs.model.status / 100 == 4
-        && obs.target.status / 100 == 4
-        && obs.model.status != obs.target.status
-        && (obs.model.status == 400 || obs.target.status == 400)
+    let pair = (obs.model.status, obs.target.status);
+    obs.aspect == Aspect::Outcome && matches!(pair, (400, 404 | 409) | (404 | 409, 400))
 }
 
 #[cfg(test)]
@@ -664,25 +667,29 @@ mod tests {
     }
 
     #[test]
-    fn amounts_and_headers() {
-        let t = a(500, None);
-        let m = a(400, Some("placement.undefined_code"));
-        let body = r#"{"allocations": {"x": {"resources": {"VCPU": 2147483648}}}}"#;
-        let o = obs(
-            "/allocations/01234567-89ab-cdef-0123-456789abcdef",
-            Some(body),
+    fn query_amounts() {
+        let t = a(200, None);
+        let m = a(400, Some("placement.query.bad_value"));
+        let mut o = obs(
+            "/allocation_candidates?resources=VCPU:3000000000",
+            None,
             &t,
             &m,
         );
+        o.method = "GET";
+        o.route = "/allocation_candidates";
         assert_eq!(classify(&o).map(|d| d.id), Some("amount-above-int32"));
-        let small = r#"{"allocations": {"x": {"resources": {"VCPU": 2147483647}}}}"#;
-        let o = obs(
-            "/allocations/01234567-89ab-cdef-0123-456789abcdef",
-            Some(small),
-            &t,
-            &m,
-        );
+        o.path_and_query = "/resource_providers?resources1=VCPU:1,DISK_GB:99999999999999999999999";
+        assert_eq!(classify(&o).map(|d| d.id), Some("amount-above-int32"));
+        o.path_and_query = "/allocation_candidates?resources=VCPU:2147483647";
         assert!(classify(&o).is_none());
+        // Not a resources amount.
+        o.path_and_query = "/allocation_candidates?resources=VCPU:1&limit=99999999999";
+        assert!(classify(&o).is_none());
+    }
+
+    #[test]
+    fn headers() {
         let t = a(200, None);
         let m = a(400, Some("placement.undefined_code"));
         let mut o = obs("/", None, &t, &m);
@@ -693,6 +700,54 @@ mod tests {
         );
         o.microversion_header = Some("placement 1.39");
         assert!(classify(&o).is_none());
+    }
+
+    /// Each matcher is as narrow as the behaviour it documents.
+    #[test]
+    fn matchers_keep_to_what_they_document() {
+        let m = a(400, Some("placement.undefined_code"));
+        // A 5xx to big amounts or to NaN is Placement crashing on input: a
+        // finding, never a known divergence.
+        let t = a(500, None);
+        let o = obs(
+            "/allocations/01234567-89ab-cdef-0123-456789abcdef",
+            Some(
+                r#"{"allocations": {"01234567-89ab-cdef-0123-456789abcdef": {"resources": {"VCPU": 9999999999}}}}"#,
+            ),
+            &t,
+            &m,
+        );
+        assert!(classify(&o).is_none());
+        let o = obs(
+            "/resource_providers/01234567-89ab-cdef-0123-456789abcdef/inventories/VCPU",
+            Some(r#"{"total": 8, "allocation_ratio": NaN}"#),
+            &t,
+            &m,
+        );
+        assert!(classify(&o).is_none());
+        // A loose header the target refused the same way is no divergence.
+        let mut o = obs("/", None, &m, &m);
+        o.microversion_header = Some("placement  1.039");
+        assert!(classify(&o).is_none());
+        // Two refusals: 400 against 404 or 409 is an order of checks; any
+        // other pair is not.
+        for (model, target, known) in [
+            (400, 404, true),
+            (404, 400, true),
+            (400, 409, true),
+            (409, 400, true),
+            (400, 405, false),
+            (400, 415, false),
+            (404, 409, false),
+        ] {
+            let (m, t) = (a(model, None), a(target, None));
+            let o = obs("/resource_providers/x/traits", Some("{}"), &t, &m);
+            assert_eq!(
+                classify(&o).is_some_and(|d| d.id == "check-order"),
+                known,
+                "model {model}, target {target}"
+            );
+        }
     }
 
     #[test]
