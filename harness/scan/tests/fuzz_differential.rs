@@ -582,15 +582,6 @@ fn every_divergence_entry_fires_against_real_placement() {
             "/resource_providers",
         ),
         probe(
-            "duplicate-json-keys",
-            "POST",
-            "/resource_providers".to_owned(),
-            Some(format!(
-                r#"{{"name": "dup-a-{run_id}", "name": "dup-b-{run_id}"}}"#
-            )),
-            "/resource_providers",
-        ),
-        probe(
             "invisible-format-characters",
             "POST",
             "/resource_providers".to_owned(),

@@ -37,20 +37,22 @@ pub enum Rbac {
 ///   missing: [`RefusedWrites`](placement_core::state::RefusedWrites);
 /// - spaces around the UUID of `in_tree`/`in_treeN` in
 ///   `GET /allocation_candidates`:
-///   [`InTreeSpaces`](placement_core::query::InTreeSpaces).
+///   [`InTreeSpaces`](placement_core::query::InTreeSpaces);
+/// - a JSON body that gives a key twice: refused (`strict_json`), or read
+///   by the core, which keeps the last value as Python's `json` does.
 ///
-/// Duplicate JSON keys, invisible format characters in names and error
-/// wording are refused or worded the safe way in both modes: the core has
-/// no switch for them yet, and the differential divergence table names
-/// them.
+/// Control and invisible format characters in names and error wording
+/// are refused or worded the safe way in both modes: the core has no
+/// switch for them yet, and the differential divergence table names them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Behaviour {
     /// Safer than Placement where it errs: atomic allocation writes,
-    /// `in_tree` values with spaces refused.
+    /// `in_tree` values with spaces refused, duplicate JSON keys refused.
     #[default]
     Safe,
     /// Placement 16.0.0's answers where it errs: consumers left behind by
-    /// a refused write, `in_tree` values stripped.
+    /// a refused write, `in_tree` values stripped, the last of a
+    /// duplicate JSON key kept.
     Placement,
 }
 
@@ -62,6 +64,11 @@ impl Behaviour {
             Behaviour::Safe => RefusedWrites::ChangeNothing,
             Behaviour::Placement => RefusedWrites::LeaveGhostConsumers,
         }
+    }
+
+    /// Whether a JSON body that gives a key twice is refused.
+    pub fn refuses_duplicate_keys(self) -> bool {
+        self == Behaviour::Safe
     }
 
     /// How `in_tree` values with spaces are read.

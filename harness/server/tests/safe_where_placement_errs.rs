@@ -262,10 +262,11 @@ async fn a_refused_allocation_write_leaves_no_consumer_behind() {
     assert_eq!(seen.body["consumer_generation"], 1, "{}", seen.text);
 }
 
-/// `Behaviour::Placement` answers as Placement 16.0.0 does in the two
-/// places the core has a switch for: the consumer a refused write created
-/// stays behind (the next write with `consumer_generation: null` is a
-/// 409), and `in_tree` of allocation candidates is stripped of spaces.
+/// `Behaviour::Placement` answers as Placement 16.0.0 does where it has a
+/// switch: the consumer a refused write created stays behind (the next
+/// write with `consumer_generation: null` is a 409), `in_tree` of
+/// allocation candidates is stripped of spaces, and of a JSON key given
+/// twice the last value counts.
 #[tokio::test]
 async fn the_placement_behaviour_errs_where_placement_does() {
     let server = start(ServerConfig {
@@ -321,4 +322,14 @@ async fn the_placement_behaviour_errs_where_placement_does() {
     .await;
     assert_eq!(got.status, 200, "{}", got.text);
     assert_eq!(got.body["allocation_requests"].as_array().unwrap().len(), 1);
+
+    let made = raw(
+        &url,
+        "POST",
+        "/resource_providers",
+        r#"{"name": "first-name", "name": "last-name"}"#,
+    )
+    .await;
+    assert_eq!(made.status, 200, "{}", made.text);
+    assert_eq!(made.body["name"], "last-name", "{}", made.text);
 }

@@ -15,9 +15,9 @@
 //! change, ...). A server safer than Placement by default is right for a
 //! deployment and wrong for an oracle, so the model runs the server's
 //! faithful behaviour ([`Behaviour::Placement`]: consumers left by a
-//! refused write, `in_tree` stripped); where the core has no switch yet
-//! (duplicate JSON keys, invisible format characters) the divergence table
-//! names the difference.
+//! refused write, `in_tree` stripped, the last of a duplicate JSON key
+//! kept); where the core has no switch yet (control and invisible format
+//! characters in names) the divergence table names the difference.
 //!
 //! **What is compared**: for every step, the status class and the error
 //! `code` (microversion 1.23 and later) of both answers; after every write

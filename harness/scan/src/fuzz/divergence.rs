@@ -212,15 +212,6 @@ pub static DIVERGENCES: &[Divergence] = &[
         source: "gunicorn/http/message.py (limit_request_line), not Placement",
     },
     Divergence {
-        id: "duplicate-json-keys",
-        matches: duplicate_json_keys,
-        wrong: WrongSide::Placement,
-        reason: "Python's json keeps the last of a key given twice, while a proxy or an audit \
-                 log in front of Placement may read the first; the reference server refuses \
-                 the body",
-        source: "placement/util.py:72 (jsonutils.loads)",
-    },
-    Divergence {
         id: "invisible-format-characters",
         matches: invisible_format_characters,
         wrong: WrongSide::Placement,
@@ -488,63 +479,6 @@ fn request_line_too_long(obs: &Observation<'_>) -> bool {
         && obs.path_and_query.len() > 4000
 }
 
-/// Whether a JSON text gives a key twice in one object, at any depth.
-pub fn has_duplicate_key(text: &str) -> bool {
-    use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-    struct Dup(bool);
-    impl<'de> Deserialize<'de> for Dup {
-        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            struct V;
-            impl<'de> Visitor<'de> for V {
-                type Value = Dup;
-                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                    f.write_str("JSON")
-                }
-                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Dup, A::Error> {
-                    let mut seen = std::collections::BTreeSet::new();
-                    let mut dup = false;
-                    while let Some(k) = map.next_key::<String>()? {
-                        dup |= !seen.insert(k);
-                        dup |= map.next_value::<Dup>()?.0;
-                    }
-                    Ok(Dup(dup))
-                }
-                fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Dup, A::Error> {
-                    let mut dup = false;
-                    while let Some(d) = seq.next_element::<Dup>()? {
-                        dup |= d.0;
-                    }
-                    Ok(Dup(dup))
-                }
-                fn visit_bool<E>(self, _: bool) -> Result<Dup, E> {
-                    Ok(Dup(false))
-                }
-                fn visit_i64<E>(self, _: i64) -> Result<Dup, E> {
-                    Ok(Dup(false))
-                }
-                fn visit_u64<E>(self, _: u64) -> Result<Dup, E> {
-                    Ok(Dup(false))
-                }
-                fn visit_f64<E>(self, _: f64) -> Result<Dup, E> {
-                    Ok(Dup(false))
-                }
-                fn visit_str<E>(self, _: &str) -> Result<Dup, E> {
-                    Ok(Dup(false))
-                }
-                fn visit_unit<E>(self) -> Result<Dup, E> {
-                    Ok(Dup(false))
-                }
-            }
-            d.deserialize_any(V)
-        }
-    }
-    serde_json::from_str::<Dup>(text).is_ok_and(|d| d.0)
-}
-
-fn duplicate_json_keys(obs: &Observation<'_>) -> bool {
-    obs.body.is_some_and(has_duplicate_key) && model_refused_what_target_took(obs)
-}
-
 /// Unicode format characters and separators a name should not hide.
 fn is_invisible(c: char) -> bool {
     matches!(c,
@@ -796,18 +730,8 @@ mod tests {
 
     #[test]
     fn reference_server_deliberate_differences() {
-        assert!(has_duplicate_key(r#"{"a": 1, "b": {"c": 1, "c": 2}}"#));
-        assert!(has_duplicate_key(r#"[{"a": 1, "a": 1}]"#));
-        assert!(!has_duplicate_key(r#"{"a": {"a": 1}, "b": [1, {"a": 2}]}"#));
         let t = a(200, None);
         let m = a(400, Some("placement.undefined_code"));
-        let o = obs(
-            "/resource_providers",
-            Some(r#"{"name": "x", "name": "y"}"#),
-            &t,
-            &m,
-        );
-        assert_eq!(classify(&o).map(|d| d.id), Some("duplicate-json-keys"));
         let o = obs(
             "/resource_providers",
             Some(r#"{"name": "a\u202eb"}"#),
@@ -818,9 +742,17 @@ mod tests {
             classify(&o).map(|d| d.id),
             Some("invisible-format-characters")
         );
-        // The model runs Placement's behaviour for in_tree spaces and for
-        // the consumers a refused write leaves (`Behaviour::Placement`), so
-        // a difference there is no known divergence but a finding.
+        // The model runs Placement's behaviour for in_tree spaces, for the
+        // consumers a refused write leaves and for duplicate JSON keys
+        // (`Behaviour::Placement`), so a difference there is no known
+        // divergence but a finding.
+        let o = obs(
+            "/resource_providers",
+            Some(r#"{"name": "x", "name": "y"}"#),
+            &t,
+            &m,
+        );
+        assert!(classify(&o).is_none());
         let o = obs("/allocation_candidates?in_tree=%20abc", None, &t, &m);
         assert!(classify(&o).is_none());
         let t = a(400, None);

@@ -106,8 +106,10 @@ impl Call<'_> {
         self.body_about(kind, None)
     }
 
-    /// Every JSON body comes through here: a key given twice at any depth is
-    /// refused before the core sees the value (see `strict_json`).
+    /// Every JSON body comes through here: under the safe behaviour a key
+    /// given twice at any depth is refused before the core sees the value
+    /// (see `strict_json`); under Placement's the core reads it, keeping
+    /// the last value as Python's `json` does.
     ///
     /// [`Self::body`] with Placement's sentence about the object the body
     /// is for, which its inventory handlers put before a rejection.
@@ -120,7 +122,8 @@ impl Call<'_> {
             let detail = crate::messages::body_rejection(&r, self.body, context);
             ApiError::bad_request(detail).with_code(r.code)
         };
-        if kind.reads_body(self.mv) {
+        let strict = self.app.config.behaviour.refuses_duplicate_keys();
+        if strict && kind.reads_body(self.mv) {
             match crate::strict_json::parse(self.body) {
                 Ok(value) => return body::parse_value(kind, self.mv, &value).map_err(refuse),
                 Err(duplicate @ StrictJsonError::DuplicateKey { .. }) => {
