@@ -11,6 +11,7 @@
 
 use std::collections::BTreeSet;
 use std::fmt;
+use std::sync::Arc;
 
 use crate::ids::Uuid;
 use crate::inventory::MAX_INT;
@@ -128,7 +129,7 @@ pub fn check(state: &State) -> Result<(), Violation> {
         }
     }
     let mut sums: std::collections::BTreeMap<(Uuid, &str), u64> = Default::default();
-    for (consumer, map) in &state.allocations {
+    for (consumer, map) in state.allocations.iter() {
         if !state.consumers.contains_key(consumer) {
             return fail(
                 Rule::Allocation,
@@ -231,25 +232,35 @@ pub fn check_step(
     }
 }
 
+/// Whether a part of the state is what it was. A part that an operation did
+/// not write is still shared with the state before it, which answers
+/// without comparing.
+fn same<T: PartialEq>(before: &Arc<T>, after: &Arc<T>) -> bool {
+    Arc::ptr_eq(before, after) || before == after
+}
+
 fn check_unchanged_but_ghosts(
     before: &State,
     op: &Op,
     failure: &Failure,
     after: &State,
 ) -> Result<(), Violation> {
-    let same = before.custom_classes == after.custom_classes
-        && before.custom_traits == after.custom_traits
-        && before.providers == after.providers
-        && before.allocations == after.allocations
-        && before.usages == after.usages;
+    let same = same(&before.custom_classes, &after.custom_classes)
+        && same(&before.custom_traits, &after.custom_traits)
+        && same(&before.providers, &after.providers)
+        && same(&before.allocations, &after.allocations)
+        && same(&before.usages, &after.usages);
     if !same {
         return fail(
             Rule::FailureChangedState,
             format!("{} failed: {failure}", op.name()),
         );
     }
+    if Arc::ptr_eq(&before.consumers, &after.consumers) {
+        return Ok(());
+    }
     let named = op.named_consumers();
-    for (uuid, c) in &after.consumers {
+    for (uuid, c) in after.consumers.iter() {
         match before.consumers.get(uuid) {
             Some(b) if b == c => {}
             Some(_) => {
@@ -337,7 +348,7 @@ fn check_provider_generations(before: &State, op: &Op, after: &State) -> Result<
                 .flat_map(|m| m.keys()),
         );
     }
-    for (uuid, b) in &before.providers {
+    for (uuid, b) in before.providers.iter() {
         let Some(a) = after.providers.get(uuid) else {
             continue;
         };
@@ -375,8 +386,9 @@ fn check_provider_generations(before: &State, op: &Op, after: &State) -> Result<
         if delta > 0 {
             continue;
         }
-        let allocations_changed =
-            before.provider_allocations(*uuid) != after.provider_allocations(*uuid);
+        // Allocations that no state wrote since `before` are the same.
+        let allocations_changed = !Arc::ptr_eq(&before.allocations, &after.allocations)
+            && before.provider_allocations(*uuid) != after.provider_allocations(*uuid);
         // Allowed: Quirk::NoProviderBumpWhenAllocationsLeave, for allocation
         // writes that do not name the provider and for DELETE /allocations.
         let allocations_left = allocations_changed
@@ -417,7 +429,7 @@ fn check_provider_generations(before: &State, op: &Op, after: &State) -> Result<
 
 fn check_consumer_generations(before: &State, op: &Op, after: &State) -> Result<(), Violation> {
     let named = op.named_consumers();
-    for (uuid, a) in &after.consumers {
+    for (uuid, a) in after.consumers.iter() {
         let Some(b) = before.consumers.get(uuid) else {
             if a.generation > 1 {
                 return fail(Rule::UnexpectedGeneration, format!("new consumer {uuid}"));
@@ -452,7 +464,7 @@ fn check_capacity(before: &State, op: &Op, after: &State) -> Result<(), Violatio
             | Op::SetInventories { .. }
             | Op::Reshape { .. }
     );
-    for (provider, classes) in &after.usages {
+    for (provider, classes) in after.usages.iter() {
         for (rc, used) in classes {
             if !after.over_capacity(*provider, rc) {
                 continue;
@@ -493,34 +505,34 @@ mod tests {
     #[test]
     fn broken_states_are_caught() {
         let mut s = used_state();
-        s.usages.clear();
+        Arc::make_mut(&mut s.usages).clear();
         assert_eq!(check(&s).unwrap_err().rule, Rule::Usage);
 
         let mut s = used_state();
-        if let Some(p) = s.providers.get_mut(&u(2)) {
+        if let Some(p) = s.provider_mut(u(2)) {
             p.root = u(1);
         }
         assert_eq!(check(&s).unwrap_err().rule, Rule::Tree);
 
         let mut s = used_state();
-        if let Some(p) = s.providers.get_mut(&u(1)) {
+        if let Some(p) = s.provider_mut(u(1)) {
             p.parent = Some(u(2));
             p.root = u(1);
         }
-        if let Some(p) = s.providers.get_mut(&u(2)) {
+        if let Some(p) = s.provider_mut(u(2)) {
             p.parent = Some(u(1));
             p.root = u(1);
         }
         assert_eq!(check(&s).unwrap_err().rule, Rule::Tree);
 
         let mut s = used_state();
-        if let Some(p) = s.providers.get_mut(&u(1)) {
+        if let Some(p) = s.provider_mut(u(1)) {
             p.inventories.clear();
         }
         assert_eq!(check(&s).unwrap_err().rule, Rule::Allocation);
 
         let mut s = used_state();
-        s.consumers.clear();
+        Arc::make_mut(&mut s.consumers).clear();
         assert_eq!(check(&s).unwrap_err().rule, Rule::Allocation);
     }
 
@@ -531,7 +543,7 @@ mod tests {
         let refused: Result<Applied, Failure> = Err(Failure::bad_request("no"));
 
         let mut changed = before.clone();
-        changed.providers.remove(&u(2));
+        Arc::make_mut(&mut changed.providers).remove(&u(2));
         assert_eq!(
             check_step(&before, &op, &refused, &changed)
                 .unwrap_err()
@@ -552,7 +564,7 @@ mod tests {
             status: Status::NoContent,
         });
         let mut back = before.clone();
-        if let Some(p) = back.providers.get_mut(&u(1)) {
+        if let Some(p) = back.provider_mut(u(1)) {
             p.generation -= 1;
         }
         assert_eq!(
@@ -567,7 +579,7 @@ mod tests {
             Rule::GenerationWentBack
         );
         let mut silent = before.clone();
-        if let Some(p) = silent.providers.get_mut(&u(1)) {
+        if let Some(p) = silent.provider_mut(u(1)) {
             p.inventories.clear();
             p.inventories.insert(rc("VCPU"), inv(2));
         }
@@ -583,7 +595,7 @@ mod tests {
             Rule::ChangeWithoutGeneration
         );
         let mut bumped_elsewhere = before.clone();
-        if let Some(p) = bumped_elsewhere.providers.get_mut(&u(2)) {
+        if let Some(p) = bumped_elsewhere.provider_mut(u(2)) {
             p.generation += 1;
         }
         assert_eq!(
@@ -606,10 +618,10 @@ mod tests {
         let mut grown = after.allocations.get(&c(1)).cloned().unwrap();
         grown.get_mut(&u(1)).unwrap().insert(rc("VCPU"), 9);
         after.replace_allocations(c(1), grown);
-        if let Some(p) = after.providers.get_mut(&u(1)) {
+        if let Some(p) = after.provider_mut(u(1)) {
             p.generation += 1;
         }
-        if let Some(x) = after.consumers.get_mut(&c(1)) {
+        if let Some(x) = Arc::make_mut(&mut after.consumers).get_mut(&c(1)) {
             x.generation += 1;
         }
         let op = Op::PutAllocations {
