@@ -128,7 +128,10 @@ pub fn check(state: &State) -> Result<(), Violation> {
             return fail(Rule::GenerationBound, format!("consumer {}", c.uuid));
         }
     }
-    let mut sums: std::collections::BTreeMap<(Uuid, &str), u64> = Default::default();
+    // (provider, class, amount) of every allocation, summed below into the
+    // sums the usage index must hold: a sorted list costs one allocation
+    // where a map costs one per node, and the check runs after every step.
+    let mut sums: Vec<(Uuid, &ResourceClass, u64)> = Vec::new();
     for (consumer, map) in state.allocations.iter() {
         if !state.consumers.contains_key(consumer) {
             return fail(
@@ -162,17 +165,23 @@ pub fn check(state: &State) -> Result<(), Violation> {
                         format!("{consumer} on {provider}: {rc} without inventory"),
                     );
                 }
-                let sum = sums.entry((*provider, rc.as_str())).or_insert(0);
-                *sum = sum.saturating_add(u64::from(*amount));
+                sums.push((*provider, rc, u64::from(*amount)));
             }
         }
     }
-    let indexed: std::collections::BTreeMap<(Uuid, &str), u64> = state
+    sums.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    sums.dedup_by(|later, kept| {
+        let same = (later.0, later.1) == (kept.0, kept.1);
+        if same {
+            kept.2 = kept.2.saturating_add(later.2);
+        }
+        same
+    });
+    let indexed = state
         .usages
         .iter()
-        .flat_map(|(p, m)| m.iter().map(move |(rc, u)| ((*p, rc.as_str()), *u)))
-        .collect();
-    if indexed != sums {
+        .flat_map(|(p, m)| m.iter().map(move |(rc, u)| (*p, rc, *u)));
+    if !indexed.eq(sums.iter().copied()) {
         return fail(Rule::Usage, "usage index differs from the allocations");
     }
     Ok(())
@@ -224,9 +233,10 @@ pub fn check_step(
                     format!("success with {:?}", applied.status),
                 );
             }
-            check_existence(before, op, after)?;
+            let named_consumers = op.named_consumers();
+            check_existence(before, op, &named_consumers, after)?;
             check_provider_generations(before, op, after)?;
-            check_consumer_generations(before, op, after)?;
+            check_consumer_generations(before, op, &named_consumers, after)?;
             check_capacity(before, op, after)
         }
     }
@@ -294,7 +304,12 @@ fn check_unchanged_but_ghosts(
     Ok(())
 }
 
-fn check_existence(before: &State, op: &Op, after: &State) -> Result<(), Violation> {
+fn check_existence(
+    before: &State,
+    op: &Op,
+    named: &BTreeSet<Uuid>,
+    after: &State,
+) -> Result<(), Violation> {
     for uuid in after.providers.keys() {
         if !before.providers.contains_key(uuid)
             && !matches!(op, Op::CreateProvider { uuid: u, .. } if u == uuid)
@@ -324,7 +339,6 @@ fn check_existence(before: &State, op: &Op, after: &State) -> Result<(), Violati
             );
         }
     }
-    let named = op.named_consumers();
     for uuid in after.consumers.keys().chain(before.consumers.keys()) {
         let changed = before.consumers.contains_key(uuid) != after.consumers.contains_key(uuid);
         if changed && !named.contains(uuid) {
@@ -388,7 +402,7 @@ fn check_provider_generations(before: &State, op: &Op, after: &State) -> Result<
         }
         // Allocations that no state wrote since `before` are the same.
         let allocations_changed = !Arc::ptr_eq(&before.allocations, &after.allocations)
-            && before.provider_allocations(*uuid) != after.provider_allocations(*uuid);
+            && !allocations_on(before, *uuid).eq(allocations_on(after, *uuid));
         // Allowed: Quirk::NoProviderBumpWhenAllocationsLeave, for allocation
         // writes that do not name the provider and for DELETE /allocations.
         let allocations_left = allocations_changed
@@ -427,8 +441,24 @@ fn check_provider_generations(before: &State, op: &Op, after: &State) -> Result<
     Ok(())
 }
 
-fn check_consumer_generations(before: &State, op: &Op, after: &State) -> Result<(), Violation> {
-    let named = op.named_consumers();
+/// The allocations against a provider, by consumer: what
+/// [`State::provider_allocations`] collects, read in place.
+fn allocations_on(
+    state: &State,
+    provider: Uuid,
+) -> impl Iterator<Item = (&Uuid, &super::allocations::Resources)> {
+    state
+        .allocations
+        .iter()
+        .filter_map(move |(consumer, map)| map.get(&provider).map(|r| (consumer, r)))
+}
+
+fn check_consumer_generations(
+    before: &State,
+    op: &Op,
+    named: &BTreeSet<Uuid>,
+    after: &State,
+) -> Result<(), Violation> {
     for (uuid, a) in after.consumers.iter() {
         let Some(b) = before.consumers.get(uuid) else {
             if a.generation > 1 {
