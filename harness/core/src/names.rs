@@ -36,6 +36,32 @@ pub const STANDARD_RESOURCE_CLASSES: &[&str] = &[
     "NET_PACKET_RATE_IGR_KILOPACKET_PER_SEC",
 ];
 
+/// Names ordered by length, then text, for [`contains_by_length`].
+fn by_length(names: impl Iterator<Item = &'static str>) -> Vec<&'static str> {
+    let mut sorted: Vec<&'static str> = names.collect();
+    sorted.sort_unstable_by_key(|name| (name.len(), *name));
+    sorted
+}
+
+/// A binary search of a [`by_length`] list: it compares lengths, and reads
+/// the text only of names as long as `name`. The state model asks whether
+/// a class or trait is standard for every inventory and trait it checks.
+fn contains_by_length(sorted: &[&str], name: &str) -> bool {
+    sorted
+        .binary_search_by(|probe| (probe.len(), *probe).cmp(&(name.len(), name)))
+        .is_ok()
+}
+
+fn standard_resource_classes_by_length() -> &'static [&'static str] {
+    static CLASSES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    CLASSES.get_or_init(|| by_length(STANDARD_RESOURCE_CLASSES.iter().copied()))
+}
+
+fn standard_traits_by_length() -> &'static [&'static str] {
+    static TRAITS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    TRAITS.get_or_init(|| by_length(standard_traits()))
+}
+
 const STANDARD_TRAITS_TEXT: &str = include_str!("names/standard_traits.txt");
 
 /// The standard traits of os-traits 3.9.0 (Placement 16.0.0), sorted.
@@ -43,9 +69,7 @@ pub fn standard_traits() -> impl Iterator<Item = &'static str> {
     sorted_standard_traits().iter().copied()
 }
 
-/// The list once split into lines: every trait check is a binary search
-/// rather than a scan of the whole text (the state model and the candidates
-/// engine ask on every operation).
+/// The list once split into lines, in the file's (alphabetical) order.
 fn sorted_standard_traits() -> &'static [&'static str] {
     static TRAITS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
     TRAITS.get_or_init(|| STANDARD_TRAITS_TEXT.lines().collect())
@@ -157,8 +181,39 @@ macro_rules! name_type {
         $(#[$doc])*
         // Shared text: names are cloned into every map of the state model,
         // and a clone should not allocate.
-        #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[derive(Clone, Eq)]
         pub struct $name(std::sync::Arc<str>);
+
+        impl std::hash::Hash for $name {
+            fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+                self.0.hash(state);
+            }
+        }
+
+        // Clones of one name share their text, and the maps of the state
+        // model compare names on every lookup: the same text answers
+        // without reading it.
+        impl PartialEq for $name {
+            fn eq(&self, other: &Self) -> bool {
+                std::sync::Arc::ptr_eq(&self.0, &other.0) || self.0 == other.0
+            }
+        }
+
+        impl Ord for $name {
+            fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+                if std::sync::Arc::ptr_eq(&self.0, &other.0) {
+                    std::cmp::Ordering::Equal
+                } else {
+                    self.0.cmp(&other.0)
+                }
+            }
+        }
+
+        impl PartialOrd for $name {
+            fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+                Some(self.cmp(other))
+            }
+        }
 
         impl $name {
             /// The name as text.
@@ -202,7 +257,7 @@ impl ResourceClass {
 
     /// Whether this is one of [`STANDARD_RESOURCE_CLASSES`].
     pub fn is_standard(&self) -> bool {
-        STANDARD_RESOURCE_CLASSES.contains(&&*self.0)
+        contains_by_length(standard_resource_classes_by_length(), &self.0)
     }
 
     /// Whether this is a user-defined class: `CUSTOM_` and more, Placement's
@@ -233,7 +288,7 @@ impl TraitName {
 
     /// Whether this is one of [`standard_traits`].
     pub fn is_standard(&self) -> bool {
-        sorted_standard_traits().binary_search(&&*self.0).is_ok()
+        contains_by_length(standard_traits_by_length(), &self.0)
     }
 
     /// Whether this is a user-defined trait: `CUSTOM_` and more, Placement's
@@ -347,12 +402,22 @@ mod tests {
     fn standard_traits_are_valid_names() {
         let traits: Vec<_> = standard_traits().collect();
         assert!(traits.len() > 300);
-        // is_standard binary-searches the list: it must stay sorted.
+        // standard_traits() promises the sorted list.
         assert!(traits.windows(2).all(|w| w[0] < w[1]), "not sorted");
         for t in traits {
             assert!(TraitName::parse(t).unwrap().is_standard(), "{t}");
         }
         assert!(!TraitName::parse("CUSTOM_X").unwrap().is_standard());
+    }
+
+    #[test]
+    fn standard_classes_are_found_by_length_then_text() {
+        for name in STANDARD_RESOURCE_CLASSES {
+            assert!(ResourceClass::parse(name).unwrap().is_standard(), "{name}");
+        }
+        for name in ["VCPUS", "VCP", "DISK_MB", "CUSTOM_VCPU", "PCPU_", "A"] {
+            assert!(!ResourceClass::parse(name).unwrap().is_standard(), "{name}");
+        }
     }
 
     #[test]
