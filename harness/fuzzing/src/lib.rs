@@ -492,7 +492,8 @@ pub fn candidates_query(data: &[u8]) -> Verdict {
     let Some(store) = candidates_store() else {
         return fail(T, "the fixed provider store does not build");
     };
-    let Some(answer) = check_engine(T, store, &query)? else {
+    let snapshot = candidates::Snapshot::read(store);
+    let Some(answer) = check_engine(T, store, &snapshot, &query)? else {
         return Ok(());
     };
     let budget = candidates::Budget::new(FUZZ_CANDIDATE_BUDGET);
@@ -502,18 +503,20 @@ pub fn candidates_query(data: &[u8]) -> Verdict {
     }
 }
 
-/// Runs the engine on `view` with the fuzz budget and holds the outcome to
-/// its rules: an answer keeps every rule of [`candidates::verify`] (and is
-/// returned for further checks), a failure is a 400 with a clean sentence.
+/// Runs the engine on `view` (read into `snapshot`) with the fuzz budget
+/// and holds the outcome to its rules: an answer keeps every rule of
+/// [`candidates::verify`] (and is returned for further checks), a failure
+/// is a 400 with a clean sentence.
 fn check_engine(
     target: &'static str,
     view: &dyn candidates::ProviderView,
+    snapshot: &candidates::Snapshot,
     query: &CandidatesQuery,
 ) -> Result<Option<candidates::Candidates>, OracleFailure> {
     // A small budget: the engine's rules hold at any budget, truncation is
     // exercised sooner, and no input costs the fuzzer more than a moment.
     let budget = candidates::Budget::new(FUZZ_CANDIDATE_BUDGET);
-    match candidates::allocation_candidates_within(view, query, budget) {
+    match candidates::allocation_candidates_in(view, snapshot, query, budget) {
         Ok(answer) => {
             candidates::verify(view, query, &answer).or_else(|broken| fail(target, broken))?;
             Ok(Some(answer))
@@ -607,8 +610,9 @@ pub fn state_ops(data: &[u8]) -> Verdict {
         Ok((state, _)) => state,
         Err(violation) => return fail(T, format!("{violation}\n{sequence:?}")),
     };
+    let snapshot = candidates::Snapshot::read(&state);
     for query in state_queries() {
-        check_engine(T, &state, query).map_err(|failure| OracleFailure {
+        check_engine(T, &state, &snapshot, query).map_err(|failure| OracleFailure {
             what: format!("{}\n{sequence:?}", failure.what),
             ..failure
         })?;
