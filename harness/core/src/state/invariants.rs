@@ -499,8 +499,14 @@ fn check_capacity(before: &State, op: &Op, after: &State) -> Result<(), Violatio
             if !after.over_capacity(*provider, rc) {
                 continue;
             }
-            let previous = before.usage(*provider, rc);
-            let was_over = before.over_capacity(*provider, rc);
+            // A rename carries a class's inventory and usage to the new name,
+            // an overage included: before, they were the old name's.
+            let was = match op {
+                Op::RenameResourceClass { from, to } if rc == to => from,
+                _ => rc,
+            };
+            let previous = before.usage(*provider, was);
+            let was_over = before.over_capacity(*provider, was);
             // A reshape checks its allocations against the interim (old and
             // new) inventories, then may store smaller final ones.
             let reshaped = matches!(op, Op::Reshape { .. });
@@ -639,6 +645,35 @@ mod tests {
             .rule,
             Rule::UnexpectedGeneration
         );
+    }
+
+    #[test]
+    fn a_rename_carries_an_overage_to_the_new_name() {
+        let mut s = State::new();
+        let gold = Op::EnsureResourceClass {
+            name: rc("CUSTOM_GOLD"),
+        };
+        s.apply_detailed(&gold).unwrap();
+        s.apply_detailed(&Op::CreateProvider {
+            microversion: mv(39),
+            uuid: u(1),
+            name: crate::names::ProviderName::parse("rp1").unwrap(),
+            parent: None,
+        })
+        .unwrap();
+        set_inventories(&mut s, 1, &[("CUSTOM_GOLD", inv(8))]).unwrap();
+        put(&mut s, 1, &[(1, "CUSTOM_GOLD", 6)]).unwrap();
+        // Quirk::InventoryMayShrinkBelowUsage.
+        set_inventories(&mut s, 1, &[("CUSTOM_GOLD", inv(4))]).unwrap();
+        let before = s.clone();
+        let op = Op::RenameResourceClass {
+            from: rc("CUSTOM_GOLD"),
+            to: rc("CUSTOM_SILVER"),
+        };
+        let result = s.apply(&op);
+        assert!(s.over_capacity(u(1), &rc("CUSTOM_SILVER")));
+        check_step(&before, &op, &result, &s).unwrap();
+        check(&s).unwrap();
     }
 
     #[test]
