@@ -11,8 +11,23 @@ use std::fmt;
 
 use crate::python;
 
-/// The standard resource classes of os-resource-classes 1.1.0 (Placement 16.0.0).
-pub const STANDARD_RESOURCE_CLASSES: &[&str] = &[
+/// One list, two forms: the constant, and a `match` over its literals that
+/// the compiler turns into length and word comparisons, with no call to
+/// memcmp (the state model asks for every inventory it checks, and a fuzzer
+/// intercepts every memcmp).
+macro_rules! standard_resource_classes {
+    ($(#[$doc:meta])* $($name:literal),* $(,)?) => {
+        $(#[$doc])*
+        pub const STANDARD_RESOURCE_CLASSES: &[&str] = &[$($name),*];
+
+        fn is_standard_resource_class(text: &str) -> bool {
+            matches!(text, $($name)|*)
+        }
+    };
+}
+
+standard_resource_classes!(
+    /// The standard resource classes of os-resource-classes 1.1.0 (Placement 16.0.0).
     "VCPU",
     "MEMORY_MB",
     "DISK_GB",
@@ -34,7 +49,7 @@ pub const STANDARD_RESOURCE_CLASSES: &[&str] = &[
     "NET_PACKET_RATE_KILOPACKET_PER_SEC",
     "NET_PACKET_RATE_EGR_KILOPACKET_PER_SEC",
     "NET_PACKET_RATE_IGR_KILOPACKET_PER_SEC",
-];
+);
 
 /// Names ordered by length, then text, for [`contains_by_length`].
 fn by_length(names: impl Iterator<Item = &'static str>) -> Vec<&'static str> {
@@ -45,16 +60,11 @@ fn by_length(names: impl Iterator<Item = &'static str>) -> Vec<&'static str> {
 
 /// A binary search of a [`by_length`] list: it compares lengths, and reads
 /// the text only of names as long as `name`. The state model asks whether
-/// a class or trait is standard for every inventory and trait it checks.
+/// a trait is standard for every trait it checks.
 fn contains_by_length(sorted: &[&str], name: &str) -> bool {
     sorted
         .binary_search_by(|probe| (probe.len(), *probe).cmp(&(name.len(), name)))
         .is_ok()
-}
-
-fn standard_resource_classes_by_length() -> &'static [&'static str] {
-    static CLASSES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
-    CLASSES.get_or_init(|| by_length(STANDARD_RESOURCE_CLASSES.iter().copied()))
 }
 
 fn standard_traits_by_length() -> &'static [&'static str] {
@@ -264,7 +274,7 @@ impl ResourceClass {
 
     /// Whether this is one of [`STANDARD_RESOURCE_CLASSES`].
     pub fn is_standard(&self) -> bool {
-        contains_by_length(standard_resource_classes_by_length(), &self.0)
+        is_standard_resource_class(&self.0)
     }
 
     /// Whether this is a user-defined class: `CUSTOM_` and more, Placement's
