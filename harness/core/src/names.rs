@@ -11,8 +11,23 @@ use std::fmt;
 
 use crate::python;
 
-/// The standard resource classes of os-resource-classes 1.1.0 (Placement 16.0.0).
-pub const STANDARD_RESOURCE_CLASSES: &[&str] = &[
+/// One list, two forms: the constant, and a `match` over its literals that
+/// the compiler turns into length and word comparisons, with no call to
+/// memcmp (the state model asks for every inventory it checks, and a fuzzer
+/// intercepts every memcmp).
+macro_rules! standard_resource_classes {
+    ($(#[$doc:meta])* $($name:literal),* $(,)?) => {
+        $(#[$doc])*
+        pub const STANDARD_RESOURCE_CLASSES: &[&str] = &[$($name),*];
+
+        fn is_standard_resource_class(text: &str) -> bool {
+            matches!(text, $($name)|*)
+        }
+    };
+}
+
+standard_resource_classes!(
+    /// The standard resource classes of os-resource-classes 1.1.0 (Placement 16.0.0).
     "VCPU",
     "MEMORY_MB",
     "DISK_GB",
@@ -34,7 +49,28 @@ pub const STANDARD_RESOURCE_CLASSES: &[&str] = &[
     "NET_PACKET_RATE_KILOPACKET_PER_SEC",
     "NET_PACKET_RATE_EGR_KILOPACKET_PER_SEC",
     "NET_PACKET_RATE_IGR_KILOPACKET_PER_SEC",
-];
+);
+
+/// Names ordered by length, then text, for [`contains_by_length`].
+fn by_length(names: impl Iterator<Item = &'static str>) -> Vec<&'static str> {
+    let mut sorted: Vec<&'static str> = names.collect();
+    sorted.sort_unstable_by_key(|name| (name.len(), *name));
+    sorted
+}
+
+/// A binary search of a [`by_length`] list: it compares lengths, and reads
+/// the text only of names as long as `name`. The state model asks whether
+/// a trait is standard for every trait it checks.
+fn contains_by_length(sorted: &[&str], name: &str) -> bool {
+    sorted
+        .binary_search_by(|probe| (probe.len(), *probe).cmp(&(name.len(), name)))
+        .is_ok()
+}
+
+fn standard_traits_by_length() -> &'static [&'static str] {
+    static TRAITS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    TRAITS.get_or_init(|| by_length(standard_traits()))
+}
 
 const STANDARD_TRAITS_TEXT: &str = include_str!("names/standard_traits.txt");
 
@@ -43,9 +79,7 @@ pub fn standard_traits() -> impl Iterator<Item = &'static str> {
     sorted_standard_traits().iter().copied()
 }
 
-/// The list once split into lines: every trait check is a binary search
-/// rather than a scan of the whole text (the state model and the candidates
-/// engine ask on every operation).
+/// The list once split into lines, in the file's (alphabetical) order.
 fn sorted_standard_traits() -> &'static [&'static str] {
     static TRAITS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
     TRAITS.get_or_init(|| STANDARD_TRAITS_TEXT.lines().collect())
@@ -157,8 +191,46 @@ macro_rules! name_type {
         $(#[$doc])*
         // Shared text: names are cloned into every map of the state model,
         // and a clone should not allocate.
-        #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[derive(Clone, Eq)]
         pub struct $name(std::sync::Arc<str>);
+
+        impl std::hash::Hash for $name {
+            fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+                self.0.hash(state);
+            }
+        }
+
+        // Clones of one name share their text, and the maps of the state
+        // model compare names on every lookup: the same text answers
+        // without reading it. Different names mostly differ in their first
+        // byte, which answers before a call to memcmp (one that a fuzzer
+        // intercepts and records, at many times its own cost).
+        impl PartialEq for $name {
+            fn eq(&self, other: &Self) -> bool {
+                std::sync::Arc::ptr_eq(&self.0, &other.0)
+                    || (self.0.len() == other.0.len()
+                        && self.0.as_bytes().first() == other.0.as_bytes().first()
+                        && self.0 == other.0)
+            }
+        }
+
+        impl Ord for $name {
+            fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+                if std::sync::Arc::ptr_eq(&self.0, &other.0) {
+                    return std::cmp::Ordering::Equal;
+                }
+                match (self.0.as_bytes().first(), other.0.as_bytes().first()) {
+                    (Some(a), Some(b)) if a != b => a.cmp(b),
+                    _ => self.0.cmp(&other.0),
+                }
+            }
+        }
+
+        impl PartialOrd for $name {
+            fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+                Some(self.cmp(other))
+            }
+        }
 
         impl $name {
             /// The name as text.
@@ -202,7 +274,7 @@ impl ResourceClass {
 
     /// Whether this is one of [`STANDARD_RESOURCE_CLASSES`].
     pub fn is_standard(&self) -> bool {
-        STANDARD_RESOURCE_CLASSES.contains(&&*self.0)
+        is_standard_resource_class(&self.0)
     }
 
     /// Whether this is a user-defined class: `CUSTOM_` and more, Placement's
@@ -233,7 +305,7 @@ impl TraitName {
 
     /// Whether this is one of [`standard_traits`].
     pub fn is_standard(&self) -> bool {
-        sorted_standard_traits().binary_search(&&*self.0).is_ok()
+        contains_by_length(standard_traits_by_length(), &self.0)
     }
 
     /// Whether this is a user-defined trait: `CUSTOM_` and more, Placement's
@@ -347,12 +419,48 @@ mod tests {
     fn standard_traits_are_valid_names() {
         let traits: Vec<_> = standard_traits().collect();
         assert!(traits.len() > 300);
-        // is_standard binary-searches the list: it must stay sorted.
+        // standard_traits() promises the sorted list.
         assert!(traits.windows(2).all(|w| w[0] < w[1]), "not sorted");
         for t in traits {
             assert!(TraitName::parse(t).unwrap().is_standard(), "{t}");
         }
         assert!(!TraitName::parse("CUSTOM_X").unwrap().is_standard());
+    }
+
+    #[test]
+    fn standard_classes_are_found_by_length_then_text() {
+        for name in STANDARD_RESOURCE_CLASSES {
+            assert!(ResourceClass::parse(name).unwrap().is_standard(), "{name}");
+        }
+        for name in ["VCPUS", "VCP", "DISK_MB", "CUSTOM_VCPU", "PCPU_", "A"] {
+            assert!(!ResourceClass::parse(name).unwrap().is_standard(), "{name}");
+        }
+    }
+
+    #[test]
+    fn names_order_and_compare_as_their_text() {
+        let texts = [
+            "A",
+            "AB",
+            "B",
+            "VCPU",
+            "VCPU_X",
+            "V",
+            "CUSTOM_GOLD",
+            "CUSTOM_SILVER",
+            "CUSTOM_G",
+        ];
+        for a in texts {
+            for b in texts {
+                let (x, y) = (
+                    ResourceClass::parse(a).unwrap(),
+                    ResourceClass::parse(b).unwrap(),
+                );
+                assert_eq!(x.cmp(&y), a.cmp(b), "{a} {b}");
+                assert_eq!(x == y, a == b, "{a} {b}");
+                assert_eq!(x.clone().cmp(&x), std::cmp::Ordering::Equal);
+            }
+        }
     }
 
     #[test]

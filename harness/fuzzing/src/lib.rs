@@ -492,7 +492,8 @@ pub fn candidates_query(data: &[u8]) -> Verdict {
     let Some(store) = candidates_store() else {
         return fail(T, "the fixed provider store does not build");
     };
-    let Some(answer) = check_engine(T, store, &query)? else {
+    let snapshot = candidates::Snapshot::read(store);
+    let Some(answer) = check_engine(T, store, &snapshot, &query)? else {
         return Ok(());
     };
     let budget = candidates::Budget::new(FUZZ_CANDIDATE_BUDGET);
@@ -502,18 +503,20 @@ pub fn candidates_query(data: &[u8]) -> Verdict {
     }
 }
 
-/// Runs the engine on `view` with the fuzz budget and holds the outcome to
-/// its rules: an answer keeps every rule of [`candidates::verify`] (and is
-/// returned for further checks), a failure is a 400 with a clean sentence.
+/// Runs the engine on `view` (read into `snapshot`) with the fuzz budget
+/// and holds the outcome to its rules: an answer keeps every rule of
+/// [`candidates::verify`] (and is returned for further checks), a failure
+/// is a 400 with a clean sentence.
 fn check_engine(
     target: &'static str,
     view: &dyn candidates::ProviderView,
+    snapshot: &candidates::Snapshot,
     query: &CandidatesQuery,
 ) -> Result<Option<candidates::Candidates>, OracleFailure> {
     // A small budget: the engine's rules hold at any budget, truncation is
     // exercised sooner, and no input costs the fuzzer more than a moment.
     let budget = candidates::Budget::new(FUZZ_CANDIDATE_BUDGET);
-    match candidates::allocation_candidates_within(view, query, budget) {
+    match candidates::allocation_candidates_in(view, snapshot, query, budget) {
         Ok(answer) => {
             candidates::verify(view, query, &answer).or_else(|broken| fail(target, broken))?;
             Ok(Some(answer))
@@ -607,8 +610,9 @@ pub fn state_ops(data: &[u8]) -> Verdict {
         Ok((state, _)) => state,
         Err(violation) => return fail(T, format!("{violation}\n{sequence:?}")),
     };
+    let snapshot = candidates::Snapshot::read(&state);
     for query in state_queries() {
-        check_engine(T, &state, query).map_err(|failure| OracleFailure {
+        check_engine(T, &state, &snapshot, query).map_err(|failure| OracleFailure {
             what: format!("{}\n{sequence:?}", failure.what),
             ..failure
         })?;
@@ -946,9 +950,11 @@ fn check_traits_query_fields(mv: Microversion, q: &placement_core::query::Traits
 fn provider_listing(
     state: &placement_core::state::State,
     q: &placement_core::query::ProviderQuery,
-) -> std::collections::BTreeSet<Uuid> {
-    use std::collections::BTreeSet;
-    let mut listed: BTreeSet<Uuid> = state.providers().map(|p| p.uuid()).collect();
+) -> Vec<Uuid> {
+    // Sorted lists rather than sets: the providers come in UUID order and
+    // are only ever removed, and `state_ops` asks a dozen listings of every
+    // state it reaches.
+    let mut listed: Vec<Uuid> = state.providers().map(|p| p.uuid()).collect();
     if let Some(uuid) = q.uuid {
         listed.retain(|u| state.provider(uuid).is_some_and(|p| p.uuid() == *u));
     }
@@ -957,23 +963,17 @@ fn provider_listing(
         listed.retain(|u| Some(*u) == named);
     }
     if let Some(anchor) = q.in_tree {
-        let tree: BTreeSet<Uuid> = match state.provider(anchor) {
-            Some(p) => state.tree(p.root()).map(|p| p.uuid()).collect(),
-            None => BTreeSet::new(),
-        };
-        listed.retain(|u| tree.contains(u));
+        let root = state.provider(anchor).map(|p| p.root());
+        listed.retain(|u| root.is_some_and(|r| state.tree(r).any(|p| p.uuid() == *u)));
     }
     for any in &q.member_of.any_of {
-        let members: BTreeSet<Uuid> = any
-            .iter()
-            .flat_map(|agg| state.aggregate_members(*agg).map(|p| p.uuid()))
-            .collect();
-        listed.retain(|u| members.contains(u));
+        listed.retain(|u| {
+            any.iter()
+                .any(|agg| state.aggregate_members(*agg).any(|p| p.uuid() == *u))
+        });
     }
     for agg in &q.member_of.forbidden {
-        for member in state.aggregate_members(*agg) {
-            listed.remove(&member.uuid());
-        }
+        listed.retain(|u| !state.aggregate_members(*agg).any(|p| p.uuid() == *u));
     }
     for (class, amount) in &q.resources {
         listed.retain(|u| {
@@ -1039,9 +1039,14 @@ fn check_provider_listing(
     q: &placement_core::query::ProviderQuery,
 ) -> Verdict {
     let listed = provider_listing(state, q);
-    let served: std::collections::BTreeSet<Uuid> =
-        state.providers_matching(q).map(|p| p.uuid()).collect();
-    if served != listed {
+    if !state
+        .providers_matching(q)
+        .map(|p| p.uuid())
+        .eq(listed.iter().copied())
+    {
+        let served: std::collections::BTreeSet<Uuid> =
+            state.providers_matching(q).map(|p| p.uuid()).collect();
+        let listed: std::collections::BTreeSet<Uuid> = listed.iter().copied().collect();
         return fail(
             target,
             format!(

@@ -63,28 +63,61 @@ fn aggregate_uuid(index: u8) -> Uuid {
     )
 }
 
+/// The tables parsed once: a step picks a name that the state already
+/// holds, so the state's maps find it by its shared text, and no step
+/// parses or allocates a name.
+struct Names {
+    classes: Vec<ResourceClass>,
+    traits: Vec<TraitName>,
+    people: Vec<ExternalId>,
+    providers: Vec<ProviderName>,
+    consumer_types: Vec<ConsumerType>,
+}
+
 // The tables hold valid names; a parse failure would be a bug in the tables,
-// caught by the tests, and falls back to a name that is always valid.
+// caught by the tests.
+fn names() -> &'static Names {
+    static TABLES: std::sync::OnceLock<Names> = std::sync::OnceLock::new();
+    TABLES.get_or_init(|| {
+        fn all<T, E>(table: &[&str], parse: fn(&str) -> Result<T, E>) -> Vec<T> {
+            table
+                .iter()
+                .map(|name| parse(name).unwrap_or_else(|_| unreachable_name()))
+                .collect()
+        }
+        Names {
+            classes: all(&CLASSES, ResourceClass::parse),
+            traits: all(&TRAITS, TraitName::parse),
+            people: all(&PEOPLE, ExternalId::parse),
+            providers: all(&NAMES, ProviderName::parse),
+            consumer_types: all(&CONSUMER_TYPES, ConsumerType::parse),
+        }
+    })
+}
+
+fn pick_name<T: Clone>(items: &[T], index: u8) -> T {
+    // `items` is one of the tables of `names()`, as long as its constant.
+    items[usize::from(index) % items.len()].clone()
+}
+
 fn class(index: u8) -> ResourceClass {
-    ResourceClass::parse(pick(&CLASSES, index))
-        .or_else(|_| ResourceClass::parse("VCPU"))
-        .unwrap_or_else(|_| unreachable_name())
+    pick_name(&names().classes, index)
 }
 
 fn trait_name(index: u8) -> TraitName {
-    TraitName::parse(pick(&TRAITS, index)).unwrap_or_else(|_| unreachable_name())
+    pick_name(&names().traits, index)
 }
 
 fn person(index: u8) -> ExternalId {
-    ExternalId::parse(pick(&PEOPLE, index)).unwrap_or_else(|_| unreachable_name())
+    pick_name(&names().people, index)
 }
 
 fn provider_name(index: u8) -> ProviderName {
-    ProviderName::parse(pick(&NAMES, index)).unwrap_or_else(|_| unreachable_name())
+    pick_name(&names().providers, index)
 }
 
 fn consumer_type(index: u8) -> ConsumerType {
-    ConsumerType::parse(pick(&CONSUMER_TYPES, index)).unwrap_or_else(|_| unreachable_name())
+    pick_name(&names().consumer_types, index)
 }
 
 fn unreachable_name() -> ! {

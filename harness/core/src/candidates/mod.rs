@@ -51,10 +51,27 @@ pub fn allocation_candidates(
 pub fn allocation_candidates_within(
     view: &dyn ProviderView,
     query: &CandidatesQuery,
-    mut budget: Budget,
+    budget: Budget,
 ) -> Result<Candidates, Failure> {
     check_names_exist(view, query)?;
-    let snapshot = Snapshot::read(view);
+    Ok(search(&Snapshot::read(view), query, budget))
+}
+
+/// [`allocation_candidates_within`] over `snapshot`, which must be
+/// [`Snapshot::read`] of `view`: a caller that asks several queries of one
+/// store that does not change in between reads it once (the `state_ops`
+/// fuzz target asks four of every state it reaches).
+pub fn allocation_candidates_in(
+    view: &dyn ProviderView,
+    snapshot: &Snapshot,
+    query: &CandidatesQuery,
+    budget: Budget,
+) -> Result<Candidates, Failure> {
+    check_names_exist(view, query)?;
+    Ok(search(snapshot, query, budget))
+}
+
+fn search(snapshot: &Snapshot, query: &CandidatesQuery, mut budget: Budget) -> Candidates {
     let admitted_roots = |root: usize| {
         query.root_required.is_empty()
             || snapshot
@@ -62,7 +79,7 @@ pub fn allocation_candidates_within(
                 .is_some_and(|n| query.root_required.holds(&n.traits))
     };
     let filters = group_match::Filters {
-        snapshot: &snapshot,
+        snapshot,
         admitted_roots: &admitted_roots,
     };
     let requested_classes = query
@@ -74,26 +91,26 @@ pub fn allocation_candidates_within(
     for group in &query.groups {
         let found = group_match::matches(group, &filters, &mut budget);
         if found.is_empty() {
-            return Ok(Candidates {
+            return Candidates {
                 requested_classes,
                 truncated: budget.exhausted(),
                 ..Candidates::default()
-            });
+            };
         }
         all_matches.push(found);
     }
-    let merged = merge::merge(query, &all_matches, &snapshot, &mut budget);
+    let merged = merge::merge(query, &all_matches, snapshot, &mut budget);
     let limit = query
         .limit
         .map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
     let allocation_requests: Vec<AllocationRequest> = merged.into_iter().take(limit).collect();
-    let provider_summaries = summarise(&snapshot, &allocation_requests, query.nested_aware());
-    Ok(Candidates {
+    let provider_summaries = summarise(snapshot, &allocation_requests, query.nested_aware());
+    Candidates {
         allocation_requests,
         provider_summaries,
         requested_classes,
         truncated: budget.exhausted(),
-    })
+    }
 }
 
 fn check_names_exist(view: &dyn ProviderView, query: &CandidatesQuery) -> Result<(), Failure> {

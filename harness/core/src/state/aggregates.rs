@@ -23,20 +23,22 @@ impl State {
         aggregates: &BTreeSet<Uuid>,
         generation: Option<u32>,
     ) -> Result<Applied, Refusal> {
-        let p = self
-            .providers
-            .get_mut(&provider)
-            .ok_or(Refusal::ProviderNotFound(provider))?;
-        if let Some(sent) = generation {
-            if p.generation != sent {
+        let current = self.existing_provider(provider)?.generation;
+        let generation = match generation {
+            Some(sent) if current != sent => {
                 return Err(Refusal::ProviderGenerationConflict {
                     provider,
-                    current: p.generation,
+                    current,
                     sent,
                 });
             }
-            p.generation = bumped(p.generation, 1)?;
-        }
+            Some(_) => bumped(current, 1)?,
+            None => current,
+        };
+        let p = self
+            .provider_mut(provider)
+            .ok_or(Refusal::ProviderNotFound(provider))?;
+        p.generation = generation;
         p.aggregates = aggregates.clone();
         Ok(Applied::new(Status::Ok))
     }

@@ -25,6 +25,7 @@
 //! [`Quirk::GhostConsumerAfterMissingProvider`]: super::quirks::Quirk::GhostConsumerAfterMissingProvider
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use crate::error::Excerpt;
 use crate::ids::Uuid;
@@ -149,11 +150,7 @@ impl State {
         let inventory = |p: Uuid, rc: &ResourceClass| -> Option<Inventory> {
             match interim.get(&p) {
                 Some(map) => map.get(rc).copied(),
-                None => self
-                    .providers
-                    .get(&p)
-                    .and_then(|x| x.inventory(rc))
-                    .copied(),
+                None => self.provider(p).and_then(|x| x.inventory(rc)).copied(),
             }
         };
         let classes: BTreeSet<&ResourceClass> = entries.iter().map(|e| e.2).collect();
@@ -212,7 +209,7 @@ impl State {
         }
 
         for p in &providers {
-            bumped(self.providers.get(p).map_or(0, |x| x.generation), 1)?;
+            bumped(self.provider(*p).map_or(0, |x| x.generation), 1)?;
         }
         let visited: BTreeSet<Uuid> = entries.iter().map(|e| e.0).collect();
         let mut records = records;
@@ -281,20 +278,20 @@ impl State {
     pub(super) fn commit_allocations(&mut self, plan: AllocationPlan) {
         // The plan checked that one more fits (a reshape checks for three).
         for p in plan.bumped_providers {
-            if let Some(provider) = self.providers.get_mut(&p) {
+            if let Some(provider) = self.provider_mut(p) {
                 provider.generation = provider.generation.saturating_add(1);
             }
         }
         for (uuid, record) in plan.records {
             if plan.deleted.contains(&uuid) {
                 self.replace_allocations(uuid, AllocationMap::new());
-                self.consumers.remove(&uuid);
+                Arc::make_mut(&mut self.consumers).remove(&uuid);
                 continue;
             }
             if let Some(new) = plan.new_allocations.get(&uuid) {
                 self.replace_allocations(uuid, new.clone());
             }
-            self.consumers.insert(uuid, record);
+            Arc::make_mut(&mut self.consumers).insert(uuid, record);
         }
     }
 
@@ -317,7 +314,7 @@ impl State {
             return Err(Refusal::NoAllocations(consumer));
         }
         self.replace_allocations(consumer, AllocationMap::new());
-        self.consumers.remove(&consumer);
+        Arc::make_mut(&mut self.consumers).remove(&consumer);
         Ok(Applied::new(Status::NoContent))
     }
 
@@ -328,7 +325,9 @@ impl State {
             return;
         }
         for ghost in ghosts {
-            self.consumers.entry(ghost.uuid).or_insert(ghost);
+            if !self.consumers.contains_key(&ghost.uuid) {
+                Arc::make_mut(&mut self.consumers).insert(ghost.uuid, ghost);
+            }
         }
     }
 }

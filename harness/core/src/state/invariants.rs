@@ -11,6 +11,7 @@
 
 use std::collections::BTreeSet;
 use std::fmt;
+use std::sync::Arc;
 
 use crate::ids::Uuid;
 use crate::inventory::MAX_INT;
@@ -127,8 +128,11 @@ pub fn check(state: &State) -> Result<(), Violation> {
             return fail(Rule::GenerationBound, format!("consumer {}", c.uuid));
         }
     }
-    let mut sums: std::collections::BTreeMap<(Uuid, &str), u64> = Default::default();
-    for (consumer, map) in &state.allocations {
+    // (provider, class, amount) of every allocation, summed below into the
+    // sums the usage index must hold: a sorted list costs one allocation
+    // where a map costs one per node, and the check runs after every step.
+    let mut sums: Vec<(Uuid, &ResourceClass, u64)> = Vec::new();
+    for (consumer, map) in state.allocations.iter() {
         if !state.consumers.contains_key(consumer) {
             return fail(
                 Rule::Allocation,
@@ -161,17 +165,23 @@ pub fn check(state: &State) -> Result<(), Violation> {
                         format!("{consumer} on {provider}: {rc} without inventory"),
                     );
                 }
-                let sum = sums.entry((*provider, rc.as_str())).or_insert(0);
-                *sum = sum.saturating_add(u64::from(*amount));
+                sums.push((*provider, rc, u64::from(*amount)));
             }
         }
     }
-    let indexed: std::collections::BTreeMap<(Uuid, &str), u64> = state
+    sums.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    sums.dedup_by(|later, kept| {
+        let same = (later.0, later.1) == (kept.0, kept.1);
+        if same {
+            kept.2 = kept.2.saturating_add(later.2);
+        }
+        same
+    });
+    let indexed = state
         .usages
         .iter()
-        .flat_map(|(p, m)| m.iter().map(move |(rc, u)| ((*p, rc.as_str()), *u)))
-        .collect();
-    if indexed != sums {
+        .flat_map(|(p, m)| m.iter().map(move |(rc, u)| (*p, rc, *u)));
+    if !indexed.eq(sums.iter().copied()) {
         return fail(Rule::Usage, "usage index differs from the allocations");
     }
     Ok(())
@@ -223,12 +233,20 @@ pub fn check_step(
                     format!("success with {:?}", applied.status),
                 );
             }
-            check_existence(before, op, after)?;
+            let named_consumers = op.named_consumers();
+            check_existence(before, op, &named_consumers, after)?;
             check_provider_generations(before, op, after)?;
-            check_consumer_generations(before, op, after)?;
+            check_consumer_generations(before, op, &named_consumers, after)?;
             check_capacity(before, op, after)
         }
     }
+}
+
+/// Whether a part of the state is what it was. A part that an operation did
+/// not write is still shared with the state before it, which answers
+/// without comparing.
+fn same<T: PartialEq>(before: &Arc<T>, after: &Arc<T>) -> bool {
+    Arc::ptr_eq(before, after) || before == after
 }
 
 fn check_unchanged_but_ghosts(
@@ -237,19 +255,22 @@ fn check_unchanged_but_ghosts(
     failure: &Failure,
     after: &State,
 ) -> Result<(), Violation> {
-    let same = before.custom_classes == after.custom_classes
-        && before.custom_traits == after.custom_traits
-        && before.providers == after.providers
-        && before.allocations == after.allocations
-        && before.usages == after.usages;
+    let same = same(&before.custom_classes, &after.custom_classes)
+        && same(&before.custom_traits, &after.custom_traits)
+        && same(&before.providers, &after.providers)
+        && same(&before.allocations, &after.allocations)
+        && same(&before.usages, &after.usages);
     if !same {
         return fail(
             Rule::FailureChangedState,
             format!("{} failed: {failure}", op.name()),
         );
     }
+    if Arc::ptr_eq(&before.consumers, &after.consumers) {
+        return Ok(());
+    }
     let named = op.named_consumers();
-    for (uuid, c) in &after.consumers {
+    for (uuid, c) in after.consumers.iter() {
         match before.consumers.get(uuid) {
             Some(b) if b == c => {}
             Some(_) => {
@@ -283,7 +304,12 @@ fn check_unchanged_but_ghosts(
     Ok(())
 }
 
-fn check_existence(before: &State, op: &Op, after: &State) -> Result<(), Violation> {
+fn check_existence(
+    before: &State,
+    op: &Op,
+    named: &BTreeSet<Uuid>,
+    after: &State,
+) -> Result<(), Violation> {
     for uuid in after.providers.keys() {
         if !before.providers.contains_key(uuid)
             && !matches!(op, Op::CreateProvider { uuid: u, .. } if u == uuid)
@@ -313,7 +339,6 @@ fn check_existence(before: &State, op: &Op, after: &State) -> Result<(), Violati
             );
         }
     }
-    let named = op.named_consumers();
     for uuid in after.consumers.keys().chain(before.consumers.keys()) {
         let changed = before.consumers.contains_key(uuid) != after.consumers.contains_key(uuid);
         if changed && !named.contains(uuid) {
@@ -337,7 +362,7 @@ fn check_provider_generations(before: &State, op: &Op, after: &State) -> Result<
                 .flat_map(|m| m.keys()),
         );
     }
-    for (uuid, b) in &before.providers {
+    for (uuid, b) in before.providers.iter() {
         let Some(a) = after.providers.get(uuid) else {
             continue;
         };
@@ -375,8 +400,9 @@ fn check_provider_generations(before: &State, op: &Op, after: &State) -> Result<
         if delta > 0 {
             continue;
         }
-        let allocations_changed =
-            before.provider_allocations(*uuid) != after.provider_allocations(*uuid);
+        // Allocations that no state wrote since `before` are the same.
+        let allocations_changed = !Arc::ptr_eq(&before.allocations, &after.allocations)
+            && !allocations_on(before, *uuid).eq(allocations_on(after, *uuid));
         // Allowed: Quirk::NoProviderBumpWhenAllocationsLeave, for allocation
         // writes that do not name the provider and for DELETE /allocations.
         let allocations_left = allocations_changed
@@ -415,9 +441,25 @@ fn check_provider_generations(before: &State, op: &Op, after: &State) -> Result<
     Ok(())
 }
 
-fn check_consumer_generations(before: &State, op: &Op, after: &State) -> Result<(), Violation> {
-    let named = op.named_consumers();
-    for (uuid, a) in &after.consumers {
+/// The allocations against a provider, by consumer: what
+/// [`State::provider_allocations`] collects, read in place.
+fn allocations_on(
+    state: &State,
+    provider: Uuid,
+) -> impl Iterator<Item = (&Uuid, &super::allocations::Resources)> {
+    state
+        .allocations
+        .iter()
+        .filter_map(move |(consumer, map)| map.get(&provider).map(|r| (consumer, r)))
+}
+
+fn check_consumer_generations(
+    before: &State,
+    op: &Op,
+    named: &BTreeSet<Uuid>,
+    after: &State,
+) -> Result<(), Violation> {
+    for (uuid, a) in after.consumers.iter() {
         let Some(b) = before.consumers.get(uuid) else {
             if a.generation > 1 {
                 return fail(Rule::UnexpectedGeneration, format!("new consumer {uuid}"));
@@ -452,13 +494,19 @@ fn check_capacity(before: &State, op: &Op, after: &State) -> Result<(), Violatio
             | Op::SetInventories { .. }
             | Op::Reshape { .. }
     );
-    for (provider, classes) in &after.usages {
+    for (provider, classes) in after.usages.iter() {
         for (rc, used) in classes {
             if !after.over_capacity(*provider, rc) {
                 continue;
             }
-            let previous = before.usage(*provider, rc);
-            let was_over = before.over_capacity(*provider, rc);
+            // A rename carries a class's inventory and usage to the new name,
+            // an overage included: before, they were the old name's.
+            let was = match op {
+                Op::RenameResourceClass { from, to } if rc == to => from,
+                _ => rc,
+            };
+            let previous = before.usage(*provider, was);
+            let was_over = before.over_capacity(*provider, was);
             // A reshape checks its allocations against the interim (old and
             // new) inventories, then may store smaller final ones.
             let reshaped = matches!(op, Op::Reshape { .. });
@@ -493,34 +541,34 @@ mod tests {
     #[test]
     fn broken_states_are_caught() {
         let mut s = used_state();
-        s.usages.clear();
+        Arc::make_mut(&mut s.usages).clear();
         assert_eq!(check(&s).unwrap_err().rule, Rule::Usage);
 
         let mut s = used_state();
-        if let Some(p) = s.providers.get_mut(&u(2)) {
+        if let Some(p) = s.provider_mut(u(2)) {
             p.root = u(1);
         }
         assert_eq!(check(&s).unwrap_err().rule, Rule::Tree);
 
         let mut s = used_state();
-        if let Some(p) = s.providers.get_mut(&u(1)) {
+        if let Some(p) = s.provider_mut(u(1)) {
             p.parent = Some(u(2));
             p.root = u(1);
         }
-        if let Some(p) = s.providers.get_mut(&u(2)) {
+        if let Some(p) = s.provider_mut(u(2)) {
             p.parent = Some(u(1));
             p.root = u(1);
         }
         assert_eq!(check(&s).unwrap_err().rule, Rule::Tree);
 
         let mut s = used_state();
-        if let Some(p) = s.providers.get_mut(&u(1)) {
+        if let Some(p) = s.provider_mut(u(1)) {
             p.inventories.clear();
         }
         assert_eq!(check(&s).unwrap_err().rule, Rule::Allocation);
 
         let mut s = used_state();
-        s.consumers.clear();
+        Arc::make_mut(&mut s.consumers).clear();
         assert_eq!(check(&s).unwrap_err().rule, Rule::Allocation);
     }
 
@@ -531,7 +579,7 @@ mod tests {
         let refused: Result<Applied, Failure> = Err(Failure::bad_request("no"));
 
         let mut changed = before.clone();
-        changed.providers.remove(&u(2));
+        Arc::make_mut(&mut changed.providers).remove(&u(2));
         assert_eq!(
             check_step(&before, &op, &refused, &changed)
                 .unwrap_err()
@@ -552,7 +600,7 @@ mod tests {
             status: Status::NoContent,
         });
         let mut back = before.clone();
-        if let Some(p) = back.providers.get_mut(&u(1)) {
+        if let Some(p) = back.provider_mut(u(1)) {
             p.generation -= 1;
         }
         assert_eq!(
@@ -567,7 +615,7 @@ mod tests {
             Rule::GenerationWentBack
         );
         let mut silent = before.clone();
-        if let Some(p) = silent.providers.get_mut(&u(1)) {
+        if let Some(p) = silent.provider_mut(u(1)) {
             p.inventories.clear();
             p.inventories.insert(rc("VCPU"), inv(2));
         }
@@ -583,7 +631,7 @@ mod tests {
             Rule::ChangeWithoutGeneration
         );
         let mut bumped_elsewhere = before.clone();
-        if let Some(p) = bumped_elsewhere.providers.get_mut(&u(2)) {
+        if let Some(p) = bumped_elsewhere.provider_mut(u(2)) {
             p.generation += 1;
         }
         assert_eq!(
@@ -600,16 +648,45 @@ mod tests {
     }
 
     #[test]
+    fn a_rename_carries_an_overage_to_the_new_name() {
+        let mut s = State::new();
+        let gold = Op::EnsureResourceClass {
+            name: rc("CUSTOM_GOLD"),
+        };
+        s.apply_detailed(&gold).unwrap();
+        s.apply_detailed(&Op::CreateProvider {
+            microversion: mv(39),
+            uuid: u(1),
+            name: crate::names::ProviderName::parse("rp1").unwrap(),
+            parent: None,
+        })
+        .unwrap();
+        set_inventories(&mut s, 1, &[("CUSTOM_GOLD", inv(8))]).unwrap();
+        put(&mut s, 1, &[(1, "CUSTOM_GOLD", 6)]).unwrap();
+        // Quirk::InventoryMayShrinkBelowUsage.
+        set_inventories(&mut s, 1, &[("CUSTOM_GOLD", inv(4))]).unwrap();
+        let before = s.clone();
+        let op = Op::RenameResourceClass {
+            from: rc("CUSTOM_GOLD"),
+            to: rc("CUSTOM_SILVER"),
+        };
+        let result = s.apply(&op);
+        assert!(s.over_capacity(u(1), &rc("CUSTOM_SILVER")));
+        check_step(&before, &op, &result, &s).unwrap();
+        check(&s).unwrap();
+    }
+
+    #[test]
     fn capacity_may_not_get_worse_by_allocating() {
         let before = used_state();
         let mut after = before.clone();
         let mut grown = after.allocations.get(&c(1)).cloned().unwrap();
         grown.get_mut(&u(1)).unwrap().insert(rc("VCPU"), 9);
         after.replace_allocations(c(1), grown);
-        if let Some(p) = after.providers.get_mut(&u(1)) {
+        if let Some(p) = after.provider_mut(u(1)) {
             p.generation += 1;
         }
-        if let Some(x) = after.consumers.get_mut(&c(1)) {
+        if let Some(x) = Arc::make_mut(&mut after.consumers).get_mut(&c(1)) {
             x.generation += 1;
         }
         let op = Op::PutAllocations {

@@ -61,11 +61,11 @@ impl State {
     where
         F: FnOnce(&mut BTreeMap<ResourceClass, Inventory>),
     {
+        let generation = bumped(self.existing_provider(provider)?.generation, 1)?;
         let p = self
-            .providers
-            .get_mut(&provider)
+            .provider_mut(provider)
             .ok_or(Refusal::ProviderNotFound(provider))?;
-        p.generation = bumped(p.generation, 1)?;
+        p.generation = generation;
         change(&mut p.inventories);
         Ok(())
     }

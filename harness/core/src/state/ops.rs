@@ -428,8 +428,7 @@ impl State {
         let mut interim = InventoryOverride::new();
         for (uuid, wanted) in inventories {
             let provider = self
-                .providers
-                .get(uuid)
+                .provider(*uuid)
                 .ok_or(Refusal::ReshapeProviderNotFound(*uuid))?;
             if provider.generation != wanted.generation {
                 return Err(Refusal::ProviderGenerationConflict {
@@ -476,7 +475,7 @@ impl State {
         let plan = planned?;
         let mut scratch = self.clone();
         for (uuid, union) in &interim {
-            if let Some(p) = scratch.providers.get_mut(uuid) {
+            if let Some(p) = scratch.provider_mut(*uuid) {
                 p.generation = p.generation.saturating_add(1);
                 p.inventories = union.clone();
             }

@@ -8,6 +8,7 @@
 //! a provider's name or parent does not bump its generation.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use crate::error::Excerpt;
 use crate::ids::Uuid;
@@ -85,12 +86,7 @@ impl State {
         // Parent checks run before the insert, so they win over duplicates.
         let root = match parent {
             Some(p) if p == uuid => return Err(Refusal::ParentIsSelf),
-            Some(p) => {
-                self.providers
-                    .get(&p)
-                    .ok_or(Refusal::ParentNotFound(p))?
-                    .root
-            }
+            Some(p) => self.provider(p).ok_or(Refusal::ParentNotFound(p))?.root,
             None => uuid,
         };
         if self.providers.contains_key(&uuid) {
@@ -99,9 +95,9 @@ impl State {
         if self.provider_by_name(name.as_str()).is_some() {
             return Err(Refusal::DuplicateProviderName(Excerpt::of(name.as_str())));
         }
-        self.providers.insert(
+        Arc::make_mut(&mut self.providers).insert(
             uuid,
-            Provider {
+            Arc::new(Provider {
                 uuid,
                 name: name.clone(),
                 generation: 0,
@@ -110,7 +106,7 @@ impl State {
                 inventories: BTreeMap::new(),
                 traits: BTreeSet::new(),
                 aggregates: BTreeSet::new(),
-            },
+            }),
         );
         // handlers/resource_provider.py: 201 without a body before 1.20,
         // 200 with the provider from 1.20.
@@ -141,11 +137,7 @@ impl State {
         let mut new_root = None;
         match wanted {
             Some(p) => {
-                let parent_root = self
-                    .providers
-                    .get(&p)
-                    .ok_or(Refusal::ParentNotFound(p))?
-                    .root;
+                let parent_root = self.provider(p).ok_or(Refusal::ParentNotFound(p))?.root;
                 if current.parent.is_some_and(|q| q != p) && !allow_reparenting {
                     return Err(Refusal::ReparentingNotAllowed);
                 }
@@ -163,21 +155,17 @@ impl State {
                 }
             }
         }
-        if self
-            .providers
-            .values()
-            .any(|p| p.uuid != uuid && p.name == *name)
-        {
+        if self.providers().any(|p| p.uuid != uuid && p.name == *name) {
             return Err(Refusal::DuplicateProviderName(Excerpt::of(name.as_str())));
         }
         if let Some(root) = new_root {
             for member in self.subtree(uuid) {
-                if let Some(p) = self.providers.get_mut(&member) {
+                if let Some(p) = self.provider_mut(member) {
                     p.root = root;
                 }
             }
         }
-        if let Some(p) = self.providers.get_mut(&uuid) {
+        if let Some(p) = self.provider_mut(uuid) {
             p.name = name.clone();
             p.parent = wanted;
         }
@@ -194,7 +182,7 @@ impl State {
         if self.usages.contains_key(&uuid) {
             return Err(Refusal::ProviderInUse(uuid));
         }
-        self.providers.remove(&uuid);
+        Arc::make_mut(&mut self.providers).remove(&uuid);
         Ok(Applied::new(Status::NoContent))
     }
 }

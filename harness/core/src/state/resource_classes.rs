@@ -6,6 +6,7 @@
 //! so that also covers classes with allocations.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::error::Excerpt;
 use crate::names::ResourceClass;
@@ -31,9 +32,10 @@ impl State {
         if !name.is_custom() {
             return Err(Refusal::NotCustom(x));
         }
-        if !self.custom_classes.insert(name.clone()) {
+        if self.custom_classes.contains(name) {
             return Err(Refusal::ResourceClassExists(x));
         }
+        Arc::make_mut(&mut self.custom_classes).insert(name.clone());
         Ok(Applied::new(Status::Created))
     }
 
@@ -45,7 +47,8 @@ impl State {
         if !name.is_custom() {
             return Err(Refusal::NotCustom(Excerpt::of(name.as_str())));
         }
-        if self.custom_classes.insert(name.clone()) {
+        if !self.custom_classes.contains(name) {
+            Arc::make_mut(&mut self.custom_classes).insert(name.clone());
             Ok(Applied::new(Status::Created))
         } else {
             Ok(Applied::new(Status::NoContent))
@@ -78,17 +81,20 @@ impl State {
         if self.resource_class_exists(to) {
             return Err(Refusal::ResourceClassExists(Excerpt::of(to.as_str())));
         }
-        self.custom_classes.remove(from);
-        self.custom_classes.insert(to.clone());
-        for p in self.providers.values_mut() {
-            rekey(&mut p.inventories, from, to);
+        let classes = Arc::make_mut(&mut self.custom_classes);
+        classes.remove(from);
+        classes.insert(to.clone());
+        for p in Arc::make_mut(&mut self.providers).values_mut() {
+            if p.inventories.contains_key(from) {
+                rekey(&mut Arc::make_mut(p).inventories, from, to);
+            }
         }
-        for per_provider in self.allocations.values_mut() {
+        for per_provider in Arc::make_mut(&mut self.allocations).values_mut() {
             for resources in per_provider.values_mut() {
                 rekey(resources, from, to);
             }
         }
-        for usages in self.usages.values_mut() {
+        for usages in Arc::make_mut(&mut self.usages).values_mut() {
             rekey(usages, from, to);
         }
         Ok(Applied::new(Status::Ok))
@@ -107,14 +113,10 @@ impl State {
         if name.is_standard() {
             return Err(Refusal::StandardResourceClass(x()));
         }
-        if self
-            .providers
-            .values()
-            .any(|p| p.inventories.contains_key(name))
-        {
+        if self.providers().any(|p| p.inventories.contains_key(name)) {
             return Err(Refusal::ResourceClassInUse(x()));
         }
-        self.custom_classes.remove(name);
+        Arc::make_mut(&mut self.custom_classes).remove(name);
         Ok(Applied::new(Status::NoContent))
     }
 }

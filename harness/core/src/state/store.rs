@@ -4,8 +4,14 @@
 //! listing a server builds from the state, is deterministic. Usages are kept
 //! as an index next to the allocations they sum, because capacity checks read
 //! them on every write; the invariant checker recomputes the sums and compares.
+//!
+//! Each part of the state, and each provider, is shared (`Arc`) and copied
+//! on write: the fuzzer and the step checks keep the state from before every
+//! operation, so a clone must cost reference counts, not a deep copy, and an
+//! operation copies only the parts it changes (a refused one, none).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use crate::ids::Uuid;
 use crate::inventory::{Inventory, MAX_INT};
@@ -19,15 +25,15 @@ use super::refusal::Refusal;
 /// Everything a Placement database holds that the API can change.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct State {
-    pub(super) custom_classes: BTreeSet<ResourceClass>,
-    pub(super) custom_traits: BTreeSet<TraitName>,
-    pub(super) providers: BTreeMap<Uuid, Provider>,
-    pub(super) consumers: BTreeMap<Uuid, Consumer>,
+    pub(super) custom_classes: Arc<BTreeSet<ResourceClass>>,
+    pub(super) custom_traits: Arc<BTreeSet<TraitName>>,
+    pub(super) providers: Arc<BTreeMap<Uuid, Arc<Provider>>>,
+    pub(super) consumers: Arc<BTreeMap<Uuid, Consumer>>,
     /// consumer -> provider -> class -> amount; a consumer appears here only
     /// while it has at least one allocation.
-    pub(super) allocations: BTreeMap<Uuid, AllocationMap>,
+    pub(super) allocations: Arc<BTreeMap<Uuid, AllocationMap>>,
     /// provider -> class -> sum of amounts, only non-zero sums.
-    pub(super) usages: BTreeMap<Uuid, BTreeMap<ResourceClass, u64>>,
+    pub(super) usages: Arc<BTreeMap<Uuid, BTreeMap<ResourceClass, u64>>>,
     /// What a refused allocation write leaves behind.
     pub(super) refused_writes: RefusedWrites,
 }
@@ -82,29 +88,39 @@ impl State {
 
     /// Every provider, by UUID.
     pub fn providers(&self) -> impl Iterator<Item = &Provider> {
-        self.providers.values()
+        self.providers.values().map(|p| &**p)
     }
 
     /// The provider with this UUID.
     pub fn provider(&self, uuid: Uuid) -> Option<&Provider> {
-        self.providers.get(&uuid)
+        self.providers.get(&uuid).map(|p| &**p)
+    }
+
+    /// The provider with this UUID, to change: copies the provider table
+    /// and the provider if another state still shares them, and nothing
+    /// when there is no such provider.
+    pub(super) fn provider_mut(&mut self, uuid: Uuid) -> Option<&mut Provider> {
+        if !self.providers.contains_key(&uuid) {
+            return None;
+        }
+        Arc::make_mut(&mut self.providers)
+            .get_mut(&uuid)
+            .map(Arc::make_mut)
     }
 
     /// The provider with this name.
     pub fn provider_by_name(&self, name: &str) -> Option<&Provider> {
-        self.providers.values().find(|p| p.name().as_str() == name)
+        self.providers().find(|p| p.name().as_str() == name)
     }
 
     /// The direct children of a provider.
     pub fn children(&self, uuid: Uuid) -> impl Iterator<Item = &Provider> {
-        self.providers
-            .values()
-            .filter(move |p| p.parent() == Some(uuid))
+        self.providers().filter(move |p| p.parent() == Some(uuid))
     }
 
     /// Every provider whose root is `root` (the whole tree), by UUID.
     pub fn tree(&self, root: Uuid) -> impl Iterator<Item = &Provider> {
-        self.providers.values().filter(move |p| p.root() == root)
+        self.providers().filter(move |p| p.root() == root)
     }
 
     /// The provider and all its descendants.
@@ -129,7 +145,7 @@ impl State {
         &'s self,
         q: &'s crate::query::ProviderQuery,
     ) -> impl Iterator<Item = &'s Provider> {
-        self.providers.values().filter(move |p| self.lists(p, q))
+        self.providers().filter(move |p| self.lists(p, q))
     }
 
     fn lists(&self, p: &Provider, q: &crate::query::ProviderQuery) -> bool {
@@ -153,14 +169,13 @@ impl State {
 
     /// Providers that are members of the aggregate.
     pub fn aggregate_members(&self, aggregate: Uuid) -> impl Iterator<Item = &Provider> {
-        self.providers
-            .values()
+        self.providers()
             .filter(move |p| p.aggregates().contains(&aggregate))
     }
 
     /// The inventories of a provider, if it exists.
     pub fn inventories(&self, provider: Uuid) -> Option<&BTreeMap<ResourceClass, Inventory>> {
-        self.providers.get(&provider).map(Provider::inventories)
+        self.provider(provider).map(Provider::inventories)
     }
 
     /// The usage of every class on a provider (only classes in use).
@@ -184,11 +199,7 @@ impl State {
     /// class has usage but no inventory, which the model never allows).
     pub fn over_capacity(&self, provider: Uuid, class: &ResourceClass) -> bool {
         let used = self.usage(provider, class);
-        match self
-            .providers
-            .get(&provider)
-            .and_then(|p| p.inventory(class))
-        {
+        match self.provider(provider).and_then(|p| p.inventory(class)) {
             Some(inv) => !inv.fits(used),
             None => used > 0,
         }
@@ -197,7 +208,7 @@ impl State {
     /// `GET /resource_providers/{u}/usages`: every class the provider has
     /// an inventory of, with its usage (0 when unused).
     pub fn provider_usages(&self, provider: Uuid) -> Option<BTreeMap<ResourceClass, u64>> {
-        let p = self.providers.get(&provider)?;
+        let p = self.provider(provider)?;
         Some(
             p.inventories
                 .keys()
@@ -229,7 +240,7 @@ impl State {
     /// The summed usage of the consumers a filter selects, per class.
     pub fn usages_by(&self, filter: &UsageFilter<'_>) -> BTreeMap<ResourceClass, u64> {
         let mut sums: BTreeMap<ResourceClass, u64> = BTreeMap::new();
-        for (consumer, allocations) in &self.allocations {
+        for (consumer, allocations) in self.allocations.iter() {
             let Some(record) = self.consumers.get(consumer) else {
                 continue;
             };
@@ -301,14 +312,17 @@ impl State {
     }
 
     pub(super) fn existing_provider(&self, uuid: Uuid) -> Result<&Provider, Refusal> {
-        self.providers
-            .get(&uuid)
-            .ok_or(Refusal::ProviderNotFound(uuid))
+        self.provider(uuid).ok_or(Refusal::ProviderNotFound(uuid))
     }
 
     /// Replaces one consumer's allocations, keeping the usage index in step.
     pub(super) fn replace_allocations(&mut self, consumer: Uuid, new: AllocationMap) {
-        if let Some(old) = self.allocations.remove(&consumer) {
+        let old = if self.allocations.contains_key(&consumer) {
+            Arc::make_mut(&mut self.allocations).remove(&consumer)
+        } else {
+            None
+        };
+        if let Some(old) = old {
             for (provider, resources) in &old {
                 for (rc, amount) in resources {
                     self.adjust_usage(*provider, rc, u64::from(*amount), false);
@@ -328,11 +342,12 @@ impl State {
                 self.adjust_usage(*provider, rc, u64::from(*amount), true);
             }
         }
-        self.allocations.insert(consumer, new);
+        Arc::make_mut(&mut self.allocations).insert(consumer, new);
     }
 
     fn adjust_usage(&mut self, provider: Uuid, class: &ResourceClass, amount: u64, add: bool) {
-        let per_provider = self.usages.entry(provider).or_default();
+        let usages = Arc::make_mut(&mut self.usages);
+        let per_provider = usages.entry(provider).or_default();
         let used = per_provider.entry(class.clone()).or_insert(0);
         *used = if add {
             used.saturating_add(amount)
@@ -343,7 +358,7 @@ impl State {
             per_provider.remove(class);
         }
         if per_provider.is_empty() {
-            self.usages.remove(&provider);
+            usages.remove(&provider);
         }
     }
 }

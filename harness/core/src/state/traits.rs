@@ -6,6 +6,7 @@
 //! them takes no generation at all.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use crate::error::Excerpt;
 use crate::ids::Uuid;
@@ -22,7 +23,8 @@ impl State {
         if !name.is_custom() {
             return Err(Refusal::NotCustom(Excerpt::of(name.as_str())));
         }
-        if self.custom_traits.insert(name.clone()) {
+        if !self.custom_traits.contains(name) {
+            Arc::make_mut(&mut self.custom_traits).insert(name.clone());
             Ok(Applied::new(Status::Created))
         } else {
             Ok(Applied::new(Status::NoContent))
@@ -39,10 +41,10 @@ impl State {
         if !self.custom_traits.contains(name) {
             return Err(Refusal::StandardTrait(x()));
         }
-        if self.providers.values().any(|p| p.traits.contains(name)) {
+        if self.providers().any(|p| p.traits.contains(name)) {
             return Err(Refusal::TraitInUse(x()));
         }
-        self.custom_traits.remove(name);
+        Arc::make_mut(&mut self.custom_traits).remove(name);
         Ok(Applied::new(Status::NoContent))
     }
 
@@ -80,12 +82,13 @@ impl State {
         provider: Uuid,
         traits: &BTreeSet<TraitName>,
     ) -> Result<(), Refusal> {
-        let p = self
-            .providers
-            .get_mut(&provider)
-            .ok_or(Refusal::ProviderNotFound(provider))?;
+        let p = self.existing_provider(provider)?;
         if p.traits != *traits {
-            p.generation = bumped(p.generation, 1)?;
+            let generation = bumped(p.generation, 1)?;
+            let p = self
+                .provider_mut(provider)
+                .ok_or(Refusal::ProviderNotFound(provider))?;
+            p.generation = generation;
             p.traits = traits.clone();
         }
         Ok(())
