@@ -125,19 +125,31 @@ pub fn classify_credentials(request: &mut exchange::Request, persona: Option<&Pe
     };
 }
 
+/// Puts `persona`'s credentials on `request` (none for `None`: the request
+/// goes as written) and says how it authenticates: what every transport
+/// that answers as a server would (the real one, the differential model)
+/// does before it sends.
+pub async fn authenticate(
+    auth: &Authenticator,
+    request: &mut exchange::Request,
+    persona: Option<&Persona>,
+) -> Result<(), TransportError> {
+    if let Some(p) = persona {
+        auth.apply(p, request)
+            .await
+            .map_err(|e| TransportError(e.to_string()))?;
+    }
+    classify_credentials(request, persona);
+    Ok(())
+}
+
 impl Transport for ClientTransport {
     async fn send(
         &self,
         mut request: exchange::Request,
         persona: Option<&Persona>,
     ) -> Result<Exchange, TransportError> {
-        if let Some(p) = persona {
-            self.auth
-                .apply(p, &mut request)
-                .await
-                .map_err(|e| TransportError(e.to_string()))?;
-        }
-        classify_credentials(&mut request, persona);
+        authenticate(&self.auth, &mut request, persona).await?;
         self.client
             .send(request)
             .await

@@ -57,7 +57,7 @@ use crate::exchange::{self, Exchange, Header};
 use crate::finding::{CheckId, Finding, Severity, finding_id};
 use crate::persona::{Authenticator, Persona};
 use crate::transport::Transport;
-use crate::transport::{TransportError, classify_credentials};
+use crate::transport::{TransportError, authenticate};
 
 /// Largest model answer read (the server's own answers are far smaller).
 const MODEL_BODY_LIMIT: usize = 8 << 20;
@@ -146,13 +146,7 @@ impl Transport for Model {
         mut request: exchange::Request,
         persona: Option<&Persona>,
     ) -> Result<Exchange, TransportError> {
-        if let Some(p) = persona {
-            self.auth
-                .apply(p, &mut request)
-                .await
-                .map_err(|e| e.to_string())?;
-        }
-        classify_credentials(&mut request, persona);
+        authenticate(&self.auth, &mut request, persona).await?;
         let http = Self::http_request(&request)?;
         let answer = match self.router.clone().oneshot(http).await {
             Ok(a) => a,
