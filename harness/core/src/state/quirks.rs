@@ -3,8 +3,10 @@
 //! The model is the oracle for a real Placement, so it must answer what
 //! Placement answers even where that is surprising or wrong. Each oddity is
 //! named here once, with where it comes from and why the model keeps it; the
+//! model's code cites the variant where it reproduces it, and the
 //! invariant checker allows exactly these deviations from the clean rules
-//! (and nothing looser), and the scanner turns the harmful ones into checks.
+//! (and nothing looser). [`Quirk::is_weakness`] marks the ones that let a
+//! client break a guarantee; no scan suite probes them yet.
 
 /// One reproduced oddity of Placement 16.0.0.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
