@@ -2,7 +2,8 @@
 //!
 //! No IO, no async, no HTTP types. The same code is the engine of the
 //! embedded reference server, the oracle of differential tests against a real
-//! Placement, and the subject of the in-process fuzz targets (see [`fuzz`]).
+//! Placement, and the subject of the in-process fuzz targets, whose checks
+//! live in the `placement-fuzzing` crate.
 //!
 //! Modules, from the outside in:
 //! - [`ids`], [`names`], [`microversion`]: the syntax of identifiers, names and versions;
@@ -12,8 +13,7 @@
 //! - [`state`]: providers, inventories, consumers, allocations and their operations;
 //! - [`candidates`]: allocation candidates over the state;
 //! - [`error`], [`outcome`]: typed rejections and Placement's outcomes;
-//! - [`python`]: what real Placement's Python validation accepts, for prediction;
-//! - [`fuzz`]: the checks the fuzz targets run, also run by `cargo test`.
+//! - [`python`]: what real Placement's Python validation accepts, for prediction.
 
 pub mod body;
 pub mod candidates;

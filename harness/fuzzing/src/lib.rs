@@ -479,7 +479,7 @@ pub fn split_query_input(data: &[u8]) -> Option<(Microversion, String)> {
 /// then the engine over a fixed store of nested trees and a sharing
 /// provider. A rejection is a clean sentence with a query code or none; an
 /// accepted query yields the same answer twice, and the answer keeps every
-/// rule of [`candidates::verify`].
+/// rule of [`candidates::verify()`](placement_core::candidates::verify()).
 pub fn candidates_query(data: &[u8]) -> Verdict {
     const T: &str = "candidates_query";
     let Some((mv, raw)) = split_query_input(data) else {
@@ -505,7 +505,7 @@ pub fn candidates_query(data: &[u8]) -> Verdict {
 
 /// Runs the engine on `view` (read into `snapshot`) with the fuzz budget
 /// and holds the outcome to its rules: an answer keeps every rule of
-/// [`candidates::verify`] (and is returned for further checks), a failure
+/// [`candidates::verify()`](placement_core::candidates::verify()) (and is returned for further checks), a failure
 /// is a 400 with a clean sentence.
 fn check_engine(
     target: &'static str,
@@ -600,9 +600,9 @@ fn candidates_store() -> Option<&'static ProviderTable> {
 
 /// The state model: an `arbitrary` sequence of operations over a small
 /// universe of providers, consumers and classes, with every invariant of
-/// [`state::invariants`] checked after each step; then allocation
+/// [`state::invariants`](placement_core::state::invariants) checked after each step; then allocation
 /// candidates over the state the sequence left must keep every rule of
-/// [`candidates::verify`].
+/// [`candidates::verify()`](placement_core::candidates::verify()).
 pub fn state_ops(data: &[u8]) -> Verdict {
     const T: &str = "state_ops";
     let sequence = OpSequence::from_bytes(data);

@@ -629,7 +629,7 @@ impl Stats {
             .sum()
     }
 
-    /// Refusals of one kind (see [`Refusal::kind`](super::refusal::Refusal::kind)).
+    /// Refusals of one kind (see [`Refusal::kind`](placement_core::state::refusal::Refusal::kind)).
     pub fn refusals(&self, kind: &str) -> u64 {
         self.outcomes
             .iter()

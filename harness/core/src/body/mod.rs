@@ -1,6 +1,6 @@
 //! Request bodies of every write route, by microversion.
 //!
-//! [`parse`] reads raw bytes through [`json::parse_body`](crate::json::parse_body)
+//! [`parse`] reads raw bytes through [`json::parse_body`]
 //! and then checks them as Placement's JSON schemas and handler checks do at
 //! the requested microversion, producing a typed [`WriteRequest`]: UUIDs as
 //! [`Uuid`](crate::ids::Uuid)s, names as [`names`](crate::names) types,
@@ -112,7 +112,7 @@ pub fn parse(kind: BodyKind, mv: Microversion, bytes: &[u8]) -> Result<WriteRequ
 }
 
 /// [`parse`] for a caller that already holds the JSON value. The value's
-/// depth is checked as [`json::parse_body`](crate::json::parse_body) would.
+/// depth is checked as [`json::parse_body`] would.
 pub fn parse_value(
     kind: BodyKind,
     mv: Microversion,

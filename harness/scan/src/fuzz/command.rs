@@ -1,4 +1,4 @@
-//! `placement-harness fuzz`: options, the run around [`run_fuzz`] (run id,
+//! `placement-harness fuzz`: options, the run around [`run_fuzz`](super::engine::run_fuzz) (run id,
 //! journal, guard, cleanup at the end and after Ctrl-C, as `scan` does),
 //! shrinking of the failing cases into gabbi files, reports and the exit
 //! code (0 no finding at or above `--fail-on`, 1 findings or objects left

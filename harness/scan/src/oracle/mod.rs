@@ -2,7 +2,7 @@
 //!
 //! Single-exchange oracles are `fn check(&Exchange, &Context) -> Vec<Finding>`;
 //! comparison oracles weigh several exchanges and take a slice. Every oracle
-//! has a stable [`CheckId`](crate::finding::CheckId) and a CWE. Documented
+//! has a stable [`CheckId`] and a CWE. Documented
 //! non-guarantees of Placement are written as explicit rules with their
 //! reason inside each oracle, never by loosening a check.
 

@@ -1,5 +1,5 @@
 //! `placement-harness scan`: its options and the command around
-//! [`run_scan`](super::run_scan): load and expand suites (every error before
+//! [`run_scan`]: load and expand suites (every error before
 //! any request), reach the target, run, write the reports and pick the exit
 //! code. Ctrl-C stops sending, still writes the reports for what was done,
 //! runs the cleanup hook and exits 130.

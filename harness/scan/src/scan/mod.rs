@@ -5,7 +5,7 @@
 //!
 //! The safety machinery (run id, journal, `--read-only`, fixtures that
 //! create data, cleanup) plugs in as the guarded
-//! [`Transport`](crate::transport::Transport) every request goes through
+//! [`Transport`] every request goes through
 //! and a [`hooks::Fixtures`] implementation; this module calls them and
 //! knows nothing of what they do.
 

@@ -1,6 +1,6 @@
 //! Gabbi-compatible YAML suites: parse them ([`model`]), fill in their
 //! templates ([`substitute`]) and generators ([`generate`]), judge responses ([`check`]) and run them in
-//! order over a [`run::Transport`] ([`run`]).
+//! order over a [`Transport`](crate::transport::Transport) ([`run`]).
 //!
 //! The format is a superset of gabbi's so that Placement's own gabbi files
 //! run here with the verdicts gabbi gives them; the extensions (`as`,
