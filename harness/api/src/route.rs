@@ -23,6 +23,14 @@ pub fn routes() -> &'static [&'static str] {
     })
 }
 
+/// Whether `route` has `method`: what a server asks of every request,
+/// answered without building the list [`methods`] gives.
+pub fn has(route: &str, method: &str) -> bool {
+    crate::operations()
+        .iter()
+        .any(|op| op.route == route && op.method == method)
+}
+
 /// The methods `route` has, in the order of its operations in the model
 /// (`handler.py`'s, which Placement's `Allow` header keeps); empty for a
 /// route the model does not have.
@@ -137,6 +145,11 @@ mod tests {
         );
         assert_eq!(methods("/reshaper"), ["POST"]);
         assert!(methods("/nope").is_empty());
+        for route in routes() {
+            for method in ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"] {
+                assert_eq!(has(route, method), methods(route).contains(&method));
+            }
+        }
     }
 
     #[test]

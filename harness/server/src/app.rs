@@ -87,7 +87,7 @@ pub(crate) async fn handle(AxumState(app): AxumState<Arc<App>>, req: Request) ->
         let e = ApiError::not_found("The resource could not be found.");
         return finish(Err(e), Some(mv), true, &request_id);
     };
-    if !route.methods().contains(&parts.method) {
+    if !route.allows(&parts.method) {
         return finish(
             Err(not_allowed(&parts.method, &route)),
             Some(mv),

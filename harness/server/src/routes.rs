@@ -112,6 +112,11 @@ impl Route {
         }
     }
 
+    /// Whether the route has `method` (otherwise a 405).
+    pub fn allows(&self, method: &Method) -> bool {
+        placement_api::route::has(self.template(), method.as_str())
+    }
+
     /// The methods the route has, in Placement's `Allow` order, as the API
     /// description lists its operations.
     pub fn methods(&self) -> Vec<Method> {
