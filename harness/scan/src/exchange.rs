@@ -85,6 +85,22 @@ pub enum InputKind {
     SpoofedIdentity,
 }
 
+impl InputKind {
+    /// A stable name, used in cause signatures.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            InputKind::Valid => "valid",
+            InputKind::MalformedUuid => "malformed-uuid",
+            InputKind::MalformedName => "malformed-name",
+            InputKind::Hostile => "hostile",
+            InputKind::OtherTenantRef => "other-tenant-ref",
+            InputKind::Nonexistent => "nonexistent",
+            InputKind::UuidSpelling => "uuid-spelling",
+            InputKind::SpoofedIdentity => "spoofed-identity",
+        }
+    }
+}
+
 /// The client-controlled input a request carries, as the suite declared it.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Input {
@@ -124,6 +140,42 @@ pub struct Request {
     pub suite: Option<String>,
     /// Step name inside the suite.
     pub step: Option<String>,
+}
+
+impl Request {
+    /// Where the request carries its input value: `body`, `query`, `path`,
+    /// or `header` (or `none` without a value). A cause's kind of location:
+    /// one handler reading path ids unchecked is one defect on every route.
+    pub fn input_location(&self) -> &'static str {
+        let Some(value) = self.input.value.as_deref().filter(|v| !v.is_empty()) else {
+            return "none";
+        };
+        if self.body.as_deref().is_some_and(|b| b.contains(value)) {
+            return "body";
+        }
+        if let Ok(url) = url::Url::parse(&self.url) {
+            if url
+                .query_pairs()
+                .any(|(k, v)| k.contains(value) || v.contains(value))
+            {
+                return "query";
+            }
+            let path = percent_encoding::percent_decode_str(url.path()).decode_utf8_lossy();
+            if path.contains(value) || url.path().contains(value) {
+                return "path";
+            }
+        }
+        if self.headers.iter().any(|h| h.value.contains(value)) {
+            return "header";
+        }
+        // The URL parser normalised the value away (`..`, a final newline):
+        // it went into the path if the route takes an id there.
+        if self.route.contains('{') {
+            "path"
+        } else {
+            "unknown"
+        }
+    }
 }
 
 /// A response as the client read it.

@@ -9,6 +9,7 @@ use std::str::FromStr;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::cause::Cause;
 use crate::exchange::{Exchange, Header};
 
 /// The most response body a finding keeps; reports stay readable and a
@@ -222,6 +223,59 @@ impl CheckId {
     }
 }
 
+impl CheckId {
+    /// What fixes a cause this check reports, in one line (an issue's
+    /// `fix` unless its oracle knows better).
+    pub fn fix(self) -> &'static str {
+        match self {
+            CheckId::No5xx => {
+                "Validate the input before use and answer 400 with Placement's error envelope"
+            }
+            CheckId::NoInternalLeak => {
+                "Keep exception text, versions and server banners out of responses; log them instead"
+            }
+            CheckId::Reflection => {
+                "Bound and escape client input echoed in errors, and cap request and error body sizes"
+            }
+            CheckId::ErrorEnvelope => {
+                "Answer every error with Placement's JSON envelope (errors[] with status, title, detail, code)"
+            }
+            CheckId::SecurityHeaders => {
+                "Send X-Content-Type-Options: nosniff and format errors as JSON whatever the Accept header"
+            }
+            CheckId::MalformedInput => {
+                "Refuse a malformed identifier with 400 before it reaches a lookup or a write"
+            }
+            CheckId::AuthRequired => {
+                "Refuse requests without valid credentials with 401 before any routing or policy"
+            }
+            CheckId::Policy => "Make the policy in force match the intended access for this role",
+            CheckId::TenantIsolation => {
+                "Check the object's project against the caller's before answering"
+            }
+            CheckId::ExistenceLeak => {
+                "Answer the same for another tenant's object as for a missing one"
+            }
+            CheckId::IdentitySpoofing => {
+                "Take identity only from the auth middleware; strip client-set identity headers"
+            }
+            CheckId::UuidSpelling => {
+                "Canonicalise or refuse non-canonical UUID spellings before any check"
+            }
+            CheckId::StateAfterError => {
+                "Roll the write back when it fails, so that a 5xx leaves nothing behind"
+            }
+            CheckId::Expectation => "Give the answer the suite step documents",
+            CheckId::Differential => {
+                "Decide which side is wrong from Placement's documentation and fix that side"
+            }
+            CheckId::MicroversionReplay => {
+                "Gate the change behind a new microversion, or document it in the history"
+            }
+        }
+    }
+}
+
 impl From<CheckId> for &'static str {
     fn from(c: CheckId) -> Self {
         c.as_str()
@@ -340,6 +394,10 @@ pub struct Finding {
     pub suite: Option<String>,
     /// Step inside the suite.
     pub step: Option<String>,
+    /// What it is an instance of: the issue it belongs to (reports list
+    /// it under the issue, not in the finding).
+    #[serde(skip)]
+    pub cause: Cause,
 }
 
 fn header_map(headers: &[Header]) -> BTreeMap<String, String> {
@@ -388,6 +446,7 @@ impl Finding {
     ) -> Self {
         let req = ex.request();
         let resp = ex.response();
+        let title = title.into();
         Finding {
             id: finding_id(
                 check,
@@ -399,7 +458,12 @@ impl Finding {
             check,
             cwe: format!("CWE-{}", check.cwe()),
             severity,
-            title: title.into(),
+            // Until the oracle names the cause: one per route and input.
+            cause: Cause::new(
+                format!("{} {} {}", req.method, req.route, req.input.class),
+                title.clone(),
+            ),
+            title,
             method: req.method.clone(),
             url: req.url.clone(),
             route: req.route.clone(),
@@ -430,6 +494,12 @@ impl Finding {
             suite: req.suite.clone(),
             step: req.step.clone(),
         }
+    }
+
+    /// The same finding with its cause named.
+    pub fn because(mut self, cause: Cause) -> Self {
+        self.cause = cause;
+        self
     }
 
     /// The same finding under another CWE (an oracle whose check spans two).

@@ -12,6 +12,7 @@
 pub use placement_api::route;
 pub use placement_core as core;
 
+pub mod cause;
 pub mod cleanup;
 pub mod cli;
 pub mod client;
@@ -22,6 +23,7 @@ pub mod finding;
 pub mod fuzz;
 pub mod guard;
 pub mod http_target;
+pub mod issue;
 pub mod journal;
 pub mod model;
 pub mod openapi;

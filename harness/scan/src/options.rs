@@ -123,6 +123,10 @@ pub struct ReportArgs {
     /// full standard].
     #[arg(long, value_name = "SEV", value_parser = parse_severity)]
     pub fail_on: Option<Severity>,
+    /// List every instance of each issue, with its fix and reproducer, not
+    /// only the first.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
 }
 
 /// `--auth`.

@@ -207,6 +207,71 @@ fn scan_reports_real_placement_findings_and_stable_snapshots() {
     let sarif_text = std::fs::read_to_string(&sarif).unwrap_or_default();
     assert!(sarif_text.contains("\"2.1.0\"") && sarif_text.contains("identity_spoofing"));
 
+    // Issues: every finding is an instance of exactly one, and one root
+    // cause met on many routes is one issue.
+    let issues = r["issues"].as_array().cloned().unwrap_or_default();
+    let all = r["findings"].as_array().cloned().unwrap_or_default();
+    let mut covered: Vec<&str> = issues
+        .iter()
+        .flat_map(|i| i["instances"].as_array().into_iter().flatten())
+        .filter_map(|i| i["finding_id"].as_str())
+        .collect();
+    covered.sort_unstable();
+    let mut ids: Vec<&str> = all.iter().filter_map(|f| f["id"].as_str()).collect();
+    ids.sort_unstable();
+    assert_eq!(covered, ids, "every finding in exactly one issue");
+    assert!(
+        issues.len() * 4 < all.len(),
+        "{} issues for {} findings",
+        issues.len(),
+        all.len()
+    );
+    let of = |signature: &str| -> Vec<&Value> {
+        issues
+            .iter()
+            .filter(|i| {
+                i["signature"]
+                    .as_str()
+                    .is_some_and(|s| s.starts_with(signature))
+            })
+            .collect()
+    };
+    let nosniff = of("missing:x-content-type-options");
+    assert_eq!(nosniff.len(), 1, "{nosniff:#?}");
+    let nosniff_findings = all
+        .iter()
+        .filter(|f| f["evidence"] == "no X-Content-Type-Options: nosniff")
+        .count();
+    assert_eq!(
+        nosniff[0]["instances"].as_array().map(Vec::len),
+        Some(nosniff_findings)
+    );
+    assert!(nosniff_findings > 20, "{nosniff_findings}");
+    assert_eq!(of("banner:Server: gunicorn").len(), 1);
+    let int_500 = of("exception:invalid literal for int() with base N");
+    assert_eq!(int_500.len(), 1, "{int_500:#?}");
+    assert_eq!(int_500[0]["check"], "no_5xx");
+    // The spoofing step's expectation restates identity_spoofing's finding
+    // about the same answer: it is an instance of that issue.
+    let claim = expectation
+        .iter()
+        .find(|f| f["cwe"] == "CWE-290")
+        .and_then(|f| f["id"].as_str())
+        .unwrap_or_default();
+    let home = issues
+        .iter()
+        .find(|i| {
+            i["instances"]
+                .as_array()
+                .is_some_and(|v| v.iter().any(|x| x["finding_id"] == claim))
+        })
+        .map(|i| i["check"].clone());
+    assert_eq!(home, Some(Value::from("identity_spoofing")), "{claim}");
+    let results = serde_json::from_str::<Value>(&sarif_text)
+        .ok()
+        .and_then(|v| v["runs"][0]["results"].as_array().map(Vec::len));
+    assert_eq!(results, Some(issues.len()), "one SARIF result per issue");
+
     // Snapshots: a second run writes the same bytes; `check` then matches.
     let first = snap_files(&snaps1);
     assert!(first.len() >= 4, "{:?}", first.keys());

@@ -309,7 +309,11 @@ fn fuzz_against(
     report::write_all(&args.reports.report, &report)
         .map_err(|(path, reason)| FuzzError::Report { path, reason })?;
     if !args.quiet {
-        let _ = write!(out, "{}", report::terminal::render(&report));
+        let _ = write!(
+            out,
+            "{}",
+            report::terminal::render_with(&report, args.reports.verbose)
+        );
     }
     let _ = writeln!(
         out,

@@ -52,6 +52,7 @@ use tower::ServiceExt;
 
 use super::divergence::{self, Answer, Aspect, Observation};
 use super::engine::SideFindings;
+use crate::cause::{Cause, normalize};
 use crate::client::Client;
 use crate::exchange::{self, Exchange, Header};
 use crate::finding::{CheckId, Finding, Severity, finding_id};
@@ -383,8 +384,28 @@ impl<'a, S: Transport> Differential<'a, S> {
                 )
             }
         };
+        let cause = match known {
+            Some(d) => Cause::new(
+                format!("known:{}", d.id),
+                format!("Known divergence {}: {}", d.id, d.reason),
+            )
+            .at(d.source),
+            None => Cause::new(
+                format!(
+                    "{} {}|{aspect_name}:{}",
+                    req.method,
+                    req.route,
+                    normalize(what)
+                ),
+                format!(
+                    "Target and model disagree on the {aspect_name} of {} {} ({what})",
+                    req.method, req.route
+                ),
+            ),
+        };
         let mut f =
-            Finding::from_exchange(CheckId::Differential, severity, title, evidence, target);
+            Finding::from_exchange(CheckId::Differential, severity, title, evidence, target)
+                .because(cause);
         f.input_class = class;
         f.id = finding_id(f.check, &f.method, &f.route, &f.persona, &f.input_class);
         f

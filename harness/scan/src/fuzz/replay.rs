@@ -23,6 +23,7 @@ use serde_json::Value;
 
 use super::differential::error_code;
 use super::engine::SideFindings;
+use crate::cause::Cause;
 use crate::exchange::{self, Exchange, Header};
 use crate::finding::{CheckId, Finding, Severity, finding_id};
 use crate::model::history;
@@ -274,6 +275,13 @@ impl<'a, S: Transport> Replayer<'a, S> {
             ex,
         );
         f.input_class = format!("1.{minor}");
+        f = f.because(Cause::new(
+            format!("{} {}@1.{minor}", req.method, req.route),
+            format!(
+                "{} {} changes at 1.{minor} without a history entry",
+                req.method, req.route
+            ),
+        ));
         f.id = finding_id(f.check, &f.method, &f.route, &f.persona, &f.input_class);
         f
     }

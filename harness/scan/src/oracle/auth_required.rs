@@ -3,6 +3,7 @@
 //! an empty or garbage token, and that 401 reveals nothing: no internals,
 //! no echo of the token, no hint about the object asked for.
 
+use crate::cause::Cause;
 use crate::exchange::{Credentials, Exchange};
 use crate::finding::{CheckId, Finding, Severity};
 use crate::oracle::{Context, leak};
@@ -36,14 +37,27 @@ pub fn check(ex: &Exchange, ctx: &Context) -> Vec<Finding> {
     {
         return Vec::new();
     }
-    let (severity, evidence) = if (200..300).contains(&status) {
-        (Severity::Critical, format!("answered {status} to {how}"))
+    // The cause is the authentication rule that let the request on: what
+    // credentials it carried and how far it got, whatever the route.
+    let (severity, evidence, cause) = if (200..300).contains(&status) {
+        (
+            Severity::Critical,
+            format!("answered {status} to {how}"),
+            Cause::new(
+                format!("{how}:2xx"),
+                format!("Requests with {how} are answered as if authenticated"),
+            ),
+        )
     } else if status != 401 {
         // 403 or 404 before 401 means the request reached authorization or
         // routing logic as somebody.
         (
             Severity::Medium,
             format!("answered {status} instead of 401 to {how}"),
+            Cause::new(
+                format!("{how}:{status}"),
+                format!("Requests with {how} reach past authentication ({status}, not 401)"),
+            ),
         )
     } else {
         let mut leaks: Vec<String> = leak::scan(&ex.body_text())
@@ -55,24 +69,38 @@ pub fn check(ex: &Exchange, ctx: &Context) -> Vec<Finding> {
                 .iter()
                 .map(|n| format!("the {n} echoed")),
         );
-        if let Some(obj) = req.object.as_deref().filter(|o| ex.body_text().contains(o)) {
-            leaks.push(format!("the object {obj} named"));
+        let named = req.object.as_deref().filter(|o| ex.body_text().contains(o));
+        if named.is_some() {
+            leaks.push("the object named".to_owned());
         }
         if leaks.is_empty() {
             return Vec::new();
         }
+        let mut evidence = leaks.clone();
+        if let Some(obj) = named {
+            if let Some(last) = evidence.last_mut() {
+                *last = format!("the object {obj} named");
+            }
+        }
         (
             Severity::Medium,
-            format!("the 401 body reveals {}", leaks.join("; ")),
+            format!("the 401 body reveals {}", evidence.join("; ")),
+            Cause::new(
+                format!("{how}:401-reveals:{}", leaks.join("+")),
+                format!("The 401 for {how} reveals {}", leaks.join("; ")),
+            ),
         )
     };
-    vec![Finding::from_exchange(
-        CheckId::AuthRequired,
-        severity,
-        format!("{} {} without valid credentials", req.method, req.route),
-        evidence,
-        ex,
-    )]
+    vec![
+        Finding::from_exchange(
+            CheckId::AuthRequired,
+            severity,
+            format!("{} {} without valid credentials", req.method, req.route),
+            evidence,
+            ex,
+        )
+        .because(cause),
+    ]
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 
 use serde_json::Value;
 
+use crate::cause::{Cause, normalize};
 use crate::exchange::Exchange;
 use crate::finding::{CheckId, Finding, Severity};
 use crate::oracle::Context;
@@ -75,17 +76,26 @@ pub fn check(ex: &Exchange, ctx: &Context) -> Vec<Finding> {
     if problems.is_empty() {
         return Vec::new();
     }
-    vec![Finding::from_exchange(
-        CheckId::ErrorEnvelope,
-        Severity::Low,
-        format!(
-            "{} {} answers {status} outside the error envelope",
-            ex.request().method,
-            ex.request().route
-        ),
-        problems.join("; "),
-        ex,
-    )]
+    // The status and what is wrong name the formatter at fault (webob's
+    // HTML page, gunicorn's own 414, a handler building its own body).
+    let wrong = normalize(&problems.join("; "));
+    vec![
+        Finding::from_exchange(
+            CheckId::ErrorEnvelope,
+            Severity::Low,
+            format!(
+                "{} {} answers {status} outside the error envelope",
+                ex.request().method,
+                ex.request().route
+            ),
+            problems.join("; "),
+            ex,
+        )
+        .because(Cause::new(
+            format!("{status}:{wrong}"),
+            format!("{status} errors break the error envelope: {wrong}"),
+        )),
+    ]
 }
 
 /// What is wrong with an error body, empty when it is a proper envelope.

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use regex::Regex;
 
+use crate::cause::Cause;
 use crate::exchange::{Exchange, InputKind};
 use crate::finding::{CheckId, Finding, Severity};
 use crate::oracle::Context;
@@ -68,17 +69,27 @@ pub fn check(exchanges: &[Exchange], ctx: &Context) -> Vec<Finding> {
         } else {
             continue;
         };
-        out.push(Finding::from_exchange(
-            CheckId::ExistenceLeak,
-            Severity::Medium,
-            format!(
-                "{} {} tells foreign objects from missing ones",
-                ex.request().method,
-                ex.request().route
-            ),
-            evidence,
-            ex,
-        ));
+        out.push(
+            Finding::from_exchange(
+                CheckId::ExistenceLeak,
+                Severity::Medium,
+                format!(
+                    "{} {} tells foreign objects from missing ones",
+                    ex.request().method,
+                    ex.request().route
+                ),
+                evidence,
+                ex,
+            )
+            .because(Cause::new(
+                format!("{} {}", ex.request().method, ex.request().route),
+                format!(
+                    "{} {} tells another tenant's objects from missing ones",
+                    ex.request().method,
+                    ex.request().route
+                ),
+            )),
+        );
     }
     out
 }

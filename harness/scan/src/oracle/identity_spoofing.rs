@@ -7,6 +7,7 @@
 //! Pairs are exchanges of one persona, method, route and comparison group:
 //! one with input kind `SpoofedIdentity`, the baseline with `Valid`.
 
+use crate::cause::Cause;
 use crate::exchange::{Exchange, InputKind};
 use crate::finding::{CheckId, Finding, Severity};
 use crate::oracle::{Context, pairing};
@@ -17,20 +18,29 @@ pub fn check(exchanges: &[Exchange], _ctx: &Context) -> Vec<Finding> {
     for (ex, base) in pairing::with_baseline(exchanges, InputKind::SpoofedIdentity) {
         let refused = matches!(base, 401 | 403 | 404);
         if refused && (200..300).contains(&ex.status()) {
-            out.push(Finding::from_exchange(
-                CheckId::IdentitySpoofing,
-                Severity::Critical,
-                format!(
-                    "{} {} honours client identity headers",
-                    ex.request().method,
-                    ex.request().route
-                ),
-                format!(
-                    "refused with {base} without the headers, answered {} with them",
-                    ex.status()
-                ),
-                ex,
-            ));
+            out.push(
+                Finding::from_exchange(
+                    CheckId::IdentitySpoofing,
+                    Severity::Critical,
+                    format!(
+                        "{} {} honours client identity headers",
+                        ex.request().method,
+                        ex.request().route
+                    ),
+                    format!(
+                        "refused with {base} without the headers, answered {} with them",
+                        ex.status()
+                    ),
+                    ex,
+                )
+                .because(Cause::new(
+                    format!("honoured:{}", ex.request().input.class),
+                    format!(
+                        "Client-set identity headers ({}) are honoured",
+                        ex.request().input.class
+                    ),
+                )),
+            );
         }
     }
     out

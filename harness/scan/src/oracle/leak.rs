@@ -14,8 +14,9 @@ use std::sync::OnceLock;
 use aho_corasick::AhoCorasick;
 use regex::{RegexSet, RegexSetBuilder};
 
+use crate::cause::Cause;
 use crate::exchange::Exchange;
-use crate::finding::{CheckId, Finding, Severity};
+use crate::finding::{CheckId, Finding, Severity, finding_id};
 use crate::oracle::Context;
 
 /// How a signature is matched.
@@ -313,8 +314,10 @@ pub fn judges(_ex: &Exchange, _ctx: &Context) -> bool {
     true
 }
 
-/// Reports every leak in one exchange as one finding (the id is per
-/// exchange, so several signatures share it); severity is the worst.
+/// Reports what one exchange's body and echoed secrets reveal as one
+/// finding (its id is the exchange's, so several signatures share it) and
+/// its banners as another (one per route and persona, whatever the
+/// input); each finding's severity is its worst reason's.
 pub fn check(ex: &Exchange, ctx: &Context) -> Vec<Finding> {
     if !judges(ex, ctx) {
         return Vec::new();
@@ -329,28 +332,65 @@ pub fn check(ex: &Exchange, ctx: &Context) -> Vec<Finding> {
     } else {
         Vec::new()
     };
+    let req = ex.request();
+    let mut out = Vec::new();
+    // What the body and echoed secrets reveal is one cause; the banner,
+    // set by the front-end server on every answer, is another, and a
+    // finding of its own so that it does not split the first by route.
     let mut reasons: Vec<(Severity, String)> = body_hits
-        .into_iter()
+        .iter()
         .map(|s| (s.severity, format!("{} ({})", s.what, s.name)))
         .collect();
+    let mut keys: Vec<String> = body_hits.iter().map(|s| s.name.to_owned()).collect();
+    let mut whats: Vec<&str> = body_hits.iter().map(|s| s.what).collect();
+    for name in ex.echoed_secrets() {
+        reasons.push((Severity::High, format!("the request's {name} echoed back")));
+        keys.push(format!("echoed:{name}"));
+        whats.push("the request's credentials echoed back");
+    }
+    if let Some(f) = leak_finding(ex, &reasons, "reveals internals", &req.input.class) {
+        keys.sort();
+        whats.sort_unstable();
+        whats.dedup();
+        out.push(f.because(Cause::new(
+            format!("body:{}", keys.join("+")),
+            format!("Responses reveal {}", whats.join("; ")),
+        )));
+    }
+    let mut banners: Vec<(Severity, String)> = Vec::new();
+    let mut banner_keys: Vec<String> = Vec::new();
     if let Some(server) = ex.response_header("server") {
         if server.chars().any(|c| c.is_ascii_digit()) {
-            reasons.push((Low, format!("a versioned Server banner: {server}")));
+            banners.push((Low, format!("a versioned Server banner: {server}")));
         } else {
             // A bare product name is common and tells little; kept at info
             // so reports show it without failing a build.
-            reasons.push((Severity::Info, format!("a Server banner: {server}")));
+            banners.push((Severity::Info, format!("a Server banner: {server}")));
         }
+        banner_keys.push(format!("Server: {server}"));
     }
     if let Some(p) = ex.response_header("x-powered-by") {
-        reasons.push((Low, format!("an X-Powered-By banner: {p}")));
+        banners.push((Low, format!("an X-Powered-By banner: {p}")));
+        banner_keys.push(format!("X-Powered-By: {p}"));
     }
-    for name in ex.echoed_secrets() {
-        reasons.push((Severity::High, format!("the request's {name} echoed back")));
+    if let Some(f) = leak_finding(ex, &banners, "carries a server banner", "server-banner") {
+        out.push(f.because(Cause::new(
+            format!("banner:{}", banner_keys.join("+")),
+            format!("Responses carry the banner {}", banner_keys.join(", ")),
+        )));
     }
-    let Some(severity) = reasons.iter().map(|(s, _)| *s).max() else {
-        return Vec::new();
-    };
+    out
+}
+
+/// One finding over `reasons` (severity the worst), its id over `class`.
+fn leak_finding(
+    ex: &Exchange,
+    reasons: &[(Severity, String)],
+    what: &str,
+    class: &str,
+) -> Option<Finding> {
+    let severity = reasons.iter().map(|(s, _)| *s).max()?;
+    let req = ex.request();
     let evidence = format!(
         "response reveals {}",
         reasons
@@ -359,17 +399,18 @@ pub fn check(ex: &Exchange, ctx: &Context) -> Vec<Finding> {
             .collect::<Vec<_>>()
             .join("; ")
     );
-    vec![Finding::from_exchange(
+    let mut f = Finding::from_exchange(
         CheckId::NoInternalLeak,
         severity,
-        format!(
-            "{} {} reveals internals",
-            ex.request().method,
-            ex.request().route
-        ),
+        format!("{} {} {what}", req.method, req.route),
         evidence,
         ex,
-    )]
+    );
+    if class != req.input.class {
+        f.input_class = class.to_owned();
+        f.id = finding_id(f.check, &f.method, &f.route, &f.persona, class);
+    }
+    Some(f)
 }
 
 #[cfg(test)]
@@ -539,14 +580,40 @@ mod tests {
         ] {
             let ex = from_fixture("POST", "/resource_providers", fixture_name).build();
             let f = check(&ex, &ctx);
-            assert_eq!(f.len(), 1, "{fixture_name}");
+            // The body's leak, then gunicorn's banner as a finding of its own.
+            assert_eq!(f.len(), 2, "{fixture_name}");
             assert!(
                 f[0].evidence.contains(sig),
                 "{fixture_name}: {}",
                 f[0].evidence
             );
             assert_eq!(f[0].severity, Severity::Low);
+            assert!(f[0].cause.signature.starts_with("body:"), "{fixture_name}");
+            assert_eq!(f[1].severity, Severity::Info);
+            assert_eq!(f[1].cause.signature, "banner:Server: gunicorn");
         }
+    }
+
+    #[test]
+    fn a_banner_is_one_cause_on_every_route_and_input() {
+        let ctx = Context::default();
+        let a = from_fixture("GET", "/resource_providers", "not_found_uuid").build();
+        let b = from_fixture("POST", "/traits", "malformed_json")
+            .input(crate::exchange::InputKind::Hostile, "script", Some("<x>"))
+            .build();
+        let banner = |e: &Exchange| {
+            check(e, &ctx)
+                .into_iter()
+                .find(|f| f.cause.signature.starts_with("banner:"))
+                .unwrap()
+        };
+        let (fa, fb) = (banner(&a), banner(&b));
+        assert_eq!(fa.cause, fb.cause);
+        assert_eq!(
+            fb.input_class, "server-banner",
+            "one finding per route, whatever the input"
+        );
+        assert_ne!(fa.id, fb.id);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! key unvalidated (what Placement 16.0.0 does with
 //! `/resource_providers/not-a-uuid` and `/allocations/not-a-uuid`).
 
+use crate::cause::Cause;
 use crate::exchange::{Exchange, InputKind};
 use crate::finding::{CheckId, Finding, Severity};
 use crate::oracle::Context;
@@ -30,7 +31,13 @@ pub fn check(ex: &Exchange, ctx: &Context) -> Vec<Finding> {
         .as_deref()
         .is_some_and(|v| !v.is_empty() && ex.body_text().contains(v));
     let read = matches!(req.method.as_str(), "GET" | "HEAD");
-    let (severity, evidence) = match status {
+    let at = req.input_location();
+    let kind = req.input.kind.as_str();
+    let class = &req.input.class;
+    // The cause: what the handler did with the value and where it came in;
+    // a write that stores it is a cause per input class, a lookup that uses
+    // it unchecked one per kind of value.
+    let (severity, evidence, cause) = match status {
         // Rule: a read stores nothing, so a 2xx to a read is the value used
         // as a lookup or filter key unvalidated: the same weakness as the
         // echoing 404 below, at its severity; a 2xx to a write is the value
@@ -38,34 +45,53 @@ pub fn check(ex: &Exchange, ctx: &Context) -> Vec<Finding> {
         200..=299 if read => (
             Severity::Low,
             format!("malformed input used as a lookup key: {status} instead of 400"),
+            Cause::new(
+                format!("lookup:{kind}:{at}"),
+                format!("A {kind} value in the {at} is used as a lookup key unchecked"),
+            ),
         ),
         200..=299 => (
             Severity::High,
             format!("malformed input accepted with {status}"),
+            Cause::new(
+                format!("accepted:{class}:{at}"),
+                format!("Writes accept the malformed value {class} in the {at}"),
+            ),
         ),
         500..=599 => (
             Severity::Medium,
             format!("malformed input crashed the handler ({status})"),
+            Cause::new(
+                format!("crash:{class}:{at}"),
+                format!("The malformed value {class} in the {at} crashes the handler"),
+            ),
         ),
         404 if echoed => (
             Severity::Low,
             "malformed input used as a lookup key: 404 echoing it instead of 400".to_owned(),
+            Cause::new(
+                format!("lookup:{kind}:{at}"),
+                format!("A {kind} value in the {at} is used as a lookup key unchecked"),
+            ),
         ),
         // Rule: other refusals (400, 401/403 from auth running first, 404
         // from routing that does not echo, 405, 413, 414) all keep the
         // value out of the application.
         _ => return Vec::new(),
     };
-    vec![Finding::from_exchange(
-        CheckId::MalformedInput,
-        severity,
-        format!(
-            "{} {} does not refuse a malformed value with 400",
-            req.method, req.route
-        ),
-        evidence,
-        ex,
-    )]
+    vec![
+        Finding::from_exchange(
+            CheckId::MalformedInput,
+            severity,
+            format!(
+                "{} {} does not refuse a malformed value with 400",
+                req.method, req.route
+            ),
+            evidence,
+            ex,
+        )
+        .because(cause),
+    ]
 }
 
 #[cfg(test)]

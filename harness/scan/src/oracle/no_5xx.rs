@@ -3,6 +3,7 @@
 //! `int()` on an unchecked query value), which is both a robustness defect
 //! and, when repeated cheaply, a way to fill logs and alerting.
 
+use crate::cause::{Cause, normalize};
 use crate::exchange::Exchange;
 use crate::finding::{CheckId, Finding, Severity};
 use crate::oracle::Context;
@@ -28,17 +29,40 @@ pub fn check(ex: &Exchange, ctx: &Context) -> Vec<Finding> {
     } else {
         Severity::Low
     };
-    vec![Finding::from_exchange(
-        CheckId::No5xx,
-        severity,
-        format!(
-            "{} {} answers {status}",
-            ex.request().method,
-            ex.request().route
+    let req = ex.request();
+    // The cause is the exception, wherever it was raised from: the same
+    // unchecked `int()` behind three routes is one defect.
+    let cause = match exception(&ex.body_text()) {
+        Some(e) => Cause::new(
+            format!("exception:{e}"),
+            format!("Placement answers {status} with the exception \"{e}\""),
         ),
-        format!("status {status} where a 4xx was due"),
-        ex,
-    )]
+        None => Cause::new(
+            format!("status:{status}:{} {}", req.method, req.route),
+            format!("{} {} answers {status}", req.method, req.route),
+        ),
+    };
+    vec![
+        Finding::from_exchange(
+            CheckId::No5xx,
+            severity,
+            format!("{} {} answers {status}", req.method, req.route),
+            format!("status {status} where a 4xx was due"),
+            ex,
+        )
+        .because(cause),
+    ]
+}
+
+/// The exception a Placement error body carries, with the run's values
+/// taken out: webob puts `str(exception)` after the status's generic
+/// sentence and a blank line in `errors[0].detail`.
+pub fn exception(body: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(body).ok()?;
+    let detail = v.pointer("/errors/0/detail")?.as_str()?;
+    let (_, text) = detail.split_once("\n\n")?;
+    let e = normalize(text.trim());
+    (!e.is_empty()).then_some(e)
 }
 
 #[cfg(test)]
@@ -53,6 +77,26 @@ mod tests {
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].cwe, "CWE-755");
         assert_eq!(f[0].severity, Severity::Medium);
+        assert_eq!(
+            f[0].cause.signature,
+            "exception:invalid literal for int() with base N: '…'"
+        );
+    }
+
+    #[test]
+    fn one_exception_behind_two_routes_is_one_cause_and_a_bare_500_is_its_route() {
+        let a = from_fixture("GET", "/allocation_candidates", "limit_abc").build();
+        let b = from_fixture("GET", "/resource_providers", "limit_abc").build();
+        let (fa, fb) = (
+            check(&a, &Context::default()),
+            check(&b, &Context::default()),
+        );
+        assert_eq!(fa[0].cause.signature, fb[0].cause.signature);
+        let bare = ex("GET", "/x", 502, "<html>Bad Gateway</html>").build();
+        assert_eq!(
+            check(&bare, &Context::default())[0].cause.signature,
+            "status:502:GET /x"
+        );
     }
 
     #[test]

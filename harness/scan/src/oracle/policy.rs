@@ -3,6 +3,7 @@
 //! a 403. Placement's defaults (admin and service everywhere, project
 //! readers reading usages) or a deployment's policy file fill the table.
 
+use crate::cause::Cause;
 use crate::exchange::{Credentials, Exchange, InputKind};
 use crate::finding::{CheckId, Finding, Severity};
 use crate::oracle::{Access, Context};
@@ -30,31 +31,56 @@ pub fn check(ex: &Exchange, ctx: &Context) -> Vec<Finding> {
     }
     let req = ex.request();
     let status = ex.status();
-    let (severity, evidence) = match ctx.access(&req.method, &req.route, &req.persona) {
+    // The cause is one rule of the policy read one way: an operation, a
+    // persona, and which way the answer went against the table.
+    let (severity, evidence, cause) = match ctx.access(&req.method, &req.route, &req.persona) {
         Some(Access::Deny) if (200..300).contains(&status) => (
             Severity::High,
             format!(
                 "policy denies {} but the server answered {status}",
                 req.persona
             ),
+            Cause::new(
+                format!(
+                    "allowed-though-denied:{}:{} {}",
+                    req.persona, req.method, req.route
+                ),
+                format!(
+                    "{} {} lets {} in although the policy denies it",
+                    req.method, req.route, req.persona
+                ),
+            ),
         ),
         // Over-restriction breaks clients, it exposes nothing.
         Some(Access::Allow) if status == 403 => (
             Severity::Low,
             format!("policy allows {} but the server answered 403", req.persona),
+            Cause::new(
+                format!(
+                    "denied-though-allowed:{}:{} {}",
+                    req.persona, req.method, req.route
+                ),
+                format!(
+                    "{} {} refuses {} although the policy allows it",
+                    req.method, req.route, req.persona
+                ),
+            ),
         ),
         _ => return Vec::new(),
     };
-    vec![Finding::from_exchange(
-        CheckId::Policy,
-        severity,
-        format!(
-            "{} {} as {} differs from policy",
-            req.method, req.route, req.persona
-        ),
-        evidence,
-        ex,
-    )]
+    vec![
+        Finding::from_exchange(
+            CheckId::Policy,
+            severity,
+            format!(
+                "{} {} as {} differs from policy",
+                req.method, req.route, req.persona
+            ),
+            evidence,
+            ex,
+        )
+        .because(cause),
+    ]
 }
 
 #[cfg(test)]

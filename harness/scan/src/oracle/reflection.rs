@@ -4,6 +4,7 @@
 //! without bound lets a client make the server carry arbitrary text, and an
 //! error far larger than its request is an amplifier.
 
+use crate::cause::Cause;
 use crate::exchange::Exchange;
 use crate::finding::{CheckId, Finding, Severity};
 use crate::oracle::Context;
@@ -42,6 +43,12 @@ pub fn check(ex: &Exchange, ctx: &Context) -> Vec<Finding> {
     // listed as "<b>"); an error has no reason to carry the input at all.
     let is_error = ex.status() >= 400;
     let mut out = Vec::new();
+    let at = req.input_location();
+    // Where the input went and how it came back is the cause: one
+    // formatter echoing path ids is one defect on every route.
+    let cause = |kind: &str, title: String| {
+        Cause::new(format!("{kind}:{}:{at}", req.input.kind.as_str()), title)
+    };
     if let Some(value) = req.input.value.as_deref().filter(|v| !v.is_empty()) {
         if body.contains(value) {
             let has_markup = value.contains(MARKUP);
@@ -57,30 +64,46 @@ pub fn check(ex: &Exchange, ctx: &Context) -> Vec<Finding> {
                         ),
                         ex,
                     )
-                    .with_cwe(79),
+                    .with_cwe(79)
+                    .because(cause(
+                        "markup-in-html",
+                        format!("Markup sent in the {at} is echoed unescaped into HTML"),
+                    )),
                 );
             } else if is_error && has_markup && value.contains('<') {
                 // JSON served as application/json is not rendered, so raw
                 // markup there is a weaker defect: still reported, low.
-                out.push(Finding::from_exchange(
-                    CheckId::Reflection,
-                    Severity::Low,
-                    format!("{} {} reflects markup unescaped", req.method, req.route),
-                    format!("input {:?} appears unescaped in the body", clip(value)),
-                    ex,
-                ));
+                out.push(
+                    Finding::from_exchange(
+                        CheckId::Reflection,
+                        Severity::Low,
+                        format!("{} {} reflects markup unescaped", req.method, req.route),
+                        format!("input {:?} appears unescaped in the body", clip(value)),
+                        ex,
+                    )
+                    .because(cause(
+                        "markup",
+                        format!("Markup sent in the {at} is echoed unescaped in errors"),
+                    )),
+                );
             } else if is_error && value.len() > ctx.reflection_bound {
-                out.push(Finding::from_exchange(
-                    CheckId::Reflection,
-                    Severity::Low,
-                    format!("{} {} reflects input without bound", req.method, req.route),
-                    format!(
-                        "{} bytes of input echoed whole (bound {})",
-                        value.len(),
-                        ctx.reflection_bound
-                    ),
-                    ex,
-                ));
+                out.push(
+                    Finding::from_exchange(
+                        CheckId::Reflection,
+                        Severity::Low,
+                        format!("{} {} reflects input without bound", req.method, req.route),
+                        format!(
+                            "{} bytes of input echoed whole (bound {})",
+                            value.len(),
+                            ctx.reflection_bound
+                        ),
+                        ex,
+                    )
+                    .because(cause(
+                        "unbounded",
+                        format!("Input sent in the {at} is echoed in errors without bound"),
+                    )),
+                );
             }
         }
     }
@@ -90,16 +113,22 @@ pub fn check(ex: &Exchange, ctx: &Context) -> Vec<Finding> {
         && resp_size > AMPLIFICATION_FLOOR
         && resp_size > request_size.saturating_mul(ctx.amplification_factor)
     {
-        out.push(Finding::from_exchange(
-            CheckId::Reflection,
-            Severity::Low,
-            format!(
-                "{} {} answers an error far larger than the request",
-                req.method, req.route
-            ),
-            format!("{resp_size}-byte error body for a {request_size}-byte request"),
-            ex,
-        ));
+        out.push(
+            Finding::from_exchange(
+                CheckId::Reflection,
+                Severity::Low,
+                format!(
+                    "{} {} answers an error far larger than the request",
+                    req.method, req.route
+                ),
+                format!("{resp_size}-byte error body for a {request_size}-byte request"),
+                ex,
+            )
+            .because(Cause::new(
+                format!("amplification:{}", ex.status()),
+                format!("{} errors are far larger than their requests", ex.status()),
+            )),
+        );
     }
     out
 }

@@ -3,8 +3,9 @@
 //! HTML, and errors are served as JSON, never `text/html` (webob's default
 //! when the client does not ask for JSON), whose body a browser renders.
 
+use crate::cause::Cause;
 use crate::exchange::Exchange;
-use crate::finding::{CheckId, Finding, Severity};
+use crate::finding::{CheckId, Finding, Severity, finding_id};
 use crate::oracle::Context;
 
 /// Every answer is judged: each one reaches a client with its headers.
@@ -12,47 +13,75 @@ pub fn judges(_ex: &Exchange, _ctx: &Context) -> bool {
     true
 }
 
-/// Reports a missing or wrong nosniff header and HTML-served errors.
+/// Reports a missing or wrong nosniff header and, as a finding of its
+/// own, an error served as HTML or JSON under another type.
 pub fn check(ex: &Exchange, ctx: &Context) -> Vec<Finding> {
     if !judges(ex, ctx) {
         return Vec::new();
     }
-    let mut reasons = Vec::new();
-    let mut severity = Severity::Low;
+    let req = ex.request();
+    let mut out = Vec::new();
     let nosniff = ex
         .response_header("x-content-type-options")
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("nosniff"));
     // A body-less answer (204, 304) gives a browser nothing to sniff.
     if !nosniff && !ex.response().body.is_empty() {
-        reasons.push("no X-Content-Type-Options: nosniff".to_owned());
+        out.push(
+            Finding::from_exchange(
+                CheckId::SecurityHeaders,
+                Severity::Low,
+                format!("{} {} lacks protective headers", req.method, req.route),
+                "no X-Content-Type-Options: nosniff",
+                ex,
+            )
+            .because(Cause::new(
+                "missing:x-content-type-options",
+                "Responses lack X-Content-Type-Options: nosniff",
+            )),
+        );
     }
     let ctype = ex
         .response_header("content-type")
         .unwrap_or("")
         .to_ascii_lowercase();
-    if ex.status() >= 400 && ctype.contains("text/html") {
-        severity = Severity::Medium;
-        reasons.push(format!("error served as {ctype}"));
+    // How the error is typed is a cause apart from the header (the error
+    // formatter, not the middleware): a finding of its own, with its own id.
+    let served = if ex.status() >= 400 && ctype.contains("text/html") {
+        Some((Severity::Medium, format!("error served as {ctype}"), "HTML"))
     } else if ex.status() >= 400
         && !ctype.contains("json")
         && serde_json::from_slice::<serde_json::Value>(&ex.response().body).is_ok()
     {
-        reasons.push(format!("JSON error served as {:?}", ctype));
+        Some((
+            Severity::Low,
+            format!("JSON error served as {ctype:?}"),
+            "non-JSON",
+        ))
+    } else {
+        None
+    };
+    if let Some((severity, evidence, kind)) = served {
+        let mut f = Finding::from_exchange(
+            CheckId::SecurityHeaders,
+            severity,
+            format!("{} {} serves an error as {kind}", req.method, req.route),
+            evidence,
+            ex,
+        )
+        .because(Cause::new(
+            format!("error-content-type:{ctype}"),
+            format!("Errors are served as {ctype:?}"),
+        ));
+        f.id = finding_id(
+            f.check,
+            &f.method,
+            &f.route,
+            &f.persona,
+            &format!("{}\u{0}content-type", f.input_class),
+        );
+        out.push(f);
     }
-    if reasons.is_empty() {
-        return Vec::new();
-    }
-    vec![Finding::from_exchange(
-        CheckId::SecurityHeaders,
-        severity,
-        format!(
-            "{} {} lacks protective headers",
-            ex.request().method,
-            ex.request().route
-        ),
-        reasons.join("; "),
-        ex,
-    )]
+    out
 }
 
 #[cfg(test)]
@@ -73,10 +102,19 @@ mod tests {
         let html = ex("GET", "/x", 404, "<html></html>")
             .resp_header("content-type", "text/html")
             .build();
-        assert_eq!(
-            check(&html, &Context::default())[0].severity,
-            Severity::Medium
-        );
+        let f = check(&html, &Context::default());
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].severity, Severity::Medium);
+        assert_eq!(f[0].cause.signature, "error-content-type:text/html");
+        // Without nosniff as well: two causes, two findings.
+        let mut bare = html.response().clone();
+        bare.headers.retain(|h| h.name != "x-content-type-options");
+        let bare = Exchange::new(html.request().clone(), bare);
+        let f = check(&bare, &Context::default());
+        assert_eq!(f.len(), 2);
+        assert_eq!(f[0].cause.signature, "missing:x-content-type-options");
+        assert_eq!(f[1].cause.signature, "error-content-type:text/html");
+        assert_ne!(f[0].id, f[1].id);
         let good = ex("GET", "/x", 404, r#"{"errors": []}"#).build();
         assert!(check(&good, &Context::default()).is_empty());
     }

@@ -39,6 +39,7 @@
 
 use serde_json::Value;
 
+use crate::cause::Cause;
 use crate::exchange::Exchange;
 use crate::finding::{CheckId, Finding, Severity};
 use crate::model::read_back::{Expect, ReadBack, parse_json_lossy};
@@ -281,22 +282,33 @@ pub fn fold(
         Verdict::NotAtAll | Verdict::Unknown => None,
     };
     match took {
-        Some(what) => findings.push(Finding::from_exchange(
-            CheckId::StateAfterError,
-            Severity::High,
-            format!(
-                "{} {} answered {} but {what}",
-                req.method,
-                req.route,
-                write.status()
-            ),
-            format!(
-                "the write answered {} and {what}: a client retrying it applies it twice \
+        Some(what) => findings.push(
+            Finding::from_exchange(
+                CheckId::StateAfterError,
+                Severity::High,
+                format!(
+                    "{} {} answered {} but {what}",
+                    req.method,
+                    req.route,
+                    write.status()
+                ),
+                format!(
+                    "the write answered {} and {what}: a client retrying it applies it twice \
                  ({caveat}); {seen}",
-                write.status()
-            ),
-            write,
-        )),
+                    write.status()
+                ),
+                write,
+            )
+            .because(Cause::new(
+                format!("{} {}", req.method, req.route),
+                format!(
+                    "{} {} takes effect although it answers {}",
+                    req.method,
+                    req.route,
+                    write.status()
+                ),
+            )),
+        ),
         None => {
             let said = if verdict == Verdict::NotAtAll {
                 "nothing of the write took effect"

@@ -2,6 +2,7 @@
 //! an object (consumer, provider) the run's ownership map gives to another
 //! tenant. Admin and service personas are privileged and not judged.
 
+use crate::cause::Cause;
 use crate::exchange::Exchange;
 use crate::finding::{CheckId, Finding, Severity};
 use crate::oracle::Context;
@@ -34,20 +35,29 @@ pub fn check(ex: &Exchange, ctx: &Context) -> Vec<Finding> {
     if ctx.persona_tenant.get(&req.persona) == Some(owner) {
         return Vec::new();
     }
-    vec![Finding::from_exchange(
-        CheckId::TenantIsolation,
-        Severity::Critical,
-        format!(
-            "{} reaches another tenant's object via {} {}",
-            req.persona, req.method, req.route
-        ),
-        format!(
-            "{object} belongs to {owner}; {} answered {}",
-            req.persona,
-            ex.status()
-        ),
-        ex,
-    )]
+    vec![
+        Finding::from_exchange(
+            CheckId::TenantIsolation,
+            Severity::Critical,
+            format!(
+                "{} reaches another tenant's object via {} {}",
+                req.persona, req.method, req.route
+            ),
+            format!(
+                "{object} belongs to {owner}; {} answered {}",
+                req.persona,
+                ex.status()
+            ),
+            ex,
+        )
+        .because(Cause::new(
+            format!("{} {}", req.method, req.route),
+            format!(
+                "{} {} answers another tenant's object",
+                req.method, req.route
+            ),
+        )),
+    ]
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 //! Pairs are exchanges of one persona, method, route and comparison group:
 //! input kind `UuidSpelling` against the `Valid` canonical request.
 
+use crate::cause::Cause;
 use crate::exchange::{Exchange, InputKind};
 use crate::finding::{CheckId, Finding, Severity};
 use crate::oracle::{Context, pairing};
@@ -17,25 +18,34 @@ pub fn check(exchanges: &[Exchange], _ctx: &Context) -> Vec<Finding> {
     for (ex, base) in pairing::with_baseline(exchanges, InputKind::UuidSpelling) {
         let ok = |s: u16| (200..300).contains(&s);
         if ok(ex.status()) && !ok(base) {
-            out.push(Finding::from_exchange(
-                CheckId::UuidSpelling,
-                Severity::High,
-                format!(
-                    "{} {} lets a UUID spelling past a refusal",
-                    ex.request().method,
-                    ex.request().route
-                ),
-                format!(
-                    "canonical spelling answered {base}, {:?} answered {}",
-                    ex.request()
-                        .input
-                        .value
-                        .as_deref()
-                        .unwrap_or(&ex.request().input.class),
-                    ex.status()
-                ),
-                ex,
-            ));
+            out.push(
+                Finding::from_exchange(
+                    CheckId::UuidSpelling,
+                    Severity::High,
+                    format!(
+                        "{} {} lets a UUID spelling past a refusal",
+                        ex.request().method,
+                        ex.request().route
+                    ),
+                    format!(
+                        "canonical spelling answered {base}, {:?} answered {}",
+                        ex.request()
+                            .input
+                            .value
+                            .as_deref()
+                            .unwrap_or(&ex.request().input.class),
+                        ex.status()
+                    ),
+                    ex,
+                )
+                .because(Cause::new(
+                    format!("bypass:{}", ex.request().input.class),
+                    format!(
+                        "The UUID spelling {} gets past a refusal of the canonical one",
+                        ex.request().input.class
+                    ),
+                )),
+            );
         }
     }
     out

@@ -1,6 +1,7 @@
 //! The `html` report: one self-contained page (no script, no external
-//! resource) with findings grouped by check, each with its evidence, the
-//! response excerpt and a curl reproducer. Everything that came from the
+//! resource) with issues grouped by check, each with its fix and a
+//! reproducer, and its findings as expandable instances, each with its
+//! evidence, the response excerpt and a curl reproducer. Everything that came from the
 //! server or the request is HTML-escaped: the page shows hostile input, it
 //! must never run it.
 
@@ -46,23 +47,28 @@ pub fn render(report: &Report) -> String {
     );
     let _ = writeln!(
         s,
-        "<p>Target <code>{}</code> ({}), {} {}, {} requests, {} findings.</p>",
+        "<p>Target <code>{}</code> ({}), {} {}, {} requests, {} issues ({} findings).</p>",
         escape(&report.target.url),
         escape(&report.target.profile),
         escape(&report.tool.name),
         escape(&report.tool.version),
         report.requests,
+        report.issues.len(),
         report.findings.len()
     );
-    s.push_str("<table>\n<tr><th>check</th><th>CWE</th><th>judged</th><th>findings</th></tr>\n");
+    s.push_str(
+        "<table>\n<tr><th>check</th><th>CWE</th><th>judged</th><th>issues</th><th>findings</th></tr>\n",
+    );
     for check in CheckId::ALL {
         let n = report.findings_of(check).count();
+        let issues = report.issues.iter().filter(|i| i.check == check).count();
         let _ = writeln!(
             s,
-            "<tr><td><a href=\"#{0}\">{0}</a></td><td>CWE-{1}</td><td>{2}</td><td>{3}</td></tr>",
+            "<tr><td><a href=\"#{0}\">{0}</a></td><td>CWE-{1}</td><td>{2}</td><td>{3}</td><td>{4}</td></tr>",
             check.as_str(),
             check.cwe(),
             report.judged(check),
+            issues,
             n
         );
     }
@@ -82,9 +88,11 @@ pub fn render(report: &Report) -> String {
         }
         s.push_str("</ul>\n");
     }
+    let by_id: std::collections::BTreeMap<&str, &crate::finding::Finding> =
+        report.findings.iter().map(|f| (f.id.as_str(), f)).collect();
     for check in CheckId::ALL {
-        let findings: Vec<_> = report.findings_of(check).collect();
-        if findings.is_empty() {
+        let issues: Vec<_> = report.issues.iter().filter(|i| i.check == check).collect();
+        if issues.is_empty() {
             continue;
         }
         let _ = writeln!(
@@ -93,29 +101,57 @@ pub fn render(report: &Report) -> String {
             check.as_str(),
             escape(check.description())
         );
-        for f in findings {
+        for issue in issues {
             let _ = writeln!(
                 s,
-                "<section id=\"f-{id}\">\n<h3><span class=\"sev {sev}\">{sev}</span> {title}</h3>\n\
-                 <p>{cwe} &middot; <code>{method} {route}</code> as <b>{persona}</b> &middot; status {status} &middot; id <code>{id}</code></p>\n\
-                 <p>{evidence}</p>\n<pre>{curl}</pre>\n<details><summary>response body{cut}</summary><pre>{body}</pre></details>\n</section>",
-                id = escape(&f.id),
-                sev = f.severity.as_str(),
-                title = escape(&f.title),
-                cwe = escape(&f.cwe),
-                method = escape(&f.method),
-                route = escape(&f.route),
-                persona = escape(&f.persona),
-                status = f.response.status,
-                evidence = escape(&f.evidence),
-                curl = escape(&f.curl),
-                cut = if f.response.body_excerpt.truncated {
-                    " (cut)"
-                } else {
-                    ""
-                },
-                body = escape(&f.response.body_excerpt.text),
+                "<section id=\"i-{id}\">\n<h3><span class=\"sev {sev}\">{sev}</span> {title}</h3>\n\
+                 <p>{cwe} &middot; issue <code>{id}</code> &middot; fingerprint <code>{fp}</code>{source}</p>\n\
+                 <p>Fix: {fix}</p>\n<pre>{curl}</pre>\n<details><summary>{n} instance{s}</summary>",
+                id = escape(&issue.id),
+                sev = issue.severity.as_str(),
+                title = escape(&issue.title),
+                cwe = escape(&issue.cwe),
+                fp = escape(&issue.fingerprint),
+                source = issue
+                    .source
+                    .as_deref()
+                    .map(|src| format!(" &middot; <code>{}</code>", escape(src)))
+                    .unwrap_or_default(),
+                fix = escape(&issue.fix),
+                curl = escape(&issue.reproducer),
+                n = issue.instances.len(),
+                s = if issue.instances.len() == 1 { "" } else { "s" },
             );
+            for f in issue
+                .instances
+                .iter()
+                .filter_map(|i| by_id.get(i.finding_id.as_str()))
+            {
+                let _ = writeln!(
+                    s,
+                    "<section id=\"f-{id}\">\n<h4><span class=\"sev {sev}\">{sev}</span> {title}</h4>\n\
+                     <p>{check} &middot; {cwe} &middot; <code>{method} {route}</code> as <b>{persona}</b> &middot; status {status} &middot; id <code>{id}</code></p>\n\
+                     <p>{evidence}</p>\n<pre>{curl}</pre>\n<details><summary>response body{cut}</summary><pre>{body}</pre></details>\n</section>",
+                    id = escape(&f.id),
+                    sev = f.severity.as_str(),
+                    title = escape(&f.title),
+                    check = f.check.as_str(),
+                    cwe = escape(&f.cwe),
+                    method = escape(&f.method),
+                    route = escape(&f.route),
+                    persona = escape(&f.persona),
+                    status = f.response.status,
+                    evidence = escape(&f.evidence),
+                    curl = escape(&f.curl),
+                    cut = if f.response.body_excerpt.truncated {
+                        " (cut)"
+                    } else {
+                        ""
+                    },
+                    body = escape(&f.response.body_excerpt.text),
+                );
+            }
+            s.push_str("</details>\n</section>\n");
         }
     }
     s.push_str("</body>\n</html>\n");

@@ -1,5 +1,5 @@
 //! The `junit` report: one test suite per check, one failed test case per
-//! finding, a passing case for a check that judged answers and found
+//! issue (its instances in the description), a passing case for a check that judged answers and found
 //! nothing, and a skipped one for a check that judged none, so CI
 //! dashboards show which checks ran clean and which did not run.
 
@@ -14,17 +14,34 @@ pub fn render(report: &Report) -> Result<String, ReportError> {
     for check in CheckId::ALL {
         let mut suite = TestSuite::new(check.as_str());
         let mut any = false;
-        for f in report.findings_of(check) {
+        for issue in report.issues.iter().filter(|i| i.check == check) {
             any = true;
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            let instances: Vec<String> = issue
+                .instances
+                .iter()
+                .map(|i| {
+                    format!(
+                        "[{}] {} {} as {}: {} ({})",
+                        i.severity, i.method, i.route, i.persona, i.evidence, i.finding_id
+                    )
+                })
+                .collect();
             status
-                .set_message(format!("[{}] {}", f.severity, f.title))
-                .set_type(f.cwe.clone())
-                .set_description(format!("{}\n\nreproduce:\n{}", f.evidence, f.curl));
-            let mut case = TestCase::new(
-                format!("{} {} as {} [{}]", f.method, f.route, f.persona, f.id),
-                status,
-            );
+                .set_message(format!(
+                    "[{}] {} ({} instances)",
+                    issue.severity,
+                    issue.title,
+                    issue.instances.len()
+                ))
+                .set_type(issue.cwe.clone())
+                .set_description(format!(
+                    "{}\n\nfix: {}\n\nreproduce:\n{}",
+                    instances.join("\n"),
+                    issue.fix,
+                    issue.reproducer
+                ));
+            let mut case = TestCase::new(format!("{} [{}]", issue.title, issue.id), status);
             case.set_classname(format!("placement.{}", check.as_str()));
             suite.add_test_case(case);
         }

@@ -11,6 +11,7 @@ use std::str::FromStr;
 use serde::Serialize;
 
 use crate::finding::{CheckId, Finding, Severity, dedup};
+use crate::issue::{self, Issue};
 
 pub mod html;
 pub mod json;
@@ -66,6 +67,8 @@ pub struct Summary {
     pub by_check: BTreeMap<String, usize>,
     /// Findings per severity, every severity present (zero included).
     pub by_severity: BTreeMap<String, usize>,
+    /// Issues (root causes) per severity, every severity present.
+    pub issues_by_severity: BTreeMap<String, usize>,
     /// Answers (or pairs of answers) each check judged, every check present
     /// (zero included): a check with 0 findings and 0 judged was not
     /// checked at all.
@@ -106,6 +109,9 @@ pub struct Report {
     pub duration_ms: u64,
     /// Requests sent.
     pub requests: u64,
+    /// The findings grouped by root cause, worst first; each finding is
+    /// an instance of exactly one.
+    pub issues: Vec<Issue>,
     /// Findings, de-duplicated, worst first.
     pub findings: Vec<Finding>,
     /// What could not be done (steps, cleanup, snapshots).
@@ -147,6 +153,14 @@ impl Report {
         };
         for s in Severity::ALL {
             summary.by_severity.insert(s.as_str().to_owned(), 0);
+            summary.issues_by_severity.insert(s.as_str().to_owned(), 0);
+        }
+        let issues = issue::group(&findings);
+        for i in &issues {
+            *summary
+                .issues_by_severity
+                .entry(i.severity.as_str().to_owned())
+                .or_default() += 1;
         }
         for f in &findings {
             *summary
@@ -165,6 +179,7 @@ impl Report {
             started_at: started_at.into(),
             duration_ms,
             requests,
+            issues,
             findings,
             errors: Vec::new(),
             summary,

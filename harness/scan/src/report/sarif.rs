@@ -1,9 +1,10 @@
 //! The `sarif` report: SARIF 2.1.0 as GitHub code scanning accepts it. One
 //! rule per check, related to its CWE in a `CWE` taxonomy and tagged
-//! `external/cwe/cwe-N` with a `security-severity`; one result per finding,
-//! located at the suite file that produced it (or `placement-api` when none)
-//! and at the route as a logical location, with the finding id as partial
-//! fingerprint so that code scanning tracks it across runs.
+//! `external/cwe/cwe-N` with a `security-severity`; one result per issue
+//! (root cause), located at the suite file of its first instance (or
+//! `placement-api` when none) and at its route as a logical location, its
+//! instances as related locations, with the issue's fingerprint as partial
+//! fingerprint so that code scanning keeps one alert across runs.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -140,15 +141,27 @@ pub fn render(report: &Report) -> Result<String, ReportError> {
         .taxa(taxa)
         .build();
 
+    // One result per issue, so that code scanning keeps one alert per root
+    // cause across nights (its fingerprint); the instances are its related
+    // locations.
     let results: Vec<sarif::Result> = report
-        .findings
+        .issues
         .iter()
-        .map(|f| {
-            let rule_index = CheckId::ALL.iter().position(|c| *c == f.check).unwrap_or(0);
-            let uri = f
-                .suite
-                .clone()
+        .map(|issue| {
+            let rule_index = CheckId::ALL
+                .iter()
+                .position(|c| *c == issue.check)
+                .unwrap_or(0);
+            let first = issue.instances.first();
+            let uri = first
+                .and_then(|i| i.suite.clone())
                 .unwrap_or_else(|| "placement-api".to_owned());
+            let logical = |i: &crate::issue::Instance| {
+                sarif::LogicalLocation::builder()
+                    .fully_qualified_name(format!("{} {}", i.method, i.route))
+                    .kind("function")
+                    .build()
+            };
             let location = sarif::Location::builder()
                 .physical_location(
                     sarif::PhysicalLocation::builder()
@@ -156,21 +169,44 @@ pub fn render(report: &Report) -> Result<String, ReportError> {
                         .region(sarif::Region::builder().start_line(1).build())
                         .build(),
                 )
-                .logical_locations(vec![
-                    sarif::LogicalLocation::builder()
-                        .fully_qualified_name(format!("{} {}", f.method, f.route))
-                        .kind("function")
-                        .build(),
-                ])
+                .logical_locations(first.map(logical).into_iter().collect::<Vec<_>>())
                 .build();
+            let related: Vec<sarif::Location> = issue
+                .instances
+                .iter()
+                .enumerate()
+                .map(|(n, i)| {
+                    sarif::Location::builder()
+                        .id(i64::try_from(n).unwrap_or(i64::MAX))
+                        .logical_locations(vec![logical(i)])
+                        .message(
+                            sarif::Message::builder()
+                                .text(format!(
+                                    "[{}] {} {} as {}: {} ({})",
+                                    i.severity,
+                                    i.method,
+                                    i.route,
+                                    i.persona,
+                                    i.evidence,
+                                    i.finding_id
+                                ))
+                                .build(),
+                        )
+                        .build()
+                })
+                .collect();
             let mut extra = BTreeMap::new();
-            extra.insert("persona".to_owned(), json!(f.persona));
-            extra.insert("url".to_owned(), json!(f.url));
-            extra.insert("status".to_owned(), json!(f.response.status));
-            extra.insert("curl".to_owned(), json!(f.curl));
-            extra.insert("security-severity".to_owned(), json!(score(f.severity)));
-            let taxa_refs: Vec<sarif::ReportingDescriptorReference> = f
-                .cwe_number()
+            extra.insert("issue".to_owned(), json!(issue.id));
+            extra.insert("instances".to_owned(), json!(issue.instances.len()));
+            extra.insert("curl".to_owned(), json!(issue.reproducer));
+            extra.insert("security-severity".to_owned(), json!(score(issue.severity)));
+            if let Some(source) = &issue.source {
+                extra.insert("source".to_owned(), json!(source));
+            }
+            let taxa_refs: Vec<sarif::ReportingDescriptorReference> = issue
+                .cwe
+                .strip_prefix("CWE-")
+                .and_then(|n| n.parse::<u32>().ok())
                 .map(|n| {
                     sarif::ReportingDescriptorReference::builder()
                         .id(n.to_string())
@@ -182,21 +218,27 @@ pub fn render(report: &Report) -> Result<String, ReportError> {
                 .into_iter()
                 .collect();
             sarif::Result::builder()
-                .rule_id(f.check.as_str())
+                .rule_id(issue.check.as_str())
                 .rule_index(i64::try_from(rule_index).unwrap_or(0))
-                .level(level(f.severity))
+                .level(level(issue.severity))
                 .message(
                     sarif::Message::builder()
                         .text(format!(
-                            "[{}] {}: {}\n\nReproduce:\n{}",
-                            f.severity, f.title, f.evidence, f.curl
+                            "[{}] {} ({} instance{})\n\nFix: {}\n\nReproduce:\n{}",
+                            issue.severity,
+                            issue.title,
+                            issue.instances.len(),
+                            if issue.instances.len() == 1 { "" } else { "s" },
+                            issue.fix,
+                            issue.reproducer
                         ))
                         .build(),
                 )
                 .locations(vec![location])
+                .related_locations(related)
                 .partial_fingerprints(BTreeMap::from([(
-                    "placementHarnessId/v1".to_owned(),
-                    f.id.clone(),
+                    "placementHarnessIssue/v1".to_owned(),
+                    issue.fingerprint.clone(),
                 )]))
                 .taxa(taxa_refs)
                 .properties(
@@ -280,10 +322,21 @@ mod tests {
         let run = &v["runs"][0];
         assert_eq!(run["taxonomies"][0]["name"], "CWE");
         let results = run["results"].as_array().unwrap();
-        assert!(!results.is_empty());
+        let report = fixture::report();
+        assert_eq!(results.len(), report.issues.len(), "one result per issue");
+        let related: usize = results
+            .iter()
+            .map(|r| r["relatedLocations"].as_array().unwrap().len())
+            .sum();
+        assert_eq!(
+            related,
+            report.findings.len(),
+            "every finding a related location"
+        );
         for r in results {
             assert!(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].is_string());
-            assert!(r["partialFingerprints"]["placementHarnessId/v1"].is_string());
+            assert!(r["partialFingerprints"]["placementHarnessIssue/v1"].is_string());
+            assert!(!r["relatedLocations"].as_array().unwrap().is_empty());
             let idx = r["ruleIndex"].as_u64().unwrap() as usize;
             assert_eq!(run["tool"]["driver"]["rules"][idx]["id"], r["ruleId"]);
         }

@@ -280,7 +280,11 @@ fn scan_inner(args: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
     .with_errors(errors);
     report::write_all(&args.reports.report, &report)
         .map_err(|(path, reason)| ScanError::Report { path, reason })?;
-    let _ = write!(out, "{}", report::terminal::render(&report));
+    let _ = write!(
+        out,
+        "{}",
+        report::terminal::render_with(&report, args.reports.verbose)
+    );
     let mut mismatches = 0;
     for s in &outcome.snapshots {
         let line = match s {

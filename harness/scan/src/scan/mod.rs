@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::cause::Cause;
 use crate::exchange::{self, Exchange, Header, Input, InputKind};
 use crate::finding::{CheckId, Finding, FindingSet, Severity, finding_id};
 use crate::oracle::{self, state_after_error};
@@ -934,5 +935,10 @@ fn expectation_finding(step: &Test, ex: &Exchange, failures: &[String]) -> Findi
         &req.persona,
         &format!("{}\u{0}{}", req.input.class, step.name),
     );
-    f
+    // Its own issue only when no oracle reported the same answer (see
+    // issue::group): then the step is the cause.
+    f.because(Cause::new(
+        format!("{}:{}", req.suite.as_deref().unwrap_or_default(), step.name),
+        format!("{}: expectation not met", step.name),
+    ))
 }
