@@ -18,6 +18,9 @@ pub struct Cause {
     pub title: String,
     /// Where in Placement the defect is, when the oracle knows.
     pub source: Option<String>,
+    /// For a suite step's own expectation: every unmet expectation was
+    /// about the status, so an oracle that judges statuses said the same.
+    pub status_only: bool,
 }
 
 impl Cause {
@@ -27,6 +30,7 @@ impl Cause {
             signature: signature.into(),
             title: title.into(),
             source: None,
+            status_only: false,
         }
     }
 

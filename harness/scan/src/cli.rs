@@ -50,6 +50,13 @@ pub enum Command {
     /// every oracle on every response, failing cases shrunk to gabbi files.
     #[command(after_help = crate::fuzz::command::FUZZ_AFTER_HELP)]
     Fuzz(crate::fuzz::command::FuzzArgs),
+    /// Compare two JSON reports by issue: new, fixed and changed ones (an
+    /// upgrade, a policy change, another backend).
+    #[command(
+        after_help = "Example:\n  placement-harness diff before.json after.json\n\n\
+        Exit status: 0 no new issue, 1 new issues, 2 a report that cannot be read."
+    )]
+    Diff(DiffArgs),
     /// Write an OpenAPI 3.1 document of Placement's API (from the request model).
     #[command(after_help = "Example:\n  placement-harness openapi --output placement-openapi.json")]
     Openapi(crate::openapi::OpenapiArgs),
@@ -78,7 +85,37 @@ pub fn main_with(args: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) ->
         Command::Serve(args) => crate::serve::serve_command(&args, out, err),
         Command::Fuzz(args) => crate::fuzz::command::fuzz_command(&args, out, err),
         Command::Openapi(args) => crate::openapi::openapi_command(&args, out, err),
+        Command::Diff(args) => diff_command(&args, out, err),
     }
+}
+
+/// Options of `diff`.
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// The earlier JSON report (`--report json:PATH`).
+    #[arg(value_name = "OLD.json")]
+    pub old: std::path::PathBuf,
+    /// The later one.
+    #[arg(value_name = "NEW.json")]
+    pub new: std::path::PathBuf,
+}
+
+fn diff_command(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    use crate::baseline::{Baseline, diff};
+    let result = Baseline::load(&args.old).and_then(|old| Ok((old, Baseline::load(&args.new)?)));
+    let (old, new) = match result {
+        Ok(pair) => pair,
+        Err(e) => {
+            let _ = writeln!(err, "placement-harness diff: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    if let Some(w) = old.mismatch(&new.url, &new.profile) {
+        let _ = writeln!(err, "{w}");
+    }
+    let d = diff(&old, &new);
+    let _ = write!(out, "{}", d.render());
+    crate::exit::passed(d.new.is_empty())
 }
 
 #[cfg(test)]

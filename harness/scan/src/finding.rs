@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::str::FromStr;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::cause::Cause;
@@ -17,7 +17,7 @@ use crate::exchange::{Exchange, Header};
 pub const BODY_EXCERPT_LIMIT: usize = 2048;
 
 /// How bad a finding is. Ordered: `Info < Low < ... < Critical`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Worth knowing, not a defect.
@@ -78,8 +78,8 @@ impl FromStr for Severity {
 
 /// The stable identifier of a check (oracle). The strings never change once
 /// published: finding ids, SARIF rule ids and JUnit names derive from them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(into = "&'static str")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(into = "&'static str", try_from = "String")]
 pub enum CheckId {
     /// A 5xx answer.
     No5xx,
@@ -224,6 +224,24 @@ impl CheckId {
 }
 
 impl CheckId {
+    /// Whether the check judges an answer by its status (what a step's
+    /// `status:` expectation also judges), rather than by its headers or
+    /// body.
+    pub fn judges_status(self) -> bool {
+        matches!(
+            self,
+            CheckId::No5xx
+                | CheckId::MalformedInput
+                | CheckId::AuthRequired
+                | CheckId::Policy
+                | CheckId::TenantIsolation
+                | CheckId::ExistenceLeak
+                | CheckId::IdentitySpoofing
+                | CheckId::UuidSpelling
+                | CheckId::StateAfterError
+        )
+    }
+
     /// What fixes a cause this check reports, in one line (an issue's
     /// `fix` unless its oracle knows better).
     pub fn fix(self) -> &'static str {
@@ -273,6 +291,16 @@ impl CheckId {
                 "Gate the change behind a new microversion, or document it in the history"
             }
         }
+    }
+}
+
+impl TryFrom<String> for CheckId {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        CheckId::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s)
+            .ok_or_else(|| format!("unknown check {s:?}"))
     }
 }
 
@@ -525,17 +553,45 @@ pub fn dedup(findings: Vec<Finding>) -> Vec<Finding> {
     set.into_vec()
 }
 
+/// A finding a suite step's request gave, as it arrived.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Source {
+    /// The finding's id.
+    pub finding_id: String,
+    /// Its check.
+    pub check: CheckId,
+    /// Its CWE.
+    pub cwe: String,
+}
+
+/// The findings each suite step's requests gave, by (suite, request name):
+/// kept apart because de-duplication merges a step's finding into an
+/// earlier step's of the same id, which would make the later step look
+/// clean.
+pub type Sources = BTreeMap<(String, String), BTreeSet<Source>>;
+
 /// Findings de-duplicated as they arrive, by [`dedup`]'s rule: a long scan
 /// keeps one finding per id in memory, not one per response.
 #[derive(Clone, Debug, Default)]
 pub struct FindingSet {
     index: BTreeMap<String, usize>,
     findings: Vec<Finding>,
+    sources: Sources,
 }
 
 impl FindingSet {
     /// Adds a finding, merging it with a kept one of the same id.
     pub fn push(&mut self, f: Finding) {
+        if let (Some(suite), Some(step)) = (&f.suite, &f.step) {
+            self.sources
+                .entry((suite.clone(), step.clone()))
+                .or_default()
+                .insert(Source {
+                    finding_id: f.id.clone(),
+                    check: f.check,
+                    cwe: f.cwe.clone(),
+                });
+        }
         match self.index.get(&f.id) {
             Some(&i) => {
                 if let Some(kept) = self.findings.get_mut(i) {
@@ -564,6 +620,12 @@ impl FindingSet {
     /// The findings, in order of first appearance.
     pub fn into_vec(self) -> Vec<Finding> {
         self.findings
+    }
+
+    /// The findings, in order of first appearance, and which step gave
+    /// which.
+    pub fn into_parts(self) -> (Vec<Finding>, Sources) {
+        (self.findings, self.sources)
     }
 }
 

@@ -7,14 +7,15 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::finding::{CheckId, Finding, Severity};
 
 /// One place an issue was met: a finding, by id, with what a reader needs
 /// to find the request again.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Instance {
     /// The finding's id (its entry in `findings[]`).
     pub finding_id: String,
@@ -37,10 +38,48 @@ pub struct Instance {
     pub curl: String,
     /// The suite file that produced the request, if any.
     pub suite: Option<String>,
+    /// The suite step's request name, if any.
+    pub step: Option<String>,
+}
+
+/// Where an issue stands against a baseline (`--baseline`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Not in the baseline.
+    New,
+    /// In the baseline too.
+    Known,
+    /// In the baseline, not in this run (listed without instances).
+    Fixed,
+}
+
+impl Status {
+    /// The lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::New => "new",
+            Status::Known => "known",
+            Status::Fixed => "fixed",
+        }
+    }
+}
+
+/// Why an issue is suppressed (`--suppressions`): listed, never dropped.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Suppressed {
+    /// The entry's reason.
+    pub reason: String,
+    /// The day it expires, `YYYY-MM-DD`.
+    pub expires: String,
+    /// The suppressions file and line of the entry.
+    pub by: String,
 }
 
 /// A root cause with its instances.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Issue {
     /// Stable id: the check and the fingerprint's first eight digits.
     pub id: String,
@@ -66,6 +105,20 @@ pub struct Issue {
     pub reproducer: String,
     /// Every finding it covers, in report order.
     pub instances: Vec<Instance>,
+    /// Against the baseline, when the run has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+    /// The suppression that covers it, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<Suppressed>,
+}
+
+impl Issue {
+    /// Whether the issue can fail a run: it is in this run, not known from
+    /// the baseline, and not suppressed.
+    pub fn gates(&self) -> bool {
+        matches!(self.status, None | Some(Status::New)) && self.suppressed.is_none()
+    }
 }
 
 /// The fingerprint of a check's cause signature.
@@ -97,17 +150,27 @@ fn answer_key(f: &Finding) -> (&str, &str, &str, Option<&str>, Option<&str>, u16
 
 /// The findings (in report order) grouped into issues, worst first.
 pub fn group(findings: &[Finding]) -> Vec<Issue> {
-    // The oracle finding each answer's expectation finding joins: the
-    // first in report order, which is the worst.
-    let mut oracle_of_answer: BTreeMap<_, &Finding> = BTreeMap::new();
+    // The oracle findings about each answer, in report order (worst first).
+    let mut oracles_of_answer: BTreeMap<_, Vec<&Finding>> = BTreeMap::new();
     for f in findings.iter().filter(|f| f.check != CheckId::Expectation) {
-        oracle_of_answer.entry(answer_key(f)).or_insert(f);
+        oracles_of_answer.entry(answer_key(f)).or_default().push(f);
     }
+    // An expectation restates an oracle's finding about the same answer
+    // when both name the same weakness (CWE), or when the step expected
+    // only another status and the oracle judges statuses; a banner on the
+    // same answer says something else.
+    let restated = |f: &Finding| -> Option<&Finding> {
+        oracles_of_answer
+            .get(&answer_key(f))?
+            .iter()
+            .copied()
+            .find(|o| o.cwe == f.cwe || (f.cause.status_only && o.check.judges_status()))
+    };
     let mut order: Vec<String> = Vec::new();
     let mut issues: BTreeMap<String, Issue> = BTreeMap::new();
     for f in findings {
         let owner = match f.check {
-            CheckId::Expectation => oracle_of_answer.get(&answer_key(f)).copied().unwrap_or(f),
+            CheckId::Expectation => restated(f).unwrap_or(f),
             _ => f,
         };
         let fp = fingerprint(owner.check, &owner.cause.signature);
@@ -125,6 +188,8 @@ pub fn group(findings: &[Finding]) -> Vec<Issue> {
                 fix: owner.check.fix().to_owned(),
                 reproducer: owner.curl.clone(),
                 instances: Vec::new(),
+                status: None,
+                suppressed: None,
             }
         });
         if f.check == owner.check && f.severity > issue.severity {
@@ -146,6 +211,7 @@ pub fn group(findings: &[Finding]) -> Vec<Issue> {
             evidence: f.evidence.clone(),
             curl: f.curl.clone(),
             suite: f.suite.clone(),
+            step: f.step.clone(),
         });
     }
     let mut out: Vec<Issue> = order
@@ -249,7 +315,9 @@ mod tests {
             "anon",
             "rule",
         );
-        let restating = finding(CheckId::Expectation, Severity::High, "/a", "anon", "step");
+        // Expected another status only: the status-judging oracle said it.
+        let mut restating = finding(CheckId::Expectation, Severity::High, "/a", "anon", "step");
+        restating.cause.status_only = true;
         let alone = finding(CheckId::Expectation, Severity::Low, "/b", "anon", "step");
         let issues = group(&[restating, oracle, alone]);
         assert_eq!(issues.len(), 2);
@@ -282,5 +350,34 @@ mod tests {
         assert_eq!(issues[0].severity, Severity::High);
         assert_eq!(issues[0].title, "worse");
         assert_eq!(issues[0].reproducer, high.curl);
+    }
+
+    #[test]
+    fn an_expectation_joins_only_a_finding_that_says_the_same() {
+        // The same answer carries a banner (CWE-209): a step that expected
+        // a 400 (CWE-20) and got 204 is not about the banner.
+        let banner = finding(
+            CheckId::NoInternalLeak,
+            Severity::Info,
+            "/a",
+            "admin",
+            "banner",
+        );
+        let mut status = finding(
+            CheckId::Expectation,
+            Severity::Medium,
+            "/a",
+            "admin",
+            "step",
+        );
+        status.cause.status_only = true;
+        status.cwe = "CWE-20".into();
+        let issues = group(&[banner.clone(), status.clone()]);
+        assert_eq!(issues.len(), 2, "{issues:#?}");
+        // A step that names the leak's CWE restates it, whatever it checked.
+        let mut leak_step = status;
+        leak_step.cause.status_only = false;
+        leak_step.cwe = "CWE-209".into();
+        assert_eq!(group(&[banner, leak_step]).len(), 1);
     }
 }

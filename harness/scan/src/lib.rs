@@ -12,7 +12,9 @@
 pub use placement_api::route;
 pub use placement_core as core;
 
+pub mod baseline;
 pub mod cause;
+pub mod claim;
 pub mod cleanup;
 pub mod cli;
 pub mod client;
@@ -23,6 +25,7 @@ pub mod finding;
 pub mod fuzz;
 pub mod guard;
 pub mod http_target;
+pub mod input_file;
 pub mod issue;
 pub mod journal;
 pub mod model;
@@ -38,6 +41,7 @@ pub mod serve;
 pub mod session;
 pub mod snapshot;
 pub mod suite;
+pub mod suppression;
 pub mod target;
 pub mod target_check;
 pub mod transport;

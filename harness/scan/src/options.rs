@@ -7,9 +7,12 @@ use std::time::Duration;
 
 use clap::Args;
 
+use crate::baseline::Baseline;
 use crate::finding::Severity;
-use crate::report::ReportKind;
+use crate::input_file::FileError;
+use crate::report::{Report, ReportKind};
 use crate::run_id::RunId;
+use crate::suppression::Suppressions;
 use crate::target::AuthMode;
 
 /// What `run`, `scan` and `fuzz` share: the target, how to reach it, how
@@ -127,6 +130,59 @@ pub struct ReportArgs {
     /// only the first.
     #[arg(long, short = 'v')]
     pub verbose: bool,
+    /// An earlier JSON report: each issue is marked new, known or fixed,
+    /// and --fail-on judges the new ones only.
+    #[arg(long, value_name = "REPORT.json")]
+    pub baseline: Option<PathBuf>,
+    /// Issues accepted for a while (YAML: issue id or fingerprint, reason,
+    /// expires; optionally route, persona): listed as suppressed, they no
+    /// longer fail the run. An expired entry stops the run.
+    #[arg(long, value_name = "FILE")]
+    pub suppressions: Option<PathBuf>,
+}
+
+/// The files `--baseline` and `--suppressions` name, read and checked
+/// before the run sends anything.
+#[derive(Clone, Debug, Default)]
+pub struct Judgements {
+    /// The baseline.
+    pub baseline: Option<Baseline>,
+    /// The suppressions.
+    pub suppressions: Option<Suppressions>,
+}
+
+impl ReportArgs {
+    /// Reads `--baseline` and `--suppressions` (expiry judged against today).
+    pub fn judgements(&self) -> Result<Judgements, FileError> {
+        let today = crate::report::rfc3339(std::time::SystemTime::now());
+        let today = today.get(..10).unwrap_or_default();
+        Ok(Judgements {
+            baseline: self.baseline.as_deref().map(Baseline::load).transpose()?,
+            suppressions: self
+                .suppressions
+                .as_deref()
+                .map(|p| Suppressions::load(p, today))
+                .transpose()?,
+        })
+    }
+}
+
+impl Judgements {
+    /// Marks the report's issues against the baseline and suppressions;
+    /// returns the warnings to print (a baseline of another target, an
+    /// entry that matched nothing).
+    pub fn apply(&self, report: &mut Report) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if let Some(b) = &self.baseline {
+            warnings.extend(b.mismatch(&report.target.url, &report.target.profile));
+            b.mark(&mut report.issues);
+        }
+        if let Some(s) = &self.suppressions {
+            warnings.extend(s.apply(&mut report.issues));
+        }
+        report.recount();
+        warnings
+    }
 }
 
 /// `--auth`.

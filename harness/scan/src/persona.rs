@@ -598,14 +598,7 @@ impl KeystoneEntry {
 /// Location and message of a YAML error, without the source snippet the
 /// parser can render (the snippet could show a password on that line).
 fn yaml_error(path: &Path, e: &serde_saphyr::Error) -> PersonaError {
-    let message = match e {
-        serde_saphyr::Error::WithSnippet { error, .. } => error.to_string(),
-        other => other.to_string(),
-    };
-    let (line, column) = e
-        .location()
-        .map(|l| (l.line(), l.column()))
-        .unwrap_or((0, 0));
+    let (message, line, column) = crate::input_file::yaml_error_parts(e);
     PersonaError::File {
         path: path.to_owned(),
         line,

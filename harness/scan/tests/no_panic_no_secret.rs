@@ -6,7 +6,7 @@ use placement_harness::exchange::{
     Credentials, Exchange, Header, Input, InputKind, Request, Response,
 };
 use placement_harness::oracle::{Context, check_all};
-use placement_harness::report::{Report, ReportKind, Target, Tool, exit_code, render};
+use placement_harness::report::{Report, ReportKind, Target, Tool, render};
 use proptest::prelude::*;
 
 const KINDS: [ReportKind; 5] = [
@@ -87,8 +87,19 @@ proptest! {
             },
         );
         let findings = check_all(&[ex.clone(), ex], &Context::default());
-        let _ = exit_code(&findings, placement_harness::finding::Severity::Info);
         let report = Report::new(Tool::default(), Target::default(), "r", "t", 0, 2, findings);
+        let _ = report.gating(placement_harness::finding::Severity::Info).count();
+        // Whatever the answer, every finding is an instance of exactly one issue.
+        let mut covered: Vec<&str> = report
+            .issues
+            .iter()
+            .flat_map(|i| &i.instances)
+            .map(|i| i.finding_id.as_str())
+            .collect();
+        covered.sort_unstable();
+        let mut ids: Vec<&str> = report.findings.iter().map(|f| f.id.as_str()).collect();
+        ids.sort_unstable();
+        prop_assert_eq!(covered, ids);
         for kind in KINDS {
             let out = render(kind, &report).unwrap();
             // An empty or garbage token is the harness's own invention and

@@ -54,6 +54,9 @@ fn help_has_examples_and_every_option() {
         "--cacert",
         "--quiet",
         "--list-corpora",
+        "--verbose",
+        "--baseline",
+        "--suppressions",
     ] {
         assert!(out.contains(want), "{want} missing from help:\n{out}");
     }
@@ -256,4 +259,47 @@ fn built_in_suites_scan_the_embedded_server_and_find_nothing() {
         let n = r["summary"]["judged"][check].as_u64().unwrap_or(0);
         assert!(n > 0, "{check} judged nothing");
     }
+}
+
+/// A baseline or suppressions file that cannot be used stops the run
+/// before it starts anything: one line, file:line, exit 2; `diff` the same.
+#[test]
+fn bad_baselines_and_suppressions_exit_2_with_file_and_line() {
+    let expired = suite(
+        "expired.yaml",
+        "version: 1\nsuppressions:\n  - issue: no_5xx-0123abcd\n    reason: r\n    expires: 2020-01-01\n",
+    );
+    let unknown = suite("unknown.yaml", "version: 1\nsupressions: []\n");
+    let not_a_report = suite("old.json", "{\"findings\": []}\n");
+    // No --target: each would scan the embedded server, had it started.
+    for (option, path, want) in [
+        (
+            "--suppressions",
+            &expired,
+            "expired.yaml:5: the suppression expired on 2020-01-01",
+        ),
+        ("--suppressions", &unknown, "unknown.yaml:2:"),
+        ("--baseline", &not_a_report, "old.json:1: no report_version"),
+    ] {
+        let (code, out, err) = run(&[option, &s(path), "--suite", "scenarios/smoke.yaml"]);
+        assert_eq!(code, 2, "{option}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(want), "{option}: {err}");
+        assert!(!out.contains("run id"), "nothing started: {out}");
+    }
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let args = [
+        "placement-harness",
+        "diff",
+        &s(&not_a_report),
+        &s(&not_a_report),
+    ];
+    let code = main_with(
+        args.iter().map(|a| (*a).to_owned()).collect(),
+        &mut out,
+        &mut err,
+    );
+    assert_eq!(code, 2);
+    assert!(String::from_utf8_lossy(&err).contains("old.json:1: no report_version"));
 }

@@ -280,10 +280,41 @@ fn scan_reports_real_placement_findings_and_stable_snapshots() {
             .keys()
             .all(|k| k.starts_with("openstack-placement-16.0.0/"))
     );
-    let args = common(&snaps2, "update");
+    // The second run, against the first as its baseline: every issue is
+    // known, so nothing fails it, and `diff` finds nothing new.
+    let report2 = tmp.join("report2.json");
+    let mut args = common(&snaps2, "update");
+    args.extend([
+        "--baseline".to_owned(),
+        s(&report),
+        "--report".to_owned(),
+        format!("json:{}", s(&report2)),
+    ]);
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
     let (code, out, err) = scan(&refs);
-    assert_eq!(code, 1, "{out}\n{err}");
+    let r2: Value = serde_json::from_str(&std::fs::read_to_string(&report2).unwrap_or_default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let new: Vec<&Value> = r2["issues"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|i| i["status"] != "known")
+        .collect();
+    assert!(new.is_empty(), "{new:#?}");
+    assert_eq!(r2["summary"]["issues_by_status"]["known"], issues.len());
+    assert_eq!(code, 0, "only known issues: exit 0\n{out}\n{err}");
+    assert!(out.contains("no new issue at or above low"), "{out}");
+    let diffed = Command::new(env!("CARGO_BIN_EXE_placement-harness"))
+        .args(["diff", &s(&report), &s(&report2)])
+        .output()
+        .unwrap_or_else(|e| panic!("placement-harness diff: {e}"));
+    let (code, out, err) = (
+        diffed.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&diffed.stdout).into_owned(),
+        String::from_utf8_lossy(&diffed.stderr).into_owned(),
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.starts_with("new: 0\nfixed: 0\n"), "{out}");
     let second = snap_files(&snaps2);
     assert_eq!(
         first.keys().collect::<Vec<_>>(),
@@ -298,10 +329,49 @@ fn scan_reports_real_placement_findings_and_stable_snapshots() {
             String::from_utf8_lossy(second.get(name).map(Vec::as_slice).unwrap_or_default())
         );
     }
-    let args = common(&snaps1, "check");
+    // The third, with the nosniff issue suppressed: listed as such, and an
+    // entry for an issue this run does not have is warned about.
+    let suppressions = tmp.join("suppressions.yaml");
+    let report3 = tmp.join("report3.json");
+    let nosniff_id = nosniff[0]["id"].as_str().unwrap_or_default().to_owned();
+    std::fs::write(
+        &suppressions,
+        format!(
+            "version: 1\nsuppressions:\n  - issue: {nosniff_id}\n    reason: the proxy adds it\n    \
+             expires: 2099-12-31\n  - fingerprint: 00000000000000ff\n    reason: gone\n    \
+             expires: 2099-12-31\n"
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut args = common(&snaps1, "check");
+    args.extend([
+        "--suppressions".to_owned(),
+        s(&suppressions),
+        "--report".to_owned(),
+        format!("json:{}", s(&report3)),
+    ]);
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
     let (_, out, err) = scan(&refs);
     assert!(out.contains("snapshot ok"), "{out}\n{err}");
+    assert!(
+        err.contains(&format!(
+            "warning: {}:6: the suppression of 00000000000000ff matches no issue",
+            s(&suppressions)
+        )),
+        "{err}"
+    );
+    let r3: Value = serde_json::from_str(&std::fs::read_to_string(&report3).unwrap_or_default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let suppressed: Vec<&Value> = r3["issues"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|i| i["suppressed"].is_object())
+        .collect();
+    assert_eq!(suppressed.len(), 1, "{suppressed:#?}");
+    assert_eq!(suppressed[0]["id"], nosniff_id.as_str());
+    assert_eq!(suppressed[0]["suppressed"]["reason"], "the proxy adds it");
+    assert!(out.contains("suppressed until 2099-12-31"), "{out}");
     assert!(
         !out.contains("snapshot CHANGED") && !out.contains("snapshot missing"),
         "{out}"
@@ -471,4 +541,72 @@ fn strict_ownership_skips_foreign_writes_and_cleans_up() {
             .all(|p| p.extension().is_none_or(|x| x != "jsonl")),
         "journal not retired: {left:?}\n{out}"
     );
+}
+
+/// The verdict of every seed-review claim is computed from a scan of real
+/// Placement 16.0.0 (default policy), and the table in docs/RESULTS.md says
+/// the same: the table cannot drift from what the harness finds.
+#[test]
+fn seed_claim_verdicts_are_computed_and_match_the_results_table() {
+    require_venv();
+    let server = FreshPlacement::start("claims");
+    let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("scan-claims-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&tmp);
+    let report = tmp.join("report.json");
+    let (code, out, err) = scan(&[
+        "--target",
+        &server.url,
+        "--suite",
+        "scenarios/seed_claims.yaml",
+        "--snapshots",
+        "off",
+        "--report",
+        &format!("json:{}", s(&report)),
+    ]);
+    assert_eq!(code, 1, "confirmed claims are issues\n{out}\n{err}");
+    assert!(out.contains("\nclaims:\n"), "{out}");
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap_or_default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let computed: BTreeMap<String, String> = r["claims"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| {
+            (
+                c["claim"].as_str().unwrap_or_default().to_owned(),
+                c["verdict"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    // Every confirmed claim names the issues that confirm it.
+    for c in r["claims"].as_array().into_iter().flatten() {
+        let issues = c["issues"].as_array().map_or(0, Vec::len);
+        assert_eq!(c["verdict"] == "confirmed", issues > 0, "{c:#}");
+    }
+    let results = std::fs::read_to_string(repo().join("docs/RESULTS.md")).unwrap_or_default();
+    let table = results
+        .split("| claim | verdict | evidence |")
+        .nth(1)
+        .unwrap_or_default();
+    let mut documented: BTreeMap<String, String> = BTreeMap::new();
+    for row in table.lines().skip(2).take_while(|l| l.starts_with('|')) {
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        let (Some(claims), Some(verdict)) = (cells.get(1), cells.get(2)) else {
+            continue;
+        };
+        // "refuted by default, confirmed under ..." is the default policy's
+        // verdict first; "not testable over HTTP" is untestable.
+        let verdict = if verdict.starts_with("not testable") {
+            "untestable"
+        } else {
+            verdict.split([' ', ',']).next().unwrap_or_default()
+        };
+        for id in claims.split(", ") {
+            let id = id.split(' ').next().unwrap_or_default();
+            documented.insert(id.to_owned(), verdict.to_owned());
+        }
+    }
+    assert_eq!(documented, computed, "docs/RESULTS.md against the run");
+    assert_eq!(computed.len(), 13, "{computed:?}");
 }

@@ -1,8 +1,8 @@
 //! `placement-harness fuzz`: options, the run around [`run_fuzz`](super::engine::run_fuzz) (run id,
 //! journal, guard, cleanup at the end and after Ctrl-C, as `scan` does),
 //! shrinking of the failing cases into gabbi files, reports and the exit
-//! code (0 no finding at or above `--fail-on`, 1 findings or objects left
-//! behind, 2 usage or target error, 130 interrupted).
+//! code (0 no issue at or above `--fail-on`, new ones only with
+//! `--baseline`, 1 such issues or objects left behind, 2 usage or target error, 130 interrupted).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -38,7 +38,8 @@ pub const FUZZ_AFTER_HELP: &str = "Examples:\n  \
     the end and on Ctrl-C. The same --seed against the same server state sends the\n\
     same requests. Failing cases are shrunk against the target and written as gabbi\n\
     files into --found-dir.\n\
-    Exit status: 0 no finding at or above --fail-on, 1 findings or objects left behind,\n\
+    Exit status: 0 no issue at or above --fail-on (new ones only with --baseline),\n\
+    1 such issues or objects left behind,\n\
     2 usage or target error, 130 interrupted (reports are still written).";
 
 /// Of the requests eligible for `--replay`, every third is replayed, so
@@ -106,6 +107,8 @@ enum FuzzError {
     Report { path: String, reason: String },
     #[error("--trace {path}: {reason}")]
     Trace { path: String, reason: String },
+    #[error(transparent)]
+    Judgements(#[from] crate::input_file::FileError),
 }
 
 fn no_model_for_tokens() -> FuzzError {
@@ -127,6 +130,7 @@ fn fuzz_inner(args: &FuzzArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
     if args.differential && model_config_for(args.session.conn.auth).is_none() {
         return Err(no_model_for_tokens());
     }
+    let judgements = args.reports.judgements()?;
     let run_id = RunId::generate();
     let personas = session::personas(&args.session.conn, run_id)?;
     let seed = args.seed.unwrap_or_else(|| {
@@ -146,7 +150,7 @@ fn fuzz_inner(args: &FuzzArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         "run id {run_id} seed {seed} (journal {})",
         session.journal().path().display()
     );
-    fuzz_against(args, session, seed, fail_on, out, err)
+    fuzz_against(args, session, seed, fail_on, &judgements, out, err)
 }
 
 fn fuzz_against(
@@ -154,6 +158,7 @@ fn fuzz_against(
     session: Session,
     seed: u64,
     fail_on: crate::finding::Severity,
+    judgements: &crate::options::Judgements,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<u8, FuzzError> {
@@ -286,7 +291,7 @@ fn fuzz_against(
         })?;
     }
     let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    let report = Report::new(
+    let mut report = Report::new(
         Tool::default(),
         report::Target {
             url: target_url,
@@ -306,6 +311,9 @@ fn fuzz_against(
         judged.add_n(CheckId::MicroversionReplay, replay_tally.replayed);
         judged
     });
+    for w in judgements.apply(&mut report) {
+        let _ = writeln!(err, "{w}");
+    }
     report::write_all(&args.reports.report, &report)
         .map_err(|(path, reason)| FuzzError::Report { path, reason })?;
     if !args.quiet {
@@ -368,7 +376,7 @@ fn fuzz_against(
     if interrupted {
         return Ok(EXIT_INTERRUPTED);
     }
-    let failed = report::exit_code(&report.findings, fail_on) != 0 || left_behind;
+    let failed = report.gating(fail_on).next().is_some() || left_behind;
     Ok(if failed { EXIT_FAILED } else { EXIT_OK })
 }
 

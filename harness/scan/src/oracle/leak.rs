@@ -374,7 +374,9 @@ pub fn check(ex: &Exchange, ctx: &Context) -> Vec<Finding> {
         banner_keys.push(format!("X-Powered-By: {p}"));
     }
     if let Some(f) = leak_finding(ex, &banners, "carries a server banner", "server-banner") {
-        out.push(f.because(Cause::new(
+        // A banner is on every answer, errors or not: system information
+        // exposed (CWE-497), not an error message that says too much.
+        out.push(f.with_cwe(497).because(Cause::new(
             format!("banner:{}", banner_keys.join("+")),
             format!("Responses carry the banner {}", banner_keys.join(", ")),
         )));
@@ -591,6 +593,10 @@ mod tests {
             assert!(f[0].cause.signature.starts_with("body:"), "{fixture_name}");
             assert_eq!(f[1].severity, Severity::Info);
             assert_eq!(f[1].cause.signature, "banner:Server: gunicorn");
+            assert_eq!(
+                (f[0].cwe.as_str(), f[1].cwe.as_str()),
+                ("CWE-209", "CWE-497")
+            );
         }
     }
 

@@ -73,6 +73,39 @@ pub fn render(report: &Report) -> String {
         );
     }
     s.push_str("</table>\n");
+    if !report.claims.is_empty() {
+        s.push_str(
+            "<h2 id=\"claims\">claims</h2>\n<table>\n<tr><th>claim</th><th>verdict</th><th>evidence</th></tr>\n",
+        );
+        for c in &report.claims {
+            let evidence: Vec<String> = if c.issues.is_empty() {
+                c.steps
+                    .iter()
+                    .map(|st| {
+                        let why = st
+                            .reason
+                            .as_deref()
+                            .map(|r| format!(": {r}"))
+                            .unwrap_or_default();
+                        format!("{} {}{why}", escape(&st.place), st.outcome)
+                    })
+                    .collect()
+            } else {
+                c.issues
+                    .iter()
+                    .map(|i| format!("<a href=\"#i-{0}\">{0}</a>", escape(i)))
+                    .collect()
+            };
+            let _ = writeln!(
+                s,
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&c.claim),
+                c.verdict.as_str(),
+                evidence.join("<br>")
+            );
+        }
+        s.push_str("</table>\n");
+    }
     if !report.errors.is_empty() {
         // What the run could not do: a clean table above means nothing for
         // the steps listed here.

@@ -67,8 +67,13 @@ pub struct Summary {
     pub by_check: BTreeMap<String, usize>,
     /// Findings per severity, every severity present (zero included).
     pub by_severity: BTreeMap<String, usize>,
-    /// Issues (root causes) per severity, every severity present.
+    /// Issues (root causes) of this run per severity, every severity
+    /// present (fixed ones, listed from a baseline, are not counted).
     pub issues_by_severity: BTreeMap<String, usize>,
+    /// Issues by status against a baseline (`new`, `known`, `fixed`) and
+    /// `suppressed`; empty without baseline or suppressions.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub issues_by_status: BTreeMap<String, usize>,
     /// Answers (or pairs of answers) each check judged, every check present
     /// (zero included): a check with 0 findings and 0 judged was not
     /// checked at all.
@@ -94,9 +99,15 @@ impl RunError {
     pub const KINDS: [&'static str; 3] = ["step", "cleanup", "snapshot"];
 }
 
+/// The version of the JSON report's shape: a baseline of another version
+/// is refused rather than misread.
+pub const REPORT_VERSION: u32 = 1;
+
 /// One run's report: docs/DESIGN.md's Findings JSON.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Report {
+    /// [`REPORT_VERSION`].
+    pub report_version: u32,
     /// The tool.
     pub tool: Tool,
     /// The target.
@@ -116,6 +127,9 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// What could not be done (steps, cleanup, snapshots).
     pub errors: Vec<RunError>,
+    /// The verdict on every `claim:` of the suites run (empty without any).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub claims: Vec<crate::claim::Claim>,
     /// Counts.
     pub summary: Summary,
 }
@@ -173,6 +187,7 @@ impl Report {
                 .or_default() += 1;
         }
         Report {
+            report_version: REPORT_VERSION,
             tool,
             target,
             run_id: run_id.into(),
@@ -182,8 +197,42 @@ impl Report {
             issues,
             findings,
             errors: Vec::new(),
+            claims: Vec::new(),
             summary,
         }
+    }
+
+    /// Counts the issues again by severity and status, after a baseline
+    /// marked them or suppressions covered some.
+    pub fn recount(&mut self) {
+        let mut by_severity: BTreeMap<String, usize> = Severity::ALL
+            .iter()
+            .map(|s| (s.as_str().to_owned(), 0))
+            .collect();
+        let mut by_status: BTreeMap<String, usize> = BTreeMap::new();
+        for i in &self.issues {
+            if i.status != Some(issue::Status::Fixed) {
+                *by_severity
+                    .entry(i.severity.as_str().to_owned())
+                    .or_default() += 1;
+            }
+            if let Some(st) = i.status {
+                *by_status.entry(st.as_str().to_owned()).or_default() += 1;
+            }
+            if i.suppressed.is_some() {
+                *by_status.entry("suppressed".to_owned()).or_default() += 1;
+            }
+        }
+        self.summary.issues_by_severity = by_severity;
+        self.summary.issues_by_status = by_status;
+    }
+
+    /// The issues that fail the run under `--fail-on`: at or above it,
+    /// neither known from the baseline nor suppressed.
+    pub fn gating(&self, fail_on: Severity) -> impl Iterator<Item = &Issue> {
+        self.issues
+            .iter()
+            .filter(move |i| i.gates() && i.severity >= fail_on)
     }
 
     /// The report with the run's judged counts.
@@ -299,12 +348,6 @@ pub fn rfc3339(time: std::time::SystemTime) -> String {
         (rem % 3600) / 60,
         rem % 60
     )
-}
-
-/// The process exit code for `--fail-on`: 0 when no finding is at or above
-/// `fail_on`, 1 otherwise.
-pub fn exit_code(findings: &[Finding], fail_on: Severity) -> u8 {
-    u8::from(findings.iter().any(|f| f.severity >= fail_on))
 }
 
 /// `--fail-on` when it is not given: the embedded server is ours and held
@@ -464,20 +507,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn exit_code_honours_fail_on() {
-        let r = fixture::report();
+    fn fail_on_is_judged_on_issues_known_and_suppressed_ones_aside() {
+        let mut r = fixture::report();
         assert_eq!(r.worst(), Some(Severity::Critical));
-        assert_eq!(exit_code(&r.findings, Severity::Critical), 1);
-        assert_eq!(exit_code(&r.findings, Severity::Info), 1);
-        assert_eq!(exit_code(&[], Severity::Info), 0);
-        let lows: Vec<Finding> = r
-            .findings
-            .iter()
-            .filter(|f| f.severity <= Severity::Low)
-            .cloned()
-            .collect();
-        assert!(!lows.is_empty());
-        assert_eq!(exit_code(&lows, Severity::Medium), 0);
+        assert_eq!(r.gating(Severity::Critical).count(), 1);
+        assert_eq!(r.gating(Severity::Info).count(), r.issues.len());
+        assert_eq!(r.gating(Severity::Medium).count(), 4);
+        // Known from a baseline, or suppressed: listed, not failing.
+        if let Some(i) = r.issues.first_mut() {
+            i.status = Some(issue::Status::Known);
+        }
+        if let Some(i) = r.issues.get_mut(1) {
+            i.suppressed = Some(issue::Suppressed {
+                reason: "r".into(),
+                expires: "2027-01-01".into(),
+                by: "s.yaml:3".into(),
+            });
+        }
+        r.recount();
+        assert_eq!(r.gating(Severity::Medium).count(), 2);
+        assert_eq!(r.summary.issues_by_status.get("known"), Some(&1));
+        assert_eq!(r.summary.issues_by_status.get("suppressed"), Some(&1));
     }
 
     #[test]

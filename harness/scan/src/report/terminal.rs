@@ -81,13 +81,50 @@ pub fn render_with(report: &Report, verbose: bool) -> String {
             );
         }
     }
+    if !report.claims.is_empty() {
+        let _ = writeln!(s, "\nclaims:");
+        for c in &report.claims {
+            let why = match c.verdict {
+                crate::claim::Verdict::Confirmed => c.issues.join(", "),
+                crate::claim::Verdict::Untestable => c
+                    .steps
+                    .iter()
+                    .filter_map(|st| st.reason.as_deref())
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned(),
+                _ => {
+                    let held = c.steps.iter().filter(|st| st.outcome == "held").count();
+                    format!("{held} of {} steps held", c.steps.len())
+                }
+            };
+            let _ = writeln!(s, "  {:<10} {:<12} {why}", c.claim, c.verdict.as_str());
+        }
+    }
     // One line per issue, newlines from titles and evidence flattened: a
     // CI log reader greps it.
     let flat = |t: &str| t.replace(['\n', '\r'], " ");
     for issue in &report.issues {
+        let mut marks = Vec::new();
+        if let Some(st) = issue.status {
+            marks.push(st.as_str().to_owned());
+        }
+        if let Some(sup) = &issue.suppressed {
+            marks.push(format!(
+                "suppressed until {} by {}: {}",
+                sup.expires,
+                sup.by,
+                flat(&sup.reason)
+            ));
+        }
+        let marks = if marks.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", marks.join("; "))
+        };
         let _ = writeln!(
             s,
-            "\n{:<8} {} {} [{}; {} instance{}]",
+            "\n{:<8} {} {} [{}; {} instance{}]{marks}",
             issue.severity.as_str(),
             issue.id,
             flat(&issue.title),
@@ -113,6 +150,9 @@ pub fn render_with(report: &Report, verbose: bool) -> String {
                 i.check,
                 i.finding_id
             );
+        }
+        if issue.instances.is_empty() {
+            continue;
         }
         if verbose {
             if let Some(source) = &issue.source {

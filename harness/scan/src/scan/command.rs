@@ -42,7 +42,8 @@ pub const SCAN_AFTER_HELP: &str = "Examples:\n  \
     (existence_leak pairs), and `{$repeat: VALUE, times: N}` in `data` (large\n\
     bodies). Corpora: --list-corpora. One `reach` line per suite says how\n\
     many steps were answered, skipped on purpose (with the reason) or missed.\n\
-    Exit status: 0 no finding at or above --fail-on, 1 findings or a snapshot\n\
+    Exit status: 0 no issue at or above --fail-on (new issues only with\n\
+    --baseline; suppressed ones never), 1 such issues or a snapshot\n\
     mismatch, 2 usage, suite or target error (or a step that could not be\n\
     sent), 130 interrupted (reports are still written).";
 
@@ -98,6 +99,8 @@ enum ScanError {
     Session(#[from] SessionError),
     #[error("--report {path}: {reason}")]
     Report { path: String, reason: String },
+    #[error(transparent)]
+    Judgements(#[from] crate::input_file::FileError),
 }
 
 /// Runs `scan`; returns the exit code.
@@ -164,6 +167,7 @@ fn load_suites(args: &ScanArgs) -> Result<Vec<Suite>, ScanError> {
 }
 
 fn scan_inner(args: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, ScanError> {
+    let judgements = args.reports.judgements()?;
     let run_id = RunId::generate();
     let personas = session::personas(&args.session.conn, run_id)?;
     // Every suite is read and expanded before anything is sent: an unknown
@@ -264,7 +268,7 @@ fn scan_inner(args: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         err,
     );
     let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    let report = Report::new(
+    let mut report = Report::new(
         Tool::default(),
         report::Target {
             url: target_url,
@@ -278,6 +282,14 @@ fn scan_inner(args: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
     )
     .with_judged(&outcome.judged)
     .with_errors(errors);
+    let claim_steps: Vec<_> = planned
+        .iter()
+        .flat_map(|p| p.claim_steps(&outcome.answered))
+        .collect();
+    report.claims = crate::claim::verdicts(&claim_steps, &outcome.sources, &report.issues);
+    for w in judgements.apply(&mut report) {
+        let _ = writeln!(err, "{w}");
+    }
     report::write_all(&args.reports.report, &report)
         .map_err(|(path, reason)| ScanError::Report { path, reason })?;
     let _ = write!(
@@ -380,11 +392,7 @@ fn scan_inner(args: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         let _ = writeln!(err, "{line}: exit 2");
         return Ok(EXIT_USAGE);
     }
-    let failing = report
-        .findings
-        .iter()
-        .filter(|f| f.severity >= fail_on)
-        .count();
+    let failing = report.gating(fail_on).count();
     if !args.quiet {
         let shown = Shown {
             embedded,
@@ -394,6 +402,7 @@ fn scan_inner(args: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
             snapshots: args.snapshots,
             mismatches,
             left_behind,
+            baseline: judgements.baseline.is_some(),
         };
         let _ = write!(out, "{}", shown.render(&report));
     }
@@ -410,6 +419,8 @@ struct Shown {
     snapshots: SnapshotMode,
     mismatches: usize,
     left_behind: bool,
+    /// A baseline was given: only new issues count.
+    baseline: bool,
 }
 
 impl Shown {
@@ -420,24 +431,25 @@ impl Shown {
         } else {
             report.target.url.clone()
         };
+        let gate = if self.baseline { "new issue" } else { "issue" };
         let verdict = match (self.failing, self.mismatches) {
             (0, 0) if self.snapshots == SnapshotMode::Off => {
-                format!("no finding at or above {}", self.fail_on)
+                format!("no {gate} at or above {}", self.fail_on)
             }
             (0, 0) if self.snapshots == SnapshotMode::Update => {
-                format!("no finding at or above {}, snapshots written", self.fail_on)
+                format!("no {gate} at or above {}, snapshots written", self.fail_on)
             }
             (0, 0) => format!(
-                "no finding at or above {}, snapshots as committed",
+                "no {gate} at or above {}, snapshots as committed",
                 self.fail_on
             ),
             (0, m) => format!(
-                "no finding at or above {}, {m} snapshot(s) differ",
+                "no {gate} at or above {}, {m} snapshot(s) differ",
                 self.fail_on
             ),
-            (f, 0) => format!("{f} finding(s) at or above {}", self.fail_on),
+            (f, 0) => format!("{f} {gate}(s) at or above {}", self.fail_on),
             (f, m) => format!(
-                "{f} finding(s) at or above {}, {m} snapshot(s) differ",
+                "{f} {gate}(s) at or above {}, {m} snapshot(s) differ",
                 self.fail_on
             ),
         };
@@ -460,8 +472,9 @@ impl Shown {
         let mut steps = Vec::new();
         if self.failing > 0 {
             steps.push(
-                "read each finding with its curl line in a report (--report html:scan.html, \
-                 json:scan.json, sarif:scan.sarif)",
+                "read each issue, its instances and its reproducer in a report \
+                 (--report html:scan.html, json:scan.json, sarif:scan.sarif; --verbose here); \
+                 accept one for a while with --suppressions FILE",
             );
         }
         if self.mismatches > 0 {
@@ -472,8 +485,9 @@ impl Shown {
         }
         if steps.is_empty() {
             steps.push(
-                "keep this as the baseline: run it again after an upgrade or a policy change \
-                 and compare",
+                "keep this run's JSON report as the baseline (--report json:scan.json): after \
+                 an upgrade or a policy change, scan again with --baseline scan.json, or \
+                 compare two reports with `placement-harness diff OLD.json NEW.json`",
             );
         }
         text.push_str(&steps.join("; "));
@@ -618,6 +632,7 @@ mod tests {
             snapshots: SnapshotMode::Check,
             mismatches: 0,
             left_behind: false,
+            baseline: false,
         }
     }
 
@@ -627,7 +642,7 @@ mod tests {
         assert!(
             text.contains(
                 "shown: the embedded reference server, 2998 requests as 9 personas, judged by \
-                 2 checks (the judged column above): no finding at or above info, snapshots \
+                 2 checks (the judged column above): no issue at or above info, snapshots \
                  as committed."
             ),
             "{text}"
@@ -648,7 +663,11 @@ mod tests {
             clean.contains(&format!("shown: {url}, 10 requests")),
             "{clean}"
         );
-        assert!(clean.contains("next: keep this as the baseline"), "{clean}");
+        assert!(
+            clean.contains("next: keep this run's JSON report as the baseline"),
+            "{clean}"
+        );
+        assert!(clean.contains("--baseline scan.json"), "{clean}");
         let found = Shown {
             failing: 3,
             mismatches: 2,
@@ -657,7 +676,7 @@ mod tests {
         }
         .render(&report(url, 10));
         assert!(
-            found.contains("3 finding(s) at or above info, 2 snapshot(s) differ"),
+            found.contains("3 issue(s) at or above info, 2 snapshot(s) differ"),
             "{found}"
         );
         assert!(found.contains("--report html:scan.html"), "{found}");
@@ -669,5 +688,15 @@ mod tests {
         }
         .render(&report(url, 10));
         assert!(!off.contains("snapshots as committed"), "{off}");
+        let against = Shown {
+            failing: 1,
+            baseline: true,
+            ..shown(false)
+        }
+        .render(&report(url, 10));
+        assert!(
+            against.contains("1 new issue(s) at or above info"),
+            "{against}"
+        );
     }
 }

@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::cause::Cause;
+use crate::claim::ClaimStep;
 use crate::exchange::{self, Exchange, Header, Input, InputKind};
 use crate::finding::{CheckId, Finding, FindingSet, Severity, finding_id};
 use crate::oracle::{self, state_after_error};
@@ -73,6 +74,28 @@ pub struct PlannedSuite {
 }
 
 impl PlannedSuite {
+    /// Its steps that carry a `claim:`, with how the run treated them.
+    pub fn claim_steps(&self, answered: &BTreeSet<String>) -> Vec<ClaimStep> {
+        let label = self.suite.file.display().to_string();
+        self.steps
+            .iter()
+            .filter_map(|s| {
+                let claim = s.test.security.claim.clone()?;
+                let place = format!("{label}:{}", s.test.line);
+                Some(ClaimStep {
+                    claim,
+                    cwe: s.test.security.cwe,
+                    answered: answered.contains(&place),
+                    place,
+                    suite: label.clone(),
+                    name: s.test.name.clone(),
+                    requests: s.expansions.iter().map(|e| e.name.clone()).collect(),
+                    skip: s.test.skip.clone(),
+                })
+            })
+            .collect()
+    }
+
     /// Checks and expands `suite` against the persona names the scan knows.
     pub fn plan(suite: Suite, personas: &[Persona]) -> Result<Self, SuiteError> {
         let names: Vec<String> = personas.iter().map(|p| p.name.clone()).collect();
@@ -165,6 +188,10 @@ pub struct ScanOutcome {
     pub cleanup_errors: Vec<String>,
     /// How far each suite got, in scan order.
     pub reach: Vec<SuiteReach>,
+    /// The steps (`file:line`) whose every request got an answer.
+    pub answered: BTreeSet<String>,
+    /// Which findings each step's requests gave, before de-duplication.
+    pub sources: crate::finding::Sources,
     /// How many answers each check judged.
     pub judged: oracle::Judged,
 }
@@ -277,7 +304,7 @@ pub async fn run_scan<S: Transport, F: Fixtures>(
         scan.out.cleanup_errors.push(format!("cleanup: {e}"));
     }
     progress.finish();
-    scan.out.findings = scan.findings.into_vec();
+    (scan.out.findings, scan.out.sources) = scan.findings.into_parts();
     scan.out
 }
 
@@ -443,10 +470,11 @@ impl<'a, S: Transport> Scanner<'a, S> {
             self.batch(suite, step, &place, &tctx, batch, &mut result)
                 .await;
         }
-        if result.answers == step.expansions.len()
-            && let Some(r) = self.out.reach.last_mut()
-        {
-            r.answered += 1;
+        if result.answers == step.expansions.len() {
+            if let Some(r) = self.out.reach.last_mut() {
+                r.answered += 1;
+            }
+            self.out.answered.insert(place.clone());
         }
         if let Some(rec) = result.last {
             suite.history.push((step.test.name.clone(), rec.clone()));
@@ -937,8 +965,10 @@ fn expectation_finding(step: &Test, ex: &Exchange, failures: &[String]) -> Findi
     );
     // Its own issue only when no oracle reported the same answer (see
     // issue::group): then the step is the cause.
-    f.because(Cause::new(
+    let mut cause = Cause::new(
         format!("{}:{}", req.suite.as_deref().unwrap_or_default(), step.name),
         format!("{}: expectation not met", step.name),
-    ))
+    );
+    cause.status_only = failures.iter().all(|f| f.starts_with("status:"));
+    f.because(cause)
 }
