@@ -51,7 +51,13 @@ fn main() {
     let mut cause_of: BTreeMap<String, Cause> = BTreeMap::new();
     for i in report["issues"].as_array().into_iter().flatten() {
         for inst in i["instances"].as_array().into_iter().flatten() {
-            let cause = Cause::new(text(i, "signature"), text(i, "title"));
+            let mut cause = Cause::new(text(i, "signature"), text(i, "title"));
+            // An expectation that joined an oracle's issue: its own cause
+            // is not in the report; it joins again by its CWE or status.
+            if inst["check"] != i["check"] {
+                cause.signature = format!("joined:{}", text(inst, "finding_id"));
+                cause.status_only = true;
+            }
             cause_of.insert(text(inst, "finding_id"), cause);
         }
     }

@@ -144,13 +144,20 @@ pub struct Request {
 
 impl Request {
     /// Where the request carries its input value: `body`, `query`, `path`,
-    /// or `header` (or `none` without a value). A cause's kind of location:
+    /// `header`, or `request` when it has none or it cannot be told. A cause's kind of location:
     /// one handler reading path ids unchecked is one defect on every route.
     pub fn input_location(&self) -> &'static str {
         let Some(value) = self.input.value.as_deref().filter(|v| !v.is_empty()) else {
-            return "none";
+            return "request";
         };
-        if self.body.as_deref().is_some_and(|b| b.contains(value)) {
+        // In a JSON body the value may be escaped (a newline as `\n`).
+        let escaped = serde_json::to_string(value).unwrap_or_default();
+        let escaped = escaped.trim_matches('"');
+        if self
+            .body
+            .as_deref()
+            .is_some_and(|b| b.contains(value) || (!escaped.is_empty() && b.contains(escaped)))
+        {
             return "body";
         }
         if let Ok(url) = url::Url::parse(&self.url) {
@@ -173,7 +180,7 @@ impl Request {
         if self.route.contains('{') {
             "path"
         } else {
-            "unknown"
+            "request"
         }
     }
 }
@@ -569,6 +576,72 @@ fn repetition(body: &[u8]) -> Option<Repetition<'_>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_input_is_found_where_it_went() {
+        let req = |url: &str, route: &str, body: Option<&str>, value: &str| Request {
+            url: format!("http://127.0.0.1:1{url}"),
+            route: route.into(),
+            body: body.map(str::to_owned),
+            input: Input {
+                kind: InputKind::MalformedUuid,
+                class: "c".into(),
+                value: Some(value.into()),
+            },
+            ..Request::default()
+        };
+        let at = |r: Request| r.input_location();
+        assert_eq!(
+            at(req(
+                "/resource_providers/not-a-uuid",
+                "/resource_providers/{uuid}",
+                None,
+                "not-a-uuid"
+            )),
+            "path"
+        );
+        assert_eq!(
+            at(req(
+                "/resource_providers/%7Bx%7D",
+                "/resource_providers/{uuid}",
+                None,
+                "{x}"
+            )),
+            "path"
+        );
+        assert_eq!(
+            at(req(
+                "/resource_providers?in_tree=x%20y",
+                "/resource_providers",
+                None,
+                "x y"
+            )),
+            "query"
+        );
+        // JSON escapes a newline: still the body.
+        assert_eq!(
+            at(req(
+                "/resource_classes",
+                "/resource_classes",
+                Some(r#"{"name": "CUSTOM_X\n"}"#),
+                "CUSTOM_X\n"
+            )),
+            "body"
+        );
+        // The URL parser drops a final newline from the path.
+        assert_eq!(
+            at(req(
+                "/allocations/abc",
+                "/allocations/{consumer_uuid}",
+                None,
+                "abc\n"
+            )),
+            "path"
+        );
+        let mut none = req("/traits", "/traits", None, "");
+        none.input.value = None;
+        assert_eq!(at(none), "request");
+    }
 
     #[test]
     fn a_large_repeated_body_is_rebuilt_not_written() {

@@ -183,7 +183,13 @@ pub struct Session {
 }
 
 impl Session {
-    /// The run id.
+    /// Where `fuzz` writes its cases when `--found-dir` does not say:
+    /// beside the run's journal, never in the tracked tree.
+    pub fn found_dir(&self) -> PathBuf {
+        self.journal_dir.join("found").join(self.run_id.to_string())
+    }
+
+    /// The run's id.
     pub fn run_id(&self) -> RunId {
         self.run_id
     }

@@ -47,8 +47,10 @@ fn seeded_fuzz_finds_the_repeated_limit_500_and_the_gabbi_file_replays_it() {
         .join(format!("fuzz-real-work-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work).unwrap();
-    let found = work.join("found");
     let journals = work.join("journals");
+    let tracked = std::fs::read_dir(repo().join("scenarios/found"))
+        .map(|d| d.count())
+        .unwrap_or(0);
     let report = work.join("fuzz.json");
     let (code, out, err) = harness(&[
         "fuzz",
@@ -64,8 +66,6 @@ fn seeded_fuzz_finds_the_repeated_limit_500_and_the_gabbi_file_replays_it() {
         "1",
         "--shrink-attempts",
         "30",
-        "--found-dir",
-        found.to_str().unwrap(),
         "--journal-dir",
         journals.to_str().unwrap(),
         "--report",
@@ -79,6 +79,18 @@ fn seeded_fuzz_finds_the_repeated_limit_500_and_the_gabbi_file_replays_it() {
         "cleanup must remove everything: {out}\n{err}"
     );
     let json: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    // Without --found-dir the cases go beside the run's journal, never into
+    // the tracked scenarios/found.
+    let found = journals
+        .join("found")
+        .join(json["run_id"].as_str().unwrap_or_default());
+    assert!(out.contains(&found.display().to_string()), "{out}");
+    assert_eq!(
+        std::fs::read_dir(repo().join("scenarios/found"))
+            .map(|d| d.count())
+            .unwrap_or(0),
+        tracked
+    );
     let crash = json["findings"]
         .as_array()
         .unwrap()
@@ -129,7 +141,68 @@ fn seeded_fuzz_finds_the_repeated_limit_500_and_the_gabbi_file_replays_it() {
     ]);
     assert_eq!(code, 1, "{out}\n{err}");
     assert!(out.contains("FAIL") && out.contains("500"), "{out}");
+
+    // The upstream gabbit beside it loads in Placement's own functional
+    // tests (test_api.py's loader, APIFixture, wsgi-intercept) and fails
+    // there for the reason it names: the 500 where a 400 is due.
+    let upstream: Vec<PathBuf> = std::fs::read_dir(found.join("upstream"))
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    assert_eq!(upstream.len(), 1, "{out}");
+    let name = upstream[0]
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    assert!(
+        name.starts_with("allocation-candidates-500-") && !name.contains('_'),
+        "{name}"
+    );
+    let text = std::fs::read_to_string(&upstream[0]).unwrap_or_default();
+    assert!(text.contains("is refused with 400, not a 500"), "{text}");
+    let (ran, output) = placement_functional(&upstream[0]);
+    assert!(ran, "{output}");
+    assert!(output.contains("Ran 1 test"), "{output}");
+    assert!(output.contains("FAILED (failures=1)"), "{output}");
+    assert!(
+        output.contains("'500' not found in ['400']"),
+        "fails for the 500: {output}"
+    );
     let _ = std::fs::remove_dir_all(&work);
+}
+
+/// Runs one gabbit file with Placement 16.0.0's own functional-test loader
+/// (placement.tests.functional.test_api.load_tests over a folder holding
+/// only that file) in .placement/venv; returns whether the loader ran and
+/// its output.
+fn placement_functional(file: &std::path::Path) -> (bool, String) {
+    let python = repo().join(".placement/venv/bin/python");
+    let dir = file.with_extension("gabbits");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::copy(file, dir.join(file.file_name().unwrap_or_default()))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let script = "import sys, unittest\n\
+        from placement.tests.functional import test_api\n\
+        test_api.TESTS_DIR = sys.argv[1]\n\
+        suite = test_api.load_tests(unittest.defaultTestLoader, None, None)\n\
+        unittest.TextTestRunner(verbosity=2, stream=sys.stdout).run(suite)\n";
+    let out = Command::new(&python)
+        .args(["-c", script])
+        .arg(&dir)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "{}: {e} (scripts/placement-up installs Placement's functional-test \
+                 dependencies into it)",
+                python.display()
+            )
+        });
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (!text.contains("ModuleNotFoundError"), text)
 }
 
 /// Every crash kept in `scenarios/found/` still crashes real Placement

@@ -14,10 +14,10 @@ use clap::Args;
 
 use super::differential::{Differential, Model, model_config_for};
 use super::engine::{BothSides, FailingCase, FuzzConfig, FuzzOutcome, SideFindings, run_fuzz_with};
-use super::gabbi;
 use super::replay::{ReplayConfig, Replayer};
 use super::rng::Rng;
 use super::shrink::{ShrinkConfig, Shrunk, shrink_with};
+use super::{gabbi, upstream};
 use crate::cleanup::{CleanupConfig, cleanup};
 use crate::exit::{EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE};
 use crate::finding::CheckId;
@@ -37,7 +37,8 @@ pub const FUZZ_AFTER_HELP: &str = "Examples:\n  \
     Every object the run makes carries its run id and is journaled; cleanup runs at\n\
     the end and on Ctrl-C. The same --seed against the same server state sends the\n\
     same requests. Failing cases are shrunk against the target and written as gabbi\n\
-    files into --found-dir.\n\
+    files, one per root cause, into --found-dir (default: found/<run id> in the\n\
+    journal folder).\n\
     Exit status: 0 no issue at or above --fail-on (new ones only with --baseline),\n\
     1 such issues or objects left behind,\n\
     2 usage or target error, 130 interrupted (reports are still written).";
@@ -52,9 +53,11 @@ pub struct FuzzArgs {
     /// The seed (default: from the clock, printed).
     #[arg(long, value_name = "S")]
     pub seed: Option<u64>,
-    /// Where shrunk failing cases are written as gabbi files.
-    #[arg(long, value_name = "DIR", default_value = "scenarios/found")]
-    pub found_dir: PathBuf,
+    /// Where shrunk failing cases are written as gabbi files, one per root
+    /// cause [default: found/<run id> in the journal folder, printed;
+    /// never the tracked scenarios/found, which only --found-dir writes].
+    #[arg(long, value_name = "DIR")]
+    pub found_dir: Option<PathBuf>,
     /// Do not shrink or write failing cases.
     #[arg(long)]
     pub no_shrink: bool,
@@ -251,6 +254,10 @@ fn fuzz_against(
         )
     };
     let target_url = display_url(session.target().base_url());
+    let found_dir = args
+        .found_dir
+        .clone()
+        .unwrap_or_else(|| session.found_dir());
     let left_behind = !session.finish(cleanup_report, out, err);
     let mut written = Vec::new();
     for (case, s) in &shrunk {
@@ -263,7 +270,7 @@ fn fuzz_against(
             );
             continue;
         }
-        match gabbi::write(&args.found_dir, s, &case.finding_id, &case.title, seed) {
+        match gabbi::write(&found_dir, s, &case.fingerprint, &case.title, seed) {
             Ok(p) => {
                 let _ = writeln!(
                     out,
@@ -278,9 +285,21 @@ fn fuzz_against(
                     let _ = writeln!(out, "  {c}");
                 }
                 written.push(p);
+                match upstream::write(&found_dir, s, &case.title, seed) {
+                    Ok(up) => {
+                        let _ = writeln!(
+                            out,
+                            "  upstream gabbit (for Placement's functional tests): {}",
+                            up.display()
+                        );
+                    }
+                    Err(why) => {
+                        let _ = writeln!(out, "  no upstream gabbit: {why}");
+                    }
+                }
             }
             Err(e) => {
-                let _ = writeln!(err, "--found-dir {}: {e}", args.found_dir.display());
+                let _ = writeln!(err, "--found-dir {}: {e}", found_dir.display());
             }
         }
     }

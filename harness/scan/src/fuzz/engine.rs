@@ -55,6 +55,11 @@ impl SideFindings for BothSides<'_> {
     }
 }
 
+/// The root cause of a finding: its issue's fingerprint.
+pub fn cause_of(f: &Finding) -> String {
+    crate::issue::fingerprint(f.check, &f.cause.signature)
+}
+
 /// Whether a finding becomes a failing case to shrink: a known divergence
 /// is reported, not shrunk.
 pub fn worth_a_case(f: &Finding) -> bool {
@@ -91,6 +96,8 @@ pub struct FuzzConfig {
 pub struct FailingCase {
     /// The check that fired on the last step.
     pub check: CheckId,
+    /// The root cause's fingerprint (its issue's): shrinking keeps it.
+    pub fingerprint: String,
     /// The finding's id.
     pub finding_id: String,
     /// The finding's title.
@@ -279,7 +286,9 @@ struct Loop<'a, S> {
     stop: &'a AtomicBool,
     started: Instant,
     findings: FindingSet,
-    seen_ids: BTreeSet<String>,
+    /// The root causes (issue fingerprints) a case was kept for: one
+    /// case per cause, however many findings it gave.
+    seen_causes: BTreeSet<String>,
     kept: Vec<Exchange>,
     outcome: FuzzOutcome,
 }
@@ -424,9 +433,10 @@ impl<S: Transport> Loop<'_, S> {
         let mut found = judged;
         found.extend(self.side.take_findings());
         for f in found {
-            if worth_a_case(&f) && self.seen_ids.insert(f.id.clone()) {
+            if worth_a_case(&f) && self.seen_causes.insert(cause_of(&f)) {
                 self.outcome.cases.push(FailingCase {
                     check: f.check,
+                    fingerprint: cause_of(&f),
                     finding_id: f.id.clone(),
                     title: f.title.clone(),
                     severity: f.severity,
@@ -487,9 +497,10 @@ impl<S: Transport> Loop<'_, S> {
                     let mut found = judged;
                     found.extend(mine);
                     for f in found {
-                        if worth_a_case(&f) && self.seen_ids.insert(f.id.clone()) {
+                        if worth_a_case(&f) && self.seen_causes.insert(cause_of(&f)) {
                             self.outcome.cases.push(FailingCase {
                                 check: f.check,
+                                fingerprint: cause_of(&f),
                                 finding_id: f.id.clone(),
                                 title: f.title.clone(),
                                 severity: f.severity,
@@ -631,7 +642,7 @@ pub async fn run_fuzz_with<S: Transport>(
         stop,
         started: Instant::now(),
         findings: FindingSet::default(),
-        seen_ids: BTreeSet::new(),
+        seen_causes: BTreeSet::new(),
         kept: Vec::new(),
         outcome: FuzzOutcome::default(),
     };

@@ -1,8 +1,9 @@
 //! The gabbi writer: a shrunk case as a YAML file that
-//! `placement-harness run --disposable-target FILE` replays and that reads
-//! like one of Placement's own gabbits (APIFixture variables for the run's
-//! objects, `x-auth-token: admin` for the admin persona; other personas
-//! through the harness's `as:` extension).
+//! `placement-harness run --disposable-target FILE` replays (APIFixture
+//! variables for the run's objects; every step sent as its persona through
+//! the harness's `as:`, so the replay authenticates however the run does,
+//! `--auth token` included). The gabbit for Placement's own functional
+//! tests is [`super::upstream`]'s.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -30,14 +31,15 @@ fn expected_status(check: CheckId, hostile: bool) -> Option<&'static str> {
     }
 }
 
-/// The file name: `<check>-<route slug>-<short finding id>.yaml`.
-pub fn file_name(shrunk: &Shrunk, finding_id: &str) -> String {
+/// The file name: `<check>-<route slug>-<short cause fingerprint>.yaml`:
+/// one file per root cause.
+pub fn file_name(shrunk: &Shrunk, fingerprint: &str) -> String {
     let (method, route) = shrunk
         .steps
         .last()
         .map(|s| (s.method.as_str(), s.route.as_str()))
         .unwrap_or(("get", "/"));
-    let short: String = finding_id.chars().take(8).collect();
+    let short: String = fingerprint.chars().take(8).collect();
     format!(
         "{}-{}-{short}.yaml",
         shrunk.check.as_str(),
@@ -82,14 +84,9 @@ pub fn render(shrunk: &Shrunk, title: &str, seed: u64) -> String {
                 q(&format!("{} ({})", title, shrunk.check.as_str()))
             );
         }
-        if step.persona != "admin" {
-            let _ = writeln!(y, "  as: {}", q(&step.persona));
-        }
+        let _ = writeln!(y, "  as: {}", q(&step.persona));
         let _ = writeln!(y, "  {}: {}", step.method, q(&step.path));
         let mut headers = Vec::new();
-        if step.persona == "admin" {
-            headers.push(("x-auth-token", "admin".to_owned()));
-        }
         if let Some(mv) = &step.microversion {
             headers.push(("openstack-api-version", mv.clone()));
         }
@@ -135,12 +132,12 @@ pub fn render(shrunk: &Shrunk, title: &str, seed: u64) -> String {
 pub fn write(
     dir: &Path,
     shrunk: &Shrunk,
-    finding_id: &str,
+    fingerprint: &str,
     title: &str,
     seed: u64,
 ) -> std::io::Result<PathBuf> {
     std::fs::create_dir_all(dir)?;
-    let path = dir.join(file_name(shrunk, finding_id));
+    let path = dir.join(file_name(shrunk, fingerprint));
     std::fs::write(&path, render(shrunk, title, seed))?;
     Ok(path)
 }
@@ -196,8 +193,11 @@ mod tests {
         );
         assert!(y.starts_with("# Found by `placement-harness fuzz --seed 7`: no_5xx."));
         assert!(y.contains("fixtures:\n- APIFixture\n"));
-        assert!(y.contains("- name: \"01 create provider\"\n  POST: \"/resource_providers\"\n"));
-        assert!(y.contains("    x-auth-token: \"admin\"\n"));
+        assert!(y.contains(
+            "- name: \"01 create provider\"\n  as: \"admin\"\n  POST: \"/resource_providers\"\n"
+        ));
+        // No token in the file: the replay authenticates as its run does.
+        assert!(!y.contains("x-auth-token"));
         assert!(y.contains("  data: {\"name\":\"$ENVIRON['RP_NAME']\",\"uuid\":\"$ENVIRON['RP_UUID']\"}\n  status: 200\n"));
         assert!(y.contains(
             "  as: \"tenant-b-member\"\n  GET: \"/allocation_candidates?limit=abc&limit=1\"\n"

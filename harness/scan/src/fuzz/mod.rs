@@ -13,3 +13,4 @@ pub mod r#gen;
 pub mod replay;
 pub mod rng;
 pub mod shrink;
+pub mod upstream;

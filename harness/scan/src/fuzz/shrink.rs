@@ -1,6 +1,6 @@
 //! Shrinking: a failing case is replayed against the live target on fresh
-//! objects (a fresh [`Env`] each time) and reduced while the same check
-//! still fires on its last step: earlier steps dropped, query parameters
+//! objects (a fresh [`Env`] each time) and reduced while the same root
+//! cause (check and cause signature) still shows on its last step: earlier steps dropped, query parameters
 //! and body keys removed, the microversion lowered, the persona made
 //! `admin`. Every attempt is a full replay, so attempts are bounded in
 //! number and time.
@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::case::{CONSUMERS, Env, Step};
-use super::engine::{FailingCase, SideFindings, send_step, worth_a_case};
+use super::engine::{FailingCase, SideFindings, cause_of, send_step, worth_a_case};
 use super::r#gen::minor_of;
 use super::rng::Rng;
 use crate::exchange::Exchange;
@@ -73,7 +73,7 @@ async fn replay<S: Transport>(
     cfg: &ShrinkConfig,
     ctx: &Context,
     steps: &[Step],
-    check: CheckId,
+    case: &FailingCase,
     rng: &mut Rng,
 ) -> Replay {
     let env = Env::fresh(cfg.run_id, rng);
@@ -123,7 +123,8 @@ async fn replay<S: Transport>(
             .into_iter()
             .chain(last_side)
             .find(|f| {
-                f.check == check
+                f.check == case.check
+                    && cause_of(f) == case.fingerprint
                     && f.route == step.route
                     && f.method == step.method
                     && worth_a_case(f)
@@ -156,7 +157,30 @@ fn candidates(steps: &[Step]) -> Vec<Vec<Step>> {
     }
     if let Some((path, query)) = last.path.split_once('?') {
         let params: Vec<&str> = query.split('&').collect();
+        // A parameter the operation requires stays: without it the request
+        // would be refused for that once the bug is fixed, and the case
+        // would pass for the wrong reason (`limit` twice without
+        // `resources=`).
+        let required: Vec<&str> = operation(&surface(), &last.method, &last.route)
+            .map(|op| {
+                op.query
+                    .iter()
+                    .filter(|q| q.required)
+                    .map(|q| q.name)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let name = |p: &str| p.split('=').next().unwrap_or_default().to_owned();
         for i in 0..params.len() {
+            let dropped = params.get(i).map(|p| name(p)).unwrap_or_default();
+            let others = params
+                .iter()
+                .enumerate()
+                .filter(|(j, p)| *j != i && name(p) == dropped)
+                .count();
+            if required.contains(&dropped.as_str()) && others == 0 {
+                continue;
+            }
             let kept: Vec<&str> = params
                 .iter()
                 .enumerate()
@@ -258,7 +282,7 @@ pub async fn shrink_with<S: Transport>(
         curl: Vec::new(),
         finding: None,
     };
-    let first = replay(sender, side, cfg, ctx, &current, case.check, rng).await;
+    let first = replay(sender, side, cfg, ctx, &current, case, rng).await;
     out.attempts = 1;
     out.requests = first.requests;
     let Some(finding) = first.finding else {
@@ -278,7 +302,7 @@ pub async fn shrink_with<S: Transport>(
                 break 'outer;
             }
             out.attempts += 1;
-            let r = replay(sender, side, cfg, ctx, &cand, case.check, rng).await;
+            let r = replay(sender, side, cfg, ctx, &cand, case, rng).await;
             out.requests += r.requests;
             if let Some(f) = r.finding {
                 current = cand;
@@ -336,5 +360,19 @@ mod tests {
         }));
         let d = candidates(&[a]);
         assert!(d.iter().any(|s| s[0].body == Some(json!({}))));
+        // `resources` is required: no candidate drops it, so the shrunk
+        // case still means something once `limit` is fixed.
+        assert!(c.iter().all(|s| {
+            s.last()
+                .is_none_or(|l| l.route != b.route || l.path.contains("resources=VCPU:1"))
+        }));
+        let mut twice = b.clone();
+        twice.path = "/allocation_candidates?resources=VCPU:1&resources=VCPU:2".into();
+        assert!(
+            candidates(&[twice]).iter().any(|s| s
+                .last()
+                .is_some_and(|l| l.path == "/allocation_candidates?resources=VCPU:2")),
+            "one of two may go"
+        );
     }
 }

@@ -343,6 +343,20 @@ pub fn check(ex: &Exchange, ctx: &Context) -> Vec<Finding> {
         .collect();
     let mut keys: Vec<String> = body_hits.iter().map(|s| s.name.to_owned()).collect();
     let mut whats: Vec<&str> = body_hits.iter().map(|s| s.what).collect();
+    // Rule: a 5xx body that carries the exception's own text (webob puts
+    // str(exception) after the generic sentence) reveals the server's
+    // internals whatever the text says (SQLite's messages, a recursion
+    // limit, a float conversion): one cause, the formatter that copies it,
+    // which the signatures the text also matches do not split.
+    let exception = (ex.status() >= 500)
+        .then(|| super::no_5xx::exception_text(&ex.body_text()))
+        .flatten();
+    if let Some(e) = &exception {
+        let clipped: String = e.chars().take(200).collect();
+        reasons.push((Severity::Low, format!("the exception's text: {clipped:?}")));
+        keys = vec!["exception-text".to_owned()];
+        whats = vec!["the text of the exception behind a 5xx"];
+    }
     for name in ex.echoed_secrets() {
         reasons.push((Severity::High, format!("the request's {name} echoed back")));
         keys.push(format!("echoed:{name}"));
@@ -598,6 +612,38 @@ mod tests {
                 ("CWE-209", "CWE-497")
             );
         }
+    }
+
+    #[test]
+    fn exception_text_in_a_5xx_is_one_leak_whatever_it_matches() {
+        let ctx = Context::default();
+        // Real Placement 16.0.0: `limit` twice reaches int() (python-int);
+        // a lone surrogate reaches the database driver (no signature).
+        let int = from_fixture("GET", "/allocation_candidates", "limit_abc").build();
+        let surrogate = ex(
+            "PUT",
+            "/allocations/{consumer_uuid}",
+            500,
+            r#"{"errors": [{"status": 500, "title": "Internal Server Error", "detail": "The server has either erred or is incapable of performing the requested operation.\n\n 'utf-8' codec can't encode character '\\ud800' in position 0: surrogates not allowed  ", "code": "placement.undefined_code", "request_id": "req-2a0b54f4-6d0d-4b29-8a4e-3f7e2f9a1c11"}]}"#,
+        )
+        .build();
+        let body = |e: &Exchange| {
+            check(e, &ctx)
+                .into_iter()
+                .find(|f| f.cause.signature.starts_with("body:"))
+                .unwrap_or_else(|| panic!("no body leak"))
+        };
+        let (a, b) = (body(&int), body(&surrogate));
+        assert_eq!(a.cause, b.cause);
+        assert_eq!(a.cause.signature, "body:exception-text");
+        assert!(
+            b.evidence.contains("surrogates not allowed"),
+            "{}",
+            b.evidence
+        );
+        // A 4xx with a schema dump is still its signatures' cause.
+        let schema = from_fixture("POST", "/resource_providers", "schema_invalid").build();
+        assert_ne!(body(&schema).cause.signature, "body:exception-text");
     }
 
     #[test]

@@ -55,14 +55,20 @@ pub fn check(ex: &Exchange, ctx: &Context) -> Vec<Finding> {
 }
 
 /// The exception a Placement error body carries, with the run's values
-/// taken out: webob puts `str(exception)` after the status's generic
-/// sentence and a blank line in `errors[0].detail`.
+/// taken out: the cause signature of a 5xx.
 pub fn exception(body: &str) -> Option<String> {
+    exception_text(body).map(|t| normalize(&t))
+}
+
+/// The exception's text as a Placement error body carries it: webob puts
+/// `str(exception)` after the status's generic sentence and a blank line
+/// in `errors[0].detail`.
+pub fn exception_text(body: &str) -> Option<String> {
     let v: serde_json::Value = serde_json::from_str(body).ok()?;
     let detail = v.pointer("/errors/0/detail")?.as_str()?;
     let (_, text) = detail.split_once("\n\n")?;
-    let e = normalize(text.trim());
-    (!e.is_empty()).then_some(e)
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_owned())
 }
 
 #[cfg(test)]
