@@ -3,8 +3,8 @@
 //! `test_api.py` with `APIFixture`), so that a Placement developer can drop
 //! it in as it is. Unlike the harness replay it asks for the exact answer
 //! Placement should give and checks its body, puts the shared headers under
-//! `defaults`, names the last test after the bug, names invisible
-//! characters in `desc`, and takes a file name `<area>-<what>.yaml` without
+//! `defaults`, names the last test after the bug, names invisible and
+//! non-ASCII characters in `desc`, and takes a file name `<area>-<what>.yaml` without
 //! `_` (stestr groups tests by the file name's words).
 //!
 //! Only cases whose right answer is known are written: a 5xx or a
@@ -91,15 +91,13 @@ pub fn file_name(shrunk: &Shrunk) -> String {
     format!("{}-{}.yaml", area(route), what(shrunk))
 }
 
-/// The characters of `text` a reader cannot see: controls and format
-/// characters (BiDi, zero-width), each as `U+XXXX`.
-fn invisible(text: &str) -> Vec<String> {
+/// The characters of `text` a reader cannot see or cannot tell from ASCII:
+/// controls, format characters (BiDi, zero-width) and every other
+/// non-ASCII character (a Cyrillic `О` in `CUSTOM_GОLD`), each as `U+XXXX`.
+fn unusual(text: &str) -> Vec<String> {
     let mut out: Vec<String> = text
         .chars()
-        .filter(|c| {
-            c.is_control()
-                || matches!(*c as u32, 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0xFEFF)
-        })
+        .filter(|c| c.is_control() || !c.is_ascii())
         .map(|c| format!("U+{:04X}", c as u32))
         .collect();
     out.sort();
@@ -165,11 +163,15 @@ pub fn render(shrunk: &Shrunk, title: &str, seed: u64) -> Result<String, NotUpst
         };
         let _ = writeln!(y, "\n- name: {}", q(&name));
         let body = step.body.as_ref().map(ToString::to_string);
-        let hidden = invisible(&format!("{}{}", step.path, body.as_deref().unwrap_or("")));
+        let hidden = unusual(&format!("{}{}", step.path, body.as_deref().unwrap_or("")));
         if is_last {
             let mut desc = format!("{title} ({})", shrunk.check.as_str());
             if !hidden.is_empty() {
-                let _ = write!(desc, "; the request carries {}", hidden.join(", "));
+                let _ = write!(
+                    desc,
+                    "; the request carries {} (invisible or not ASCII)",
+                    hidden.join(", ")
+                );
             }
             let _ = writeln!(y, "  desc: {}", q(&desc));
         } else if !hidden.is_empty() {
@@ -233,7 +235,7 @@ mod tests {
         let mut last = fixed(
             "fuzz 1 GET /allocation_candidates",
             "GET",
-            "/allocation_candidates?resources=VCPU:1&limit=abc&limit=1\u{202E}".into(),
+            "/allocation_candidates?resources=VCPU:1&limit=abc&limit=1\u{202E}\u{41E}".into(),
             "/allocation_candidates",
             None,
         );
@@ -281,7 +283,7 @@ mod tests {
         assert!(y.contains(
             "- name: \"GET /allocation_candidates with repeated-parameter is refused with 400, not a 500\""
         ));
-        assert!(y.contains("the request carries U+202E"), "{y}");
+        assert!(y.contains("the request carries U+041E, U+202E"), "{y}");
         assert!(
             y.trim_end()
                 .ends_with("status: 400\n  response_json_paths:\n    $.errors[0].status: 400")
