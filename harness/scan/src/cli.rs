@@ -57,6 +57,10 @@ pub enum Command {
         Exit status: 0 no new issue, 1 new issues, 2 a report that cannot be read."
     )]
     Diff(DiffArgs),
+    /// Check personas: authenticate each, print what it is, and which
+    /// suites need which persona.
+    #[command(subcommand)]
+    Personas(crate::persona_check::PersonasCommand),
     /// Write an OpenAPI 3.1 document of Placement's API (from the request model).
     #[command(after_help = "Example:\n  placement-harness openapi --output placement-openapi.json")]
     Openapi(crate::openapi::OpenapiArgs),
@@ -86,6 +90,7 @@ pub fn main_with(args: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) ->
         Command::Fuzz(args) => crate::fuzz::command::fuzz_command(&args, out, err),
         Command::Openapi(args) => crate::openapi::openapi_command(&args, out, err),
         Command::Diff(args) => diff_command(&args, out, err),
+        Command::Personas(cmd) => crate::persona_check::personas_command(&cmd, out, err),
     }
 }
 

@@ -311,6 +311,7 @@ impl Client {
             })?)),
         };
         let mut builder = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
             .connect_timeout(config.connect_timeout)
             .timeout(config.total_timeout)
             // A scanner must see a 3xx as the server sent it, and a redirect
@@ -634,6 +635,26 @@ impl Client {
         }
     }
 }
+
+/// Up to `cap` bytes of `resp`'s body; more is an error (an answer that
+/// big is no answer the caller can use).
+pub(crate) async fn read_capped(
+    mut resp: reqwest::Response,
+    cap: usize,
+) -> Result<Vec<u8>, String> {
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(|e| error_chain(&e))? {
+        if body.len() + chunk.len() > cap {
+            return Err(format!("the answer is larger than {cap} bytes"));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// What every request says it comes from, so that operators can tell the
+/// scanner's traffic apart in their logs.
+pub const USER_AGENT: &str = concat!("placement-harness/", env!("CARGO_PKG_VERSION"));
 
 /// The causes of an error, joined with `: `, without the URL reqwest adds
 /// (ours, credentials removed, is already in the message).

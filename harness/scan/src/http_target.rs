@@ -298,7 +298,7 @@ impl HttpTarget {
             .map(u64::from_le_bytes)
             .unwrap_or(0);
         let mut rng = Rng::new(seed);
-        let env = Env::fresh(run_id, &mut rng);
+        let env = Env::fresh(run_id, &mut rng, &personas);
         let target = HttpTarget {
             runtime,
             _server: server,
@@ -363,7 +363,7 @@ impl HttpTarget {
     /// Creates fresh objects of the run (new bindings each time, so what
     /// an earlier input deleted or changed is left behind).
     fn set_up(&self, session: &mut Session) -> Result<(), SetupError> {
-        session.env = Env::fresh(self.run_id, &mut session.rng);
+        session.env = Env::fresh(self.run_id, &mut session.rng, &self.personas);
         session.world = setup_world();
         session.setup.clear();
         for c in CONSUMERS {

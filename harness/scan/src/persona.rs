@@ -16,6 +16,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use serde::Deserialize;
 
@@ -25,6 +26,7 @@ use tokio::sync::Mutex;
 
 use crate::client::Client;
 use crate::exchange::{Credentials, Header, Request, token_var};
+use crate::keystone::{self, KeystoneAuth, Method, Scope, TokenFacts};
 use crate::target::{AuthMode, strip_credentials};
 
 /// A token or password. `Debug` and `Display` print `<redacted>`; the value
@@ -80,83 +82,6 @@ fn default_domain() -> String {
     "default".to_owned()
 }
 
-/// Keystone v3 password authentication, scoped to a project.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct KeystonePassword {
-    /// Identity endpoint, with or without the trailing `/v3`.
-    pub auth_url: String,
-    /// User name (with a user domain), or ...
-    pub username: Option<String>,
-    /// ... user id.
-    pub user_id: Option<String>,
-    /// User domain name.
-    pub user_domain_name: Option<String>,
-    /// User domain id.
-    pub user_domain_id: Option<String>,
-    /// The password.
-    pub password: Secret,
-    /// Project name (with a project domain), or ...
-    pub project_name: Option<String>,
-    /// ... project id.
-    pub project_id: Option<String>,
-    /// Project domain name.
-    pub project_domain_name: Option<String>,
-    /// Project domain id.
-    pub project_domain_id: Option<String>,
-}
-
-impl KeystonePassword {
-    /// `POST .../v3/auth/tokens`, whether or not `auth_url` ends in `/v3`.
-    pub fn tokens_url(&self) -> String {
-        let base = self.auth_url.trim_end_matches('/');
-        if base.ends_with("/v3") {
-            format!("{base}/auth/tokens")
-        } else {
-            format!("{base}/v3/auth/tokens")
-        }
-    }
-
-    /// The JSON body of the password authentication request.
-    pub fn body(&self) -> serde_json::Value {
-        use serde_json::{Map, Value, json};
-        fn domain(name: &Option<String>, id: &Option<String>) -> Option<Value> {
-            match (id, name) {
-                (Some(id), _) => Some(json!({ "id": id })),
-                (None, Some(name)) => Some(json!({ "name": name })),
-                (None, None) => None,
-            }
-        }
-        let mut user = Map::new();
-        if let Some(id) = &self.user_id {
-            user.insert("id".into(), json!(id));
-        }
-        if let Some(name) = &self.username {
-            user.insert("name".into(), json!(name));
-        }
-        if let Some(d) = domain(&self.user_domain_name, &self.user_domain_id) {
-            user.insert("domain".into(), d);
-        }
-        user.insert("password".into(), json!(self.password.expose()));
-        let mut project = Map::new();
-        if let Some(id) = &self.project_id {
-            project.insert("id".into(), json!(id));
-        }
-        if let Some(name) = &self.project_name {
-            project.insert("name".into(), json!(name));
-        }
-        if let Some(d) = domain(&self.project_domain_name, &self.project_domain_id) {
-            project.insert("domain".into(), d);
-        }
-        let mut auth = json!({
-            "identity": { "methods": ["password"], "password": { "user": user } }
-        });
-        if !project.is_empty() {
-            auth["scope"] = json!({ "project": project });
-        }
-        json!({ "auth": auth })
-    }
-}
-
 /// How a persona authenticates.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Credential {
@@ -175,9 +100,10 @@ pub enum Credential {
     Identity(Identity),
     /// A raw token (read from an environment variable or a file).
     Token(Secret),
-    /// Keystone v3 password authentication; the token is fetched once and
-    /// cached by the [`Authenticator`].
-    Keystone(Box<KeystonePassword>),
+    /// Keystone v3 authentication (password or application credential);
+    /// the token is fetched once, renewed before it expires, and cached by
+    /// the [`Authenticator`].
+    Keystone(Box<KeystoneAuth>),
 }
 
 /// A named identity.
@@ -187,6 +113,9 @@ pub struct Persona {
     pub name: String,
     /// How it authenticates.
     pub credential: Credential,
+    /// What Keystone said of its token, once [`Authenticator::authenticate_all`]
+    /// has fetched it: the roles, project and user the oracles judge by.
+    pub facts: Option<TokenFacts>,
 }
 
 impl Persona {
@@ -195,6 +124,7 @@ impl Persona {
         Persona {
             name: name.to_owned(),
             credential,
+            facts: None,
         }
     }
 
@@ -386,25 +316,76 @@ pub enum PersonaError {
         /// Why (status or transport error; never the password).
         reason: String,
     },
+    /// Personas that could not authenticate before the run, one line each.
+    #[error("{}", refused_lines(.0))]
+    Refused(Vec<String>),
 }
 
-/// Turns credentials into headers and caches Keystone tokens, one fetch per
-/// persona per run.
+fn refused_lines(reasons: &[String]) -> String {
+    match reasons {
+        [one] => one.clone(),
+        many => format!(
+            "{} personas could not authenticate:\n  {}",
+            many.len(),
+            many.join("\n  ")
+        ),
+    }
+}
+
+/// Turns credentials into headers and holds Keystone tokens: fetched once
+/// per persona (by [`Authenticator::authenticate_all`] before a run sends
+/// anything), renewed before they expire and once after a 401, and never
+/// asked for again once Keystone refused the persona.
 #[derive(Debug)]
 pub struct Authenticator {
     http: reqwest::Client,
     // Held across the fetch on purpose: two tasks asking for the same
     // persona's token must not both authenticate.
-    cache: Mutex<HashMap<String, Secret>>,
+    cache: Mutex<HashMap<String, Slot>>,
+}
+
+/// A persona's place in the token cache.
+#[derive(Debug)]
+enum Slot {
+    Ready {
+        token: Secret,
+        facts: Box<TokenFacts>,
+        renew_at: Option<Instant>,
+        // A renewal after a 401 that got a 401 again: Placement refuses
+        // this persona's tokens, so another renewal would not help.
+        renewal_useless: bool,
+    },
+    // Keystone said no: asking again risks locking the account.
+    Refused(String),
 }
 
 impl Authenticator {
     /// An authenticator sending its Keystone requests with `client`'s
-    /// connection settings (timeouts, CA, TLS verification).
+    /// connection settings (timeouts, CA, TLS verification, User-Agent).
     pub fn new(client: &Client) -> Self {
         Authenticator {
             http: client.http().clone(),
             cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Authenticates every Keystone persona once and records what its
+    /// token says in [`Persona::facts`]; the error lists every persona that
+    /// could not authenticate, so one run shows them all.
+    pub async fn authenticate_all(&self, personas: &mut [Persona]) -> Result<(), PersonaError> {
+        let mut failed = Vec::new();
+        for p in personas.iter_mut() {
+            if let Credential::Keystone(ks) = &p.credential {
+                match self.keystone_token(&p.name, ks).await {
+                    Ok((_, facts)) => p.facts = Some(facts),
+                    Err(e) => failed.push(e.to_string()),
+                }
+            }
+        }
+        if failed.is_empty() {
+            Ok(())
+        } else {
+            Err(PersonaError::Refused(failed))
         }
     }
 
@@ -430,7 +411,7 @@ impl Authenticator {
             ],
             Credential::Token(token) => vec![("x-auth-token".to_owned(), token.clone())],
             Credential::Keystone(ks) => {
-                let token = self.keystone_token(&persona.name, ks).await?;
+                let (token, _) = self.keystone_token(&persona.name, ks).await?;
                 vec![("x-auth-token".to_owned(), token)]
             }
         })
@@ -460,21 +441,84 @@ impl Authenticator {
         Ok(())
     }
 
+    /// After Placement answered 401 to `sent` (the token a request went
+    /// with): a new token for `persona` when `sent` is its current Keystone
+    /// token and renewing has not already failed to help; `None` when the
+    /// 401 is the answer to report (a token the suite wrote, a persona
+    /// Placement refuses whatever its token).
+    pub async fn renew_after_401(&self, persona: &Persona, sent: &str) -> Option<Secret> {
+        let Credential::Keystone(ks) = &persona.credential else {
+            return None;
+        };
+        {
+            let mut cache = self.cache.lock().await;
+            match cache.get_mut(&persona.name) {
+                Some(Slot::Ready {
+                    token,
+                    renewal_useless,
+                    ..
+                }) => {
+                    if *renewal_useless {
+                        return None;
+                    }
+                    if token.expose() != sent {
+                        // Renewed meanwhile: the new one is worth a try,
+                        // unless the suite wrote `sent` itself.
+                        return None;
+                    }
+                    cache.remove(&persona.name);
+                }
+                _ => return None,
+            }
+        }
+        self.keystone_token(&persona.name, ks)
+            .await
+            .ok()
+            .map(|(t, _)| t)
+    }
+
+    /// Records that a request sent with a token renewed after a 401 got a
+    /// 401 again: no more renewals after a 401 for `persona`.
+    pub async fn renewal_did_not_help(&self, persona: &Persona) {
+        if let Some(Slot::Ready {
+            renewal_useless, ..
+        }) = self.cache.lock().await.get_mut(&persona.name)
+        {
+            *renewal_useless = true;
+        }
+    }
+
     async fn keystone_token(
         &self,
         persona: &str,
-        ks: &KeystonePassword,
-    ) -> Result<Secret, PersonaError> {
-        let mut cache = self.cache.lock().await;
-        if let Some(token) = cache.get(persona) {
-            return Ok(token.clone());
-        }
+        ks: &KeystoneAuth,
+    ) -> Result<(Secret, TokenFacts), PersonaError> {
         let url = ks.tokens_url();
         let fail = |reason: String| PersonaError::Keystone {
             persona: persona.to_owned(),
             url: strip_credentials(&url),
             reason,
         };
+        let mut cache = self.cache.lock().await;
+        let mut useless = false;
+        match cache.get(persona) {
+            Some(Slot::Ready {
+                token,
+                facts,
+                renew_at,
+                renewal_useless,
+            }) => {
+                if renew_at.is_none_or(|at| Instant::now() < at) {
+                    return Ok((token.clone(), (**facts).clone()));
+                }
+                useless = *renewal_useless;
+            }
+            Some(Slot::Refused(reason)) => {
+                return Err(fail(format!("{reason} (refused before: not asked again)")));
+            }
+            None => {}
+        }
+        let fetched = Instant::now();
         let resp = self
             .http
             .post(&url)
@@ -483,6 +527,11 @@ impl Authenticator {
             .await
             .map_err(|e| fail(crate::client::error_chain(&e)))?;
         let status = resp.status();
+        if status.is_client_error() {
+            let reason = format!("HTTP {status}");
+            cache.insert(persona.to_owned(), Slot::Refused(reason.clone()));
+            return Err(fail(reason));
+        }
         if status.as_u16() != 201 && status.as_u16() != 200 {
             return Err(fail(format!("HTTP {status}")));
         }
@@ -492,12 +541,29 @@ impl Authenticator {
             .and_then(|v| v.to_str().ok())
             .map(str::trim)
             .filter(|v| !v.is_empty())
+            .map(Secret::new)
             .ok_or_else(|| fail("no X-Subject-Token header in the answer".to_owned()))?;
-        let token = Secret::new(token);
-        cache.insert(persona.to_owned(), token.clone());
-        Ok(token)
+        // A token body is small; a hostile server's endless one is cut.
+        let body = crate::client::read_capped(resp, TOKEN_BODY_LIMIT)
+            .await
+            .map_err(fail)?;
+        let facts = keystone::parse_token_facts(&body).map_err(fail)?;
+        let renew_at = facts.lifetime.map(|l| fetched + keystone::renew_after(l));
+        cache.insert(
+            persona.to_owned(),
+            Slot::Ready {
+                token: token.clone(),
+                facts: Box::new(facts.clone()),
+                renew_at,
+                renewal_useless: useless,
+            },
+        );
+        Ok((token, facts))
     }
 }
+
+/// The most of a Keystone token answer read (a catalog included).
+const TOKEN_BODY_LIMIT: usize = 4 << 20;
 
 // ---------------------------------------------------------------- files
 
@@ -521,11 +587,42 @@ struct PersonaEntry {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PersonasFile {
+    // `default`: the file adds to (and may replace some of) the default
+    // set for `--auth`, instead of replacing it.
+    extends: Option<Spanned<String>>,
     personas: Vec<PersonaEntry>,
 }
 
-/// Keystone password settings, as in a personas file or clouds.yaml `auth`.
+/// A parsed personas file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PersonaFile {
+    /// Its personas, in order.
+    pub personas: Vec<Persona>,
+    /// `extends: default`: they add to the default set.
+    pub extends_default: bool,
+}
+
+impl PersonaFile {
+    /// The run's personas: the file's, after the `defaults` it does not
+    /// redefine when it extends them.
+    pub fn over(self, defaults: Vec<Persona>) -> Vec<Persona> {
+        if !self.extends_default {
+            return self.personas;
+        }
+        let mut out: Vec<Persona> = defaults
+            .into_iter()
+            .filter(|d| !self.personas.iter().any(|p| p.name == d.name))
+            .collect();
+        out.extend(self.personas);
+        out
+    }
+}
+
+/// Keystone settings, as in a personas file or clouds.yaml `auth`. An
+/// unknown key is an error: a misspelt scope would silently give another
+/// token.
 #[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct KeystoneEntry {
     auth_url: Option<String>,
     username: Option<String>,
@@ -535,10 +632,17 @@ struct KeystoneEntry {
     password: Option<String>,
     password_env: Option<String>,
     password_file: Option<PathBuf>,
+    application_credential_id: Option<String>,
+    application_credential_name: Option<String>,
+    application_credential_secret: Option<String>,
+    application_credential_secret_env: Option<String>,
+    application_credential_secret_file: Option<PathBuf>,
     project_name: Option<String>,
     project_id: Option<String>,
     project_domain_name: Option<String>,
     project_domain_id: Option<String>,
+    // `all`: a system-scoped token.
+    system_scope: Option<String>,
     // clouds.yaml: shared domain for user and project.
     domain_name: Option<String>,
     domain_id: Option<String>,
@@ -546,51 +650,129 @@ struct KeystoneEntry {
     token: Option<String>,
 }
 
-impl KeystoneEntry {
-    fn password(&self, persona: &str) -> Result<Option<Secret>, PersonaError> {
-        if let Some(p) = &self.password {
-            return Ok(Some(Secret::new(p.as_str())));
-        }
-        if let Some(var) = &self.password_env {
-            return std::env::var(var)
-                .map(|v| Some(Secret::new(v)))
-                .map_err(|_| PersonaError::EnvVar {
-                    persona: persona.to_owned(),
-                    var: var.clone(),
-                });
-        }
-        if let Some(path) = &self.password_file {
-            return std::fs::read_to_string(path)
-                .map(|v| Some(Secret::new(v.trim_end_matches(['\r', '\n']))))
-                .map_err(|e| PersonaError::Read {
-                    path: path.clone(),
-                    reason: e.to_string(),
-                });
-        }
-        Ok(None)
+/// A secret given inline, by an environment variable's name, or in a file
+/// (trailing newline dropped).
+fn secret_from(
+    persona: &str,
+    inline: &Option<String>,
+    env: &Option<String>,
+    file: &Option<PathBuf>,
+) -> Result<Option<Secret>, PersonaError> {
+    if let Some(p) = inline {
+        return Ok(Some(Secret::new(p.as_str())));
     }
+    if let Some(var) = env {
+        return std::env::var(var)
+            .map(|v| Some(Secret::new(v)))
+            .map_err(|_| PersonaError::EnvVar {
+                persona: persona.to_owned(),
+                var: var.clone(),
+            });
+    }
+    if let Some(path) = file {
+        return std::fs::read_to_string(path)
+            .map(|v| Some(Secret::new(v.trim_end_matches(['\r', '\n']))))
+            .map_err(|e| PersonaError::Read {
+                path: path.clone(),
+                reason: e.to_string(),
+            });
+    }
+    Ok(None)
+}
 
-    /// Why the settings cannot authenticate, or the password flow.
-    fn into_password(self, persona: &str) -> Result<KeystonePassword, String> {
-        let password = self
-            .password(persona)
-            .map_err(|e| e.to_string())?
-            .ok_or("keystone needs password, password_env or password_file")?;
-        let auth_url = self.auth_url.ok_or("keystone needs auth_url")?;
-        if self.username.is_none() && self.user_id.is_none() {
-            return Err("keystone needs username or user_id".to_owned());
-        }
-        Ok(KeystonePassword {
+impl KeystoneEntry {
+    /// Why the settings cannot authenticate, or how they do.
+    fn into_auth(
+        self,
+        persona: &str,
+        application_credential: bool,
+    ) -> Result<KeystoneAuth, String> {
+        let auth_url = self.auth_url.clone().ok_or("keystone needs auth_url")?;
+        let password = secret_from(
+            persona,
+            &self.password,
+            &self.password_env,
+            &self.password_file,
+        )
+        .map_err(|e| e.to_string())?;
+        let app_secret = secret_from(
+            persona,
+            &self.application_credential_secret,
+            &self.application_credential_secret_env,
+            &self.application_credential_secret_file,
+        )
+        .map_err(|e| e.to_string())?;
+        let application_credential = application_credential
+            || app_secret.is_some()
+            || self.application_credential_id.is_some()
+            || self.application_credential_name.is_some();
+        let method = if application_credential {
+            if password.is_some() {
+                return Err("give a password or an application credential, not both".to_owned());
+            }
+            let secret = app_secret.ok_or(
+                "an application credential needs application_credential_secret \
+                 (or _secret_env, _secret_file)",
+            )?;
+            match (
+                &self.application_credential_id,
+                &self.application_credential_name,
+            ) {
+                (None, None) => {
+                    return Err("an application credential needs application_credential_id \
+                                or application_credential_name"
+                        .to_owned());
+                }
+                (None, Some(_)) if self.username.is_none() && self.user_id.is_none() => {
+                    return Err("application_credential_name needs username or user_id".to_owned());
+                }
+                _ => {}
+            }
+            if self.project_name.is_some()
+                || self.project_id.is_some()
+                || self.system_scope.is_some()
+            {
+                return Err("an application credential carries its own scope: \
+                            leave out project and system_scope"
+                    .to_owned());
+            }
+            Method::ApplicationCredential {
+                id: self.application_credential_id,
+                name: self.application_credential_name,
+                secret,
+            }
+        } else {
+            if self.username.is_none() && self.user_id.is_none() {
+                return Err("keystone needs username or user_id".to_owned());
+            }
+            Method::Password(
+                password.ok_or("keystone needs password, password_env or password_file")?,
+            )
+        };
+        let scope = match self.system_scope.as_deref() {
+            Some("all") if self.project_name.is_some() || self.project_id.is_some() => {
+                return Err("system_scope and a project exclude each other".to_owned());
+            }
+            Some("all") => Scope::System,
+            Some(other) => {
+                return Err(format!("system_scope must be \"all\", not {other:?}"));
+            }
+            None if self.project_name.is_some() || self.project_id.is_some() => Scope::Project {
+                id: self.project_id,
+                name: self.project_name,
+                domain_name: self.project_domain_name.or(self.domain_name.clone()),
+                domain_id: self.project_domain_id.or(self.domain_id.clone()),
+            },
+            None => Scope::Unscoped,
+        };
+        Ok(KeystoneAuth {
             auth_url,
             username: self.username,
             user_id: self.user_id,
-            user_domain_name: self.user_domain_name.or_else(|| self.domain_name.clone()),
-            user_domain_id: self.user_domain_id.or_else(|| self.domain_id.clone()),
-            password,
-            project_name: self.project_name,
-            project_id: self.project_id,
-            project_domain_name: self.project_domain_name.or(self.domain_name),
-            project_domain_id: self.project_domain_id.or(self.domain_id),
+            user_domain_name: self.user_domain_name.or(self.domain_name),
+            user_domain_id: self.user_domain_id.or(self.domain_id),
+            method,
+            scope,
         })
     }
 }
@@ -629,7 +811,24 @@ fn yaml_error(path: &Path, e: &serde_saphyr::Error) -> PersonaError {
 ///     anonymous: true
 /// ```
 pub fn parse_personas(path: &Path, text: &str) -> Result<Vec<Persona>, PersonaError> {
+    parse_persona_file(path, text).map(|f| f.personas)
+}
+
+/// Parses a personas file, with its `extends:`.
+pub fn parse_persona_file(path: &Path, text: &str) -> Result<PersonaFile, PersonaError> {
     let file: PersonasFile = serde_saphyr::from_str(text).map_err(|e| yaml_error(path, &e))?;
+    let extends_default = match &file.extends {
+        None => false,
+        Some(e) if e.value == "default" => true,
+        Some(e) => {
+            return Err(PersonaError::File {
+                path: path.to_owned(),
+                line: e.referenced.line(),
+                column: e.referenced.column(),
+                message: format!("extends must be \"default\", not {:?}", e.value),
+            });
+        }
+    };
     let mut out: Vec<Persona> = Vec::new();
     for entry in file.personas {
         let at = |message: String| PersonaError::File {
@@ -692,7 +891,7 @@ pub fn parse_personas(path: &Path, text: &str) -> Result<Vec<Persona>, PersonaEr
             Persona::token_from_file(&name, &file).map_err(|e| at(e.to_string()))?
         } else if let Some(ks) = entry.keystone {
             let ks = ks
-                .into_password(&name)
+                .into_auth(&name, false)
                 .map_err(|m| at(format!("persona {name:?}: {m}")))?;
             Persona::new(&name, Credential::Keystone(Box::new(ks)))
         } else if let Some(cloud) = entry.cloud {
@@ -707,16 +906,19 @@ pub fn parse_personas(path: &Path, text: &str) -> Result<Vec<Persona>, PersonaEr
         };
         out.push(persona);
     }
-    Ok(out)
+    Ok(PersonaFile {
+        personas: out,
+        extends_default,
+    })
 }
 
 /// Reads and parses a personas file.
-pub fn load_personas(path: &Path) -> Result<Vec<Persona>, PersonaError> {
+pub fn load_personas(path: &Path) -> Result<PersonaFile, PersonaError> {
     let text = std::fs::read_to_string(path).map_err(|e| PersonaError::Read {
         path: path.to_owned(),
         reason: e.to_string(),
     })?;
-    parse_personas(path, &text)
+    parse_persona_file(path, &text)
 }
 
 #[derive(Debug, Deserialize)]
@@ -725,7 +927,8 @@ struct CloudsFile {
 }
 
 // clouds.yaml carries many settings the scanner does not use (region,
-// interface, identity_api_version, ...): unknown fields are accepted here.
+// interface, identity_api_version, ...): unknown fields are accepted here,
+// but not under `auth`, where one decides what token Keystone gives.
 #[derive(Debug, Deserialize)]
 struct CloudEntry {
     #[serde(default)]
@@ -760,7 +963,11 @@ pub fn parse_cloud_persona(
     };
     match entry.auth_type.as_deref() {
         None | Some("password" | "v3password") => {
-            let ks = entry.auth.into_password(name).map_err(bad)?;
+            let ks = entry.auth.into_auth(name, false).map_err(bad)?;
+            Ok(Persona::new(name, Credential::Keystone(Box::new(ks))))
+        }
+        Some("v3applicationcredential" | "applicationcredential") => {
+            let ks = entry.auth.into_auth(name, true).map_err(bad)?;
             Ok(Persona::new(name, Credential::Keystone(Box::new(ks))))
         }
         Some("token" | "v3token" | "admin_token") => {
@@ -775,7 +982,7 @@ pub fn parse_cloud_persona(
             ))
         }
         Some(other) => Err(bad(format!(
-            "auth_type {other:?} is not supported (password or token)"
+            "auth_type {other:?} is not supported (password, v3applicationcredential or token)"
         ))),
     }
 }

@@ -15,7 +15,7 @@ use crate::client::{Client, ClientConfig};
 use crate::guard::{Guard, GuardedTransport, Ownership};
 use crate::journal::{Journal, JournalError};
 use crate::options::{ConnectionArgs, SessionArgs};
-use crate::persona::{self, Persona};
+use crate::persona::{self, Authenticator, Persona};
 use crate::run_id::RunId;
 use crate::target::{AuthMode, Target};
 use crate::target_check::ApiVersions;
@@ -47,12 +47,14 @@ pub enum SessionError {
     Journal(#[from] JournalError),
 }
 
-/// The personas of a run: `--personas`, or the built-in set for `--auth`
-/// (whose names carry `run_id`).
+/// The personas of a run: `--personas` (over the built-in set when it
+/// says `extends: default`), or the built-in set for `--auth` (whose ids
+/// carry `run_id`).
 pub fn personas(conn: &ConnectionArgs, run_id: RunId) -> Result<Vec<Persona>, SessionError> {
+    let defaults = persona::default_personas(conn.auth, Some(run_id));
     Ok(match &conn.personas {
-        Some(path) => persona::load_personas(path)?,
-        None => persona::default_personas(conn.auth, Some(run_id)),
+        Some(path) => persona::load_personas(path)?.over(defaults),
+        None => defaults,
     })
 }
 
@@ -136,6 +138,12 @@ impl Launch {
         let versions = self
             .runtime
             .block_on(crate::target_check::check_target(&client, &target))?;
+        // Every persona authenticates now, once: a refused one stops the
+        // run before anything else is sent or journaled.
+        let auth = Arc::new(Authenticator::new(&client));
+        let mut personas = personas;
+        self.runtime
+            .block_on(auth.authenticate_all(&mut personas))?;
         let journal_dir = journal_dir(args.journal.journal_dir.as_deref())?;
         let base_url = target.base_url().as_str().to_owned();
         let journal = Arc::new(Journal::create(&journal_dir, run_id, &base_url)?);
@@ -151,6 +159,7 @@ impl Launch {
             embedded: self.embedded,
             target,
             client,
+            auth,
             versions,
             journal,
             journal_dir,
@@ -174,6 +183,7 @@ pub struct Session {
     embedded: Option<placement_refserver::RunningServer>,
     target: Target,
     client: Client,
+    auth: Arc<Authenticator>,
     versions: ApiVersions,
     journal: Arc<Journal>,
     journal_dir: PathBuf,
@@ -244,9 +254,20 @@ impl Session {
         )
     }
 
+    /// The run's authenticator: its personas' tokens.
+    pub fn auth(&self) -> Arc<Authenticator> {
+        Arc::clone(&self.auth)
+    }
+
     /// Requests without the guard (cleanup).
     pub fn client_transport(&self) -> ClientTransport {
-        ClientTransport::new(self.client.clone())
+        self.transport_over(self.client.clone())
+    }
+
+    /// Requests without the guard, sent by `client` (a clone of the
+    /// session's with the run's bounds), with the run's tokens.
+    pub fn transport_over(&self, client: Client) -> ClientTransport {
+        ClientTransport::sharing(client, Arc::clone(&self.auth))
     }
 
     /// Requests through the guard.
@@ -258,7 +279,7 @@ impl Session {
     /// session's with the run's bounds).
     pub fn guarded_transport_over(&self, client: Client) -> GuardedTransport<ClientTransport> {
         GuardedTransport::new(
-            ClientTransport::new(client),
+            self.transport_over(client),
             Arc::clone(&self.journal),
             self.target.base_url().path(),
             self.read_only,

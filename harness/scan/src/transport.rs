@@ -9,6 +9,7 @@
 //! a persona's credentials added by the [`Authenticator`].
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::client::Client;
@@ -85,13 +86,19 @@ pub fn find_persona<'p>(personas: &'p [Persona], name: &str) -> Result<&'p Perso
 #[derive(Debug)]
 pub struct ClientTransport {
     client: Client,
-    auth: Authenticator,
+    auth: Arc<Authenticator>,
 }
 
 impl ClientTransport {
-    /// A transport over `client`.
+    /// A transport over `client` with an authenticator of its own.
     pub fn new(client: Client) -> Self {
-        let auth = Authenticator::new(&client);
+        let auth = Arc::new(Authenticator::new(&client));
+        ClientTransport { client, auth }
+    }
+
+    /// A transport over `client` sharing `auth`'s tokens: every transport
+    /// of a run shares one, so each persona authenticates once.
+    pub fn sharing(client: Client, auth: Arc<Authenticator>) -> Self {
         ClientTransport { client, auth }
     }
 
@@ -149,11 +156,44 @@ impl Transport for ClientTransport {
         mut request: exchange::Request,
         persona: Option<&Persona>,
     ) -> Result<Exchange, TransportError> {
+        let unsent = request.clone();
         authenticate(&self.auth, &mut request, persona).await?;
-        self.client
+        let sent_token = request
+            .headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case("x-auth-token"))
+            .map(|h| h.value.clone());
+        let exchange = self
+            .client
             .send(request)
             .await
-            .map_err(|e| TransportError(e.to_string()))
+            .map_err(|e| TransportError(e.to_string()))?;
+        // A Keystone token can be revoked or expire early: renew it once
+        // and resend, so that one stale token does not turn the rest of
+        // the run into 401s. A 401 the renewed token gets too stands.
+        let (Some(p), Some(sent), 401) = (persona, sent_token, exchange.response().status) else {
+            return Ok(exchange);
+        };
+        let Some(token) = self.auth.renew_after_401(p, &sent).await else {
+            return Ok(exchange);
+        };
+        let mut again = unsent;
+        again
+            .headers
+            .retain(|h| !h.name.eq_ignore_ascii_case("x-auth-token"));
+        again
+            .headers
+            .push(Header::new("x-auth-token", token.expose()));
+        authenticate(&self.auth, &mut again, persona).await?;
+        let retried = self
+            .client
+            .send(again)
+            .await
+            .map_err(|e| TransportError(e.to_string()))?;
+        if retried.response().status == 401 {
+            self.auth.renewal_did_not_help(p).await;
+        }
+        Ok(retried)
     }
 }
 

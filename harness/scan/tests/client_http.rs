@@ -121,6 +121,26 @@ async fn credential_headers_are_sent_but_recorded_redacted() {
 }
 
 #[tokio::test]
+async fn every_request_names_the_scanner_in_its_user_agent() {
+    let (base, stats) = server().await;
+    let c = client(ClientConfig::default());
+    c.send(get(format!("{base}/ok"))).await.unwrap();
+    let seen = stats.last_request.lock().unwrap().to_ascii_lowercase();
+    let want = format!(
+        "user-agent: placement-harness/{}",
+        env!("CARGO_PKG_VERSION")
+    );
+    assert!(seen.contains(&want), "{seen}");
+    // A suite that sets its own keeps it.
+    let mut req = get(format!("{base}/ok"));
+    req.headers.push(Header::new("User-Agent", "curl/8"));
+    c.send(req).await.unwrap();
+    let seen = stats.last_request.lock().unwrap().to_ascii_lowercase();
+    assert!(seen.contains("user-agent: curl/8"), "{seen}");
+    assert!(!seen.contains("placement-harness/"), "{seen}");
+}
+
+#[tokio::test]
 async fn total_timeout_fires() {
     let (base, _) = server().await;
     let c = client(ClientConfig {

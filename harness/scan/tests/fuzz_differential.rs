@@ -61,7 +61,11 @@ fn differential_fuzz(
     let personas = personas(run_id);
     let client = client();
     let sender = ClientTransport::new(client.clone());
-    let model = Model::new(model_config(), &client).unwrap();
+    let model = Model::new(
+        model_config(),
+        std::sync::Arc::new(placement_harness::persona::Authenticator::new(&client)),
+    )
+    .unwrap();
     let base = format!("{}/", url.trim_end_matches('/'));
     let diff = Differential::new(&sender, model, &base, &personas);
     let config = FuzzConfig {
@@ -170,7 +174,11 @@ fn real_placement_divergences_are_reported_under_their_entries() {
     let admin = personas.iter().find(|p| p.name == "admin").unwrap().clone();
     let client = client();
     let sender = ClientTransport::new(client.clone());
-    let model = Model::new(model_config(), &client).unwrap();
+    let model = Model::new(
+        model_config(),
+        std::sync::Arc::new(placement_harness::persona::Authenticator::new(&client)),
+    )
+    .unwrap();
     let base = placement.url.trim_end_matches('/').to_owned();
     let diff = Differential::new(&sender, model, &format!("{base}/"), &personas);
     let rp = run_id.uuid().to_string();
@@ -404,7 +412,11 @@ fn every_divergence_entry_fires_against_real_placement() {
     let admin = personas.iter().find(|p| p.name == "admin").unwrap().clone();
     let client = client();
     let sender = ClientTransport::new(client.clone());
-    let model = Model::new(model_config(), &client).unwrap();
+    let model = Model::new(
+        model_config(),
+        std::sync::Arc::new(placement_harness::persona::Authenticator::new(&client)),
+    )
+    .unwrap();
     let base = placement.url.trim_end_matches('/').to_owned();
     let diff = Differential::new(&sender, model, &format!("{base}/"), &personas);
     let send = |p: &Probe| {

@@ -12,11 +12,13 @@ use std::sync::{Arc, Mutex};
 
 use placement_harness::client::{Client, ClientConfig};
 use placement_harness::exchange::{Credentials, Request};
+use placement_harness::keystone::{Method, Scope, TokenScope};
 use placement_harness::persona::{
     Authenticator, Credential, DEFAULT_PERSONAS, Persona, PersonaError, Secret, default_personas,
     parse_cloud_persona, parse_personas,
 };
 use placement_harness::target::AuthMode;
+use placement_harness::transport::{ClientTransport, Transport};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
@@ -245,7 +247,15 @@ fn clouds_yaml_parses() {
         panic!("{p:?}")
     };
     assert_eq!(ks.username.as_deref(), Some("demo"));
-    assert_eq!(ks.project_domain_id.as_deref(), Some("default"));
+    assert_eq!(
+        ks.scope,
+        Scope::Project {
+            id: None,
+            name: Some("demo".into()),
+            domain_name: None,
+            domain_id: Some("default".into()),
+        }
+    );
     assert_eq!(ks.tokens_url(), "http://127.0.0.1:5000/v3/auth/tokens");
     assert!(!format!("{p:?}").contains("hunter2"));
     let t = parse_cloud_persona("t", Path::new("clouds.yaml"), CLOUDS, "tok").unwrap();
@@ -265,9 +275,10 @@ fn secret_never_prints() {
     assert_eq!(s.expose(), "hunter2-sekrit");
 }
 
-/// A fake Keystone: POST /v3/auth/tokens answers 201 with a token when the
+/// A fake Keystone: POST /v3/auth/tokens answers 201 with a new token
+/// (`gAAAAA-minted-token-N`) and a token body living `life` seconds when the
 /// password is right, 401 otherwise; counts requests and keeps the last body.
-async fn keystone() -> (String, Arc<AtomicUsize>, Arc<Mutex<String>>) {
+async fn keystone_living(life: u32) -> (String, Arc<AtomicUsize>, Arc<Mutex<String>>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let hits = Arc::new(AtomicUsize::new(0));
@@ -301,14 +312,30 @@ async fn keystone() -> (String, Arc<AtomicUsize>, Arc<Mutex<String>>) {
                     }
                 }
                 let text = String::from_utf8_lossy(&buf).into_owned();
-                h.fetch_add(1, Ordering::SeqCst);
+                let n = h.fetch_add(1, Ordering::SeqCst) + 1;
                 *l.lock().unwrap() = text.clone();
                 let ok = text.starts_with("POST /v3/auth/tokens ")
                     && text.contains("\"password\":\"right-password\"");
                 let resp = if ok {
-                    "HTTP/1.1 201 Created\r\nX-Subject-Token: gAAAAA-minted-token-42\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"
+                    let admin = text.contains("\"name\":\"root\"");
+                    let roles = if admin {
+                        r#"[{"id": "r1", "name": "admin"}, {"id": "r2", "name": "member"}, {"id": "r3", "name": "reader"}]"#
+                    } else {
+                        r#"[{"id": "r2", "name": "member"}, {"id": "r3", "name": "reader"}]"#
+                    };
+                    let body = format!(
+                        r#"{{"token": {{"methods": ["password"], "user": {{"id": "u-{n}", "name": "alice", "domain": {{"id": "default"}}}}, "project": {{"id": "0f3e-demo-project", "name": "demo", "domain": {{"id": "default"}}}}, "roles": {roles}, "issued_at": "2026-12-07T00:00:00.000000Z", "expires_at": "2026-12-07T{:02}:{:02}:{:02}.000000Z"}}}}"#,
+                        life / 3600,
+                        life % 3600 / 60,
+                        life % 60
+                    );
+                    format!(
+                        "HTTP/1.1 201 Created\r\nX-Subject-Token: gAAAAA-minted-token-{n}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                        body.len()
+                    )
                 } else {
                     "HTTP/1.1 401 Unauthorized\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"
+                        .to_owned()
                 };
                 let _ = sock.write_all(resp.as_bytes()).await;
                 let _ = sock.shutdown().await;
@@ -316,6 +343,11 @@ async fn keystone() -> (String, Arc<AtomicUsize>, Arc<Mutex<String>>) {
         }
     });
     (format!("http://{addr}"), hits, last)
+}
+
+/// A fake Keystone whose tokens live an hour.
+async fn keystone() -> (String, Arc<AtomicUsize>, Arc<Mutex<String>>) {
+    keystone_living(3600).await
 }
 
 fn keystone_persona(name: &str, base: &str, password: &str) -> Persona {
@@ -335,8 +367,8 @@ async fn keystone_password_flow_fetches_once_and_caches() {
     let h1 = a.headers(&p).await.unwrap();
     let h2 = a.headers(&p).await.unwrap();
     assert_eq!(h1[0].0, "x-auth-token");
-    assert_eq!(h1[0].1.expose(), "gAAAAA-minted-token-42");
-    assert_eq!(h2[0].1.expose(), "gAAAAA-minted-token-42");
+    assert_eq!(h1[0].1.expose(), "gAAAAA-minted-token-1");
+    assert_eq!(h2[0].1.expose(), "gAAAAA-minted-token-1");
     assert_eq!(hits.load(Ordering::SeqCst), 1, "token is cached");
     let body = last.lock().unwrap().clone();
     assert!(body.contains("\"name\":\"alice\""), "{body}");
@@ -396,4 +428,340 @@ fn default_personas_of_a_run_carry_its_id_in_every_project_and_user() {
             Some(r1.project_id("tenant-a"))
         );
     }
+}
+
+fn keystone_user(name: &str, user: &str, base: &str, password: &str) -> Persona {
+    let text = format!(
+        "personas:\n  - name: {name}\n    keystone:\n      auth_url: {base}\n      username: {user}\n      password: {password}\n      user_domain_name: Default\n      project_name: demo\n      project_domain_name: Default\n"
+    );
+    parse_personas(Path::new("p.yaml"), &text)
+        .unwrap()
+        .remove(0)
+}
+
+#[tokio::test]
+async fn every_persona_authenticates_up_front_and_a_refused_one_is_never_asked_again() {
+    let (base, hits, _) = keystone().await;
+    let mut set = vec![
+        Persona::new("anonymous", Credential::None),
+        keystone_user("tenant-a-admin", "root", &base, "right-password"),
+        keystone_user("bad-one", "alice", &base, "hunter2-wrong"),
+        keystone_user("bad-two", "bob", &base, "hunter2-wrong-too"),
+    ];
+    let a = auth();
+    let err = a.authenticate_all(&mut set).await.unwrap_err();
+    let msg = err.to_string();
+    // Both refusals in one message, neither password.
+    assert!(
+        msg.contains("persona bad-one") && msg.contains("persona bad-two"),
+        "{msg}"
+    );
+    assert!(msg.contains("401"), "{msg}");
+    assert!(!msg.contains("hunter2"), "{msg}");
+    assert_eq!(hits.load(Ordering::SeqCst), 3);
+    // Facts come from the token body, not the name.
+    let facts = set[1].facts.clone().unwrap();
+    assert_eq!(facts.roles, ["admin", "member", "reader"]);
+    assert_eq!(facts.project_id(), Some("0f3e-demo-project"));
+    assert!(matches!(facts.scope, TokenScope::Project { .. }));
+    assert!(set[2].facts.is_none());
+    // A refused persona is not asked for again: no account lockout.
+    for _ in 0..5 {
+        let e = a.headers(&set[2]).await.unwrap_err();
+        assert!(e.to_string().contains("not asked again"), "{e}");
+    }
+    a.headers(&set[1]).await.unwrap();
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        3,
+        "cached and refused: no new login"
+    );
+}
+
+#[tokio::test]
+async fn a_token_is_renewed_before_it_expires() {
+    // Lives 2 s: renewed after 1.5 s (a quarter of a short life early).
+    let (base, hits, _) = keystone_living(2).await;
+    let p = keystone_user("real", "alice", &base, "right-password");
+    let a = auth();
+    let t1 = a.headers(&p).await.unwrap()[0].1.expose().to_owned();
+    assert_eq!(a.headers(&p).await.unwrap()[0].1.expose(), t1);
+    tokio::time::sleep(std::time::Duration::from_millis(1700)).await;
+    let t2 = a.headers(&p).await.unwrap()[0].1.expose().to_owned();
+    assert_ne!(t1, t2, "renewed");
+    assert_eq!(hits.load(Ordering::SeqCst), 2);
+}
+
+/// A fake Placement: 401 unless the token is one of `good`; counts requests.
+async fn placement(good: &'static [&'static str]) -> (String, Arc<AtomicUsize>) {
+    use axum::http::{HeaderMap, StatusCode};
+    let hits = Arc::new(AtomicUsize::new(0));
+    let h = hits.clone();
+    let app = axum::Router::new().fallback(move |headers: HeaderMap| {
+        let h = h.clone();
+        async move {
+            h.fetch_add(1, Ordering::SeqCst);
+            let token = headers
+                .get("x-auth-token")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            if good.contains(&token) {
+                (StatusCode::OK, "{}")
+            } else {
+                (StatusCode::UNAUTHORIZED, "{}")
+            }
+        }
+    });
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (format!("http://{addr}"), hits)
+}
+
+async fn send_as(t: &ClientTransport, base: &str, p: &Persona) -> u16 {
+    let req = Request {
+        method: "GET".into(),
+        url: format!("{base}/resource_providers"),
+        ..Request::default()
+    };
+    t.send(req, Some(p)).await.unwrap().response().status
+}
+
+#[tokio::test]
+async fn a_401_renews_the_token_once_and_resends() {
+    let (ks, ks_hits, _) = keystone().await;
+    // The first token is revoked; the second is good.
+    let (pl, pl_hits) = placement(&["gAAAAA-minted-token-2"]).await;
+    let p = keystone_user("real", "alice", &ks, "right-password");
+    let t = ClientTransport::new(Client::new(ClientConfig::default()).unwrap());
+    assert_eq!(send_as(&t, &pl, &p).await, 200);
+    assert_eq!(ks_hits.load(Ordering::SeqCst), 2, "one login, one renewal");
+    assert_eq!(pl_hits.load(Ordering::SeqCst), 2, "sent, resent");
+    assert_eq!(send_as(&t, &pl, &p).await, 200);
+    assert_eq!(
+        ks_hits.load(Ordering::SeqCst),
+        2,
+        "the renewed token is kept"
+    );
+}
+
+#[tokio::test]
+async fn a_401_that_renewal_does_not_cure_is_reported_and_not_renewed_again() {
+    let (ks, ks_hits, _) = keystone().await;
+    let (pl, pl_hits) = placement(&[]).await;
+    let p = keystone_user("real", "alice", &ks, "right-password");
+    let t = ClientTransport::new(Client::new(ClientConfig::default()).unwrap());
+    assert_eq!(send_as(&t, &pl, &p).await, 401);
+    assert_eq!(ks_hits.load(Ordering::SeqCst), 2);
+    for _ in 0..3 {
+        assert_eq!(send_as(&t, &pl, &p).await, 401);
+    }
+    assert_eq!(ks_hits.load(Ordering::SeqCst), 2, "no renewal storm");
+    assert_eq!(pl_hits.load(Ordering::SeqCst), 5);
+    // A token a suite wrote itself is never renewed either.
+    let mut req = Request {
+        method: "GET".into(),
+        url: format!("{pl}/resource_providers"),
+        ..Request::default()
+    };
+    req.headers.push(placement_harness::exchange::Header::new(
+        "x-auth-token",
+        "suite-written",
+    ));
+    let (ks2, ks2_hits, _) = keystone().await;
+    let q = keystone_user("other", "alice", &ks2, "right-password");
+    assert_eq!(t.send(req, Some(&q)).await.unwrap().response().status, 401);
+    assert_eq!(ks2_hits.load(Ordering::SeqCst), 1, "logged in, not renewed");
+}
+
+#[test]
+fn system_scope_and_application_credentials_and_unknown_keys() {
+    let p = parse_personas(
+        Path::new("p.yaml"),
+        "personas:\n  - name: sys\n    keystone: {auth_url: http://k/v3, username: u, password: x, user_domain_name: Default, system_scope: all}\n  - name: app\n    keystone: {auth_url: http://k/v3, application_credential_id: ac, application_credential_secret: hunter2-sekrit}\n",
+    )
+    .unwrap();
+    let Credential::Keystone(sys) = &p[0].credential else {
+        panic!()
+    };
+    assert_eq!(sys.scope, Scope::System);
+    let Credential::Keystone(app) = &p[1].credential else {
+        panic!()
+    };
+    assert!(matches!(app.method, Method::ApplicationCredential { .. }));
+    assert!(!format!("{app:?}").contains("hunter2"));
+
+    // A misspelt key is an error at its line, not an unscoped token.
+    let (line, msg) = file_error(
+        "personas:\n  - name: a\n    keystone:\n      auth_url: http://k\n      username: u\n      password: x\n      sytem_scope: all\n",
+    );
+    assert_eq!(line, 7, "{msg}");
+    assert!(msg.contains("sytem_scope"), "{msg}");
+    let (_, msg) = file_error(
+        "personas:\n  - name: a\n    keystone: {auth_url: http://k, username: u, password: x, system_scope: project}\n",
+    );
+    assert!(msg.contains("system_scope must be"), "{msg}");
+
+    // clouds.yaml `auth:` is as strict; the rest of a cloud is not.
+    let clouds = "clouds:\n  c:\n    region_name: R\n    auth:\n      auth_url: http://k\n      username: u\n      password: x\n      project_nmae: p\n";
+    let e = parse_cloud_persona("x", Path::new("clouds.yaml"), clouds, "c").unwrap_err();
+    assert!(e.to_string().starts_with("clouds.yaml:8:"), "{e}");
+    let clouds = "clouds:\n  c:\n    auth_type: v3applicationcredential\n    auth:\n      auth_url: http://k\n      application_credential_id: ac\n      application_credential_secret: s\n";
+    let c = parse_cloud_persona("x", Path::new("clouds.yaml"), clouds, "c").unwrap();
+    assert!(matches!(c.credential, Credential::Keystone(_)));
+}
+
+#[test]
+fn a_personas_file_may_extend_the_default_set() {
+    use placement_harness::persona::parse_persona_file;
+    let f = parse_persona_file(
+        Path::new("p.yaml"),
+        "extends: default\npersonas:\n  - name: ops\n    noauth2: admin\n  - name: norole\n    anonymous: true\n",
+    )
+    .unwrap();
+    assert!(f.extends_default);
+    let set = f.over(default_personas(AuthMode::Noauth2, None));
+    let names: Vec<&str> = set.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names.len(), DEFAULT_PERSONAS.len() + 1, "{names:?}");
+    assert!(names.contains(&"ops") && names.contains(&"tenant-b-reader"));
+    // The file's norole replaced the default one.
+    assert_eq!(find(&set, "norole").credential, Credential::None);
+    // Without extends the file is the whole set.
+    let f = parse_persona_file(
+        Path::new("p.yaml"),
+        "personas:\n  - name: ops\n    noauth2: admin\n",
+    )
+    .unwrap();
+    assert_eq!(f.over(default_personas(AuthMode::Noauth2, None)).len(), 1);
+    let (line, msg) = file_error("extends: everything\npersonas: []\n");
+    assert_eq!(line, 1, "{msg}");
+    assert!(msg.contains("extends must be"), "{msg}");
+}
+
+/// Runs the CLI on a thread of its own (it starts its own runtime), while
+/// the test's runtime goes on serving the fake Keystone.
+async fn cli(args: Vec<String>) -> (u8, String, String) {
+    tokio::task::spawn_blocking(move || {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let code = placement_harness::cli::main_with(args, &mut out, &mut err);
+        (
+            code,
+            String::from_utf8_lossy(&out).into_owned(),
+            String::from_utf8_lossy(&err).into_owned(),
+        )
+    })
+    .await
+    .unwrap()
+}
+
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("ph-persona-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[tokio::test]
+async fn personas_check_prints_facts_needs_and_refusals_without_secrets() {
+    let (ks, hits, _) = keystone().await;
+    let dir = scratch("check");
+    let personas = dir.join("personas.yaml");
+    std::fs::write(
+        &personas,
+        format!(
+            "personas:\n  - name: good\n    keystone: {{auth_url: {ks}, username: root, password: right-password, user_domain_name: Default, project_name: demo, project_domain_name: Default}}\n  - name: bad\n    keystone: {{auth_url: {ks}, username: eve, password: hunter2-wrong, user_domain_name: Default, project_name: demo, project_domain_name: Default}}\n"
+        ),
+    )
+    .unwrap();
+    let suite = dir.join("s.yaml");
+    std::fs::write(
+        &suite,
+        "tests:\n- name: a\n  GET: /\n  as: good\n- name: b\n  GET: /\n  as: ghost\n",
+    )
+    .unwrap();
+    let args = [
+        "placement-harness",
+        "personas",
+        "check",
+        "--auth",
+        "token",
+        "--personas",
+        personas.to_str().unwrap(),
+        "--suite",
+        suite.to_str().unwrap(),
+    ];
+    let (code, out, err) = cli(args.iter().map(|s| (*s).to_owned()).collect()).await;
+    assert_eq!(code, 2, "{out}\n{err}");
+    assert!(
+        out.contains(
+            "good: Keystone password: user alice (u-1, domain default), project demo \
+             (0f3e-demo-project, domain default), roles admin, member, reader (privileged); \
+             the token lives 3600 s"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("  sent as by "), "{out}");
+    assert!(
+        out.contains("bad: Keystone password: not authenticated"),
+        "{out}"
+    );
+    assert!(out.contains("  ghost: needed by "), "{out}");
+    assert!(
+        err.contains("persona bad: Keystone authentication"),
+        "{err}"
+    );
+    assert!(!format!("{out}{err}").contains("hunter2"), "{out}{err}");
+    assert!(!format!("{out}{err}").contains("right-password"));
+    assert!(!format!("{out}{err}").contains("gAAAAA"));
+    assert_eq!(hits.load(Ordering::SeqCst), 2, "one login each");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn a_scan_with_a_refused_persona_stops_with_exit_2_before_its_suites() {
+    let (ks, hits, _) = keystone().await;
+    let dir = scratch("scan");
+    let personas = dir.join("personas.yaml");
+    std::fs::write(
+        &personas,
+        format!(
+            "personas:\n  - name: admin\n    keystone: {{auth_url: {ks}, username: root, password: hunter2-wrong, user_domain_name: Default, project_name: demo, project_domain_name: Default}}\n"
+        ),
+    )
+    .unwrap();
+    let suite = dir.join("s.yaml");
+    std::fs::write(
+        &suite,
+        "tests:\n- name: a\n  GET: /resource_providers\n  as: admin\n",
+    )
+    .unwrap();
+    let journal = dir.join("journal");
+    let args = [
+        "placement-harness",
+        "scan",
+        "--auth",
+        "token",
+        "--personas",
+        personas.to_str().unwrap(),
+        "--suite",
+        suite.to_str().unwrap(),
+        "--snapshots",
+        "off",
+        "--journal-dir",
+        journal.to_str().unwrap(),
+    ];
+    let (code, out, err) = cli(args.iter().map(|s| (*s).to_owned()).collect()).await;
+    assert_eq!(code, 2, "{out}\n{err}");
+    assert!(
+        err.contains("persona admin: Keystone authentication at"),
+        "{err}"
+    );
+    assert!(err.contains("401"), "{err}");
+    assert!(!err.contains("hunter2"), "{err}");
+    assert_eq!(hits.load(Ordering::SeqCst), 1, "asked once, never again");
+    // Nothing was journaled: the run stopped before its first request.
+    assert!(!out.contains("run id"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -224,14 +224,41 @@ async fn a_failing_test_exits_1_with_the_summary() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn redirects_are_followed_when_asked_and_unknown_personas_fail_the_test() {
-    let (url, _seen, server) = fake_server().await;
+async fn redirects_are_followed_when_asked_and_unknown_personas_stop_the_run_unsent() {
+    let (url, seen, server) = fake_server().await;
+    // Personas are checked before anything is sent, every missing one
+    // named with its step.
+    let path = suite_file(
+        "nobody.yaml",
+        "tests:\n\
+         - name: fine\n  GET: /ok\n\
+         - name: nobody\n  as: nobody\n  GET: /ok\n\
+         - name: ghost\n  as_each: {ghost: 200}\n  GET: /ok\n",
+    );
+    let shown = path.display().to_string();
+    let u = url.clone();
+    let out = tokio::task::spawn_blocking(move || harness(&["run", "--target", &u, &shown]))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("the suites send as 2 persona(s) the run does not have"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("  nobody: ") && stderr.contains("nobody.yaml:4"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("  ghost: "), "{stderr}");
+    assert!(seen.lock().unwrap().is_empty(), "nothing sent");
+
     let path = suite_file(
         "redirects.yaml",
         "tests:\n\
          - name: not followed\n  GET: /go\n  status: 302\n\
          - name: followed\n  GET: /go\n  redirects: true\n  response_json_paths:\n    $.a: 1\n\
-         - name: nobody\n  as: nobody\n  GET: /ok\n",
+         - name: not there\n  GET: /missing\n",
     );
     let shown = path.display().to_string();
     let out =
@@ -245,7 +272,7 @@ async fn redirects_are_followed_when_asked_and_unknown_personas_fail_the_test() 
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains(" not followed ... ok"), "{stdout}");
     assert!(stdout.contains(" followed ... ok"), "{stdout}");
-    assert!(stdout.contains("unknown persona \"nobody\""), "{stdout}");
+    assert!(stdout.contains(" not there ... FAIL"), "{stdout}");
     assert_eq!(
         stdout.lines().last(),
         Some("2 passed, 1 failed"),

@@ -135,8 +135,7 @@ fn suite_errors_exit_2_with_file_and_line_before_the_target_is_tried() {
     );
     let (code, _, err) = run(&["--suite", &s(&bad), "--target", "http://127.0.0.1:1"]);
     assert_eq!(code, 2);
-    assert!(err.contains(&format!("{}:5:", s(&bad))), "{err}");
-    assert!(err.contains("mallory"), "{err}");
+    assert!(err.contains(&format!("  mallory: {}:5", s(&bad))), "{err}");
     let bad = suite(
         "bad-corpus.yaml",
         "tests:\n- name: a\n  GET: /\n  each: nope\n",
@@ -167,8 +166,10 @@ fn a_suite_folder_is_every_yaml_in_it_sorted() {
     let _ = std::fs::write(dir.join("notes.txt"), "not a suite");
     let (code, _, err) = run(&["--suite", &s(&dir)]);
     assert_eq!(code, 2);
-    // a.yaml is read first, so its error is the one reported.
-    assert!(err.contains("a.yaml:2:") && err.contains("yan"), "{err}");
+    // Both files were read (notes.txt was not), every missing persona named.
+    assert!(err.contains("  yan: ") && err.contains("a.yaml:2"), "{err}");
+    assert!(err.contains("  zed: ") && err.contains("b.yaml:2"), "{err}");
+    assert!(!err.contains("notes.txt"), "{err}");
 }
 
 /// The gaps the built-in suites find in the embedded server today: none

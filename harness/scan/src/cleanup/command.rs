@@ -132,8 +132,15 @@ fn cleanup_inner(
         crate::target_check::check_target(&client, &target)
             .await
             .map_err(SessionError::from)?;
-        let transport = ClientTransport::new(client);
-        let config = CleanupConfig::new(&base_url, Some(persona));
+        // The persona cleanup deletes as authenticates once, up front: a
+        // refused one stops here, before any delete.
+        let auth = std::sync::Arc::new(crate::persona::Authenticator::new(&client));
+        let mut persona = persona.clone();
+        auth.authenticate_all(std::slice::from_mut(&mut persona))
+            .await
+            .map_err(SessionError::from)?;
+        let transport = ClientTransport::sharing(client, auth);
+        let config = CleanupConfig::new(&base_url, Some(&persona));
         let report = cleanup(&transport, &journal, &config).await;
         let _ = write!(out, "{}", report.render());
         if !report.is_clean() {

@@ -10,7 +10,9 @@ use serde_json::Value;
 
 use super::rng::Rng;
 use crate::exchange::Input;
+use crate::persona::Persona;
 use crate::run_id::RunId;
+use crate::suite::fixture::persona_project_user;
 
 /// APIFixture variables that hold provider UUIDs the fuzzer creates.
 pub const PROVIDERS: &[(&str, &str)] = &[
@@ -65,8 +67,11 @@ pub struct Env {
 }
 
 impl Env {
-    /// Fresh values: UUIDs and names carrying `run`'s id, drawn from `rng`.
-    pub fn fresh(run: RunId, rng: &mut Rng) -> Self {
+    /// Fresh values: UUIDs and names carrying `run`'s id, drawn from `rng`;
+    /// the tenants' project and user ids are those of `personas`'
+    /// `tenant-a-member` and `tenant-b-member` (a Keystone persona's real
+    /// ids), or the run's own when it has no such persona.
+    pub fn fresh(run: RunId, rng: &mut Rng, personas: &[Persona]) -> Self {
         let mark = run.uuid();
         let mut uuid = || {
             let mut b = rng.bytes16();
@@ -91,10 +96,19 @@ impl Env {
         let tag = rng.next_u64() % 0x1_0000_0000;
         vars.insert(CLASS.to_owned(), run.name(&format!("FUZZ_RC_{tag:08X}")));
         vars.insert(TRAIT.to_owned(), run.name(&format!("FUZZ_TRAIT_{tag:08X}")));
-        vars.insert("PROJECT_ID".to_owned(), run.project_id("tenant-a"));
-        vars.insert("USER_ID".to_owned(), run.user_id("tenant-a-member"));
-        vars.insert("PROJECT_ID_ALT".to_owned(), run.project_id("tenant-b"));
-        vars.insert("USER_ID_ALT".to_owned(), run.user_id("tenant-b-member"));
+        let ids = |persona: &str, project: &str| {
+            personas
+                .iter()
+                .find(|p| p.name == persona)
+                .and_then(persona_project_user)
+                .unwrap_or_else(|| (run.project_id(project), run.user_id(persona)))
+        };
+        let (project, user) = ids("tenant-a-member", "tenant-a");
+        vars.insert("PROJECT_ID".to_owned(), project);
+        vars.insert("USER_ID".to_owned(), user);
+        let (project, user) = ids("tenant-b-member", "tenant-b");
+        vars.insert("PROJECT_ID_ALT".to_owned(), project);
+        vars.insert("USER_ID_ALT".to_owned(), user);
         Env { vars }
     }
 

@@ -27,7 +27,6 @@ use crate::report::{self, Report, Tool, rfc3339};
 use crate::run_id::RunId;
 use crate::session::{self, Launch, Session, SessionError};
 use crate::target::display_url;
-use crate::transport::ClientTransport;
 
 /// Help text after the options of `fuzz`.
 pub const FUZZ_AFTER_HELP: &str = "Examples:\n  \
@@ -169,7 +168,7 @@ fn fuzz_against(
     let base_url = session.base_url();
     let client = session.client().clone();
     let personas = session.personas().to_vec();
-    let sender = GuardedTransport::over(ClientTransport::new(client.clone()), session.guard())
+    let sender = GuardedTransport::over(session.transport_over(client.clone()), session.guard())
         .skipping_foreign_writes()
         .with_versions(session.versions());
     let ctx = crate::scan::context::oracle_context(&personas);
@@ -186,7 +185,7 @@ fn fuzz_against(
     };
     let model = if args.differential {
         let config = model_config_for(args.session.conn.auth).ok_or_else(no_model_for_tokens)?;
-        let m = Model::new(config, &client).map_err(|e| FuzzError::Model(e.to_string()))?;
+        let m = Model::new(config, session.auth()).map_err(|e| FuzzError::Model(e.to_string()))?;
         Some(m)
     } else {
         None

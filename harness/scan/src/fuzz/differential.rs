@@ -53,7 +53,6 @@ use tower::ServiceExt;
 use super::divergence::{self, Answer, Aspect, Observation};
 use super::engine::SideFindings;
 use crate::cause::{Cause, normalize};
-use crate::client::Client;
 use crate::exchange::{self, Exchange, Header};
 use crate::finding::{CheckId, Finding, Severity, finding_id};
 use crate::persona::{Authenticator, Persona};
@@ -109,15 +108,15 @@ impl std::fmt::Debug for Model {
 }
 
 impl Model {
-    /// A fresh model with an empty state; `client` only lends its HTTP
-    /// stack to personas that fetch Keystone tokens.
+    /// A fresh model with an empty state; `auth` puts the personas'
+    /// credentials on its requests as on the target's (the run's tokens).
     pub fn new(
         config: ServerConfig,
-        client: &Client,
+        auth: std::sync::Arc<Authenticator>,
     ) -> Result<Self, placement_refserver::ServeError> {
         Ok(Model {
             router: placement_refserver::router(config)?,
-            auth: std::sync::Arc::new(Authenticator::new(client)),
+            auth,
         })
     }
 

@@ -648,7 +648,7 @@ pub async fn run_fuzz_with<S: Transport>(
     };
     while !lp.exhausted() {
         lp.outcome.episodes += 1;
-        let env = Env::fresh(config.run_id, &mut rng);
+        let env = Env::fresh(config.run_id, &mut rng, &config.personas);
         // Consumers of the episode belong to tenant-a's project.
         for c in CONSUMERS {
             if let (Some(id), Some(p)) = (env.get(c), env.get("PROJECT_ID")) {

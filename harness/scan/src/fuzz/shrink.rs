@@ -76,7 +76,7 @@ async fn replay<S: Transport>(
     case: &FailingCase,
     rng: &mut Rng,
 ) -> Replay {
-    let env = Env::fresh(cfg.run_id, rng);
+    let env = Env::fresh(cfg.run_id, rng, &cfg.personas);
     let mut ctx = ctx.clone();
     for c in CONSUMERS {
         if let (Some(id), Some(p)) = (env.get(c), env.get("PROJECT_ID")) {

@@ -26,7 +26,6 @@ use crate::session::{self, Launch, SessionError};
 use crate::snapshot::{SnapshotMode, SnapshotOutcome};
 use crate::suite::{Suite, SuiteError, load_suite, parse_suite};
 use crate::target::display_url;
-use crate::transport::ClientTransport;
 
 /// Help text after the options of `scan`.
 pub const SCAN_AFTER_HELP: &str = "Examples:\n  \
@@ -85,20 +84,36 @@ fn parse_snapshots(s: &str) -> Result<SnapshotMode, String> {
 
 /// What stopped `scan` before it could judge anything.
 #[derive(Debug, thiserror::Error)]
-enum ScanError {
+pub enum ScanError {
+    /// `--target` without `--profile` while snapshots are on.
     #[error(
         "--profile NAME is required with --target unless --snapshots off: it names the \
          snapshot folder for this kind of server (e.g. openstack-placement-16.0.0)"
     )]
     NoProfile,
+    /// A `--suite` path that cannot be read.
     #[error("--suite {path}: {reason}")]
-    SuitePath { path: String, reason: String },
+    SuitePath {
+        /// The path.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// A suite is wrong.
     #[error("{0}")]
     Suite(#[from] SuiteError),
+    /// The session could not start.
     #[error(transparent)]
     Session(#[from] SessionError),
+    /// A report could not be written.
     #[error("--report {path}: {reason}")]
-    Report { path: String, reason: String },
+    Report {
+        /// The path.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// A baseline or suppressions file is wrong.
     #[error(transparent)]
     Judgements(#[from] crate::input_file::FileError),
 }
@@ -151,8 +166,9 @@ fn suite_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ScanError> {
 }
 
 /// Every suite of the scan, parsed: `--suite` or the built-in ones.
-fn load_suites(args: &ScanArgs) -> Result<Vec<Suite>, ScanError> {
-    if args.suite.is_empty() {
+/// The suites at `paths` (files or folders), or the built-in ones.
+pub fn load_suites(paths: &[PathBuf]) -> Result<Vec<Suite>, ScanError> {
+    if paths.is_empty() {
         return corpus::builtin_suites()
             .iter()
             .map(|(name, text)| {
@@ -160,7 +176,7 @@ fn load_suites(args: &ScanArgs) -> Result<Vec<Suite>, ScanError> {
             })
             .collect();
     }
-    suite_files(&args.suite)?
+    suite_files(paths)?
         .iter()
         .map(|f| load_suite(f).map_err(ScanError::from))
         .collect()
@@ -172,7 +188,10 @@ fn scan_inner(args: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
     let personas = session::personas(&args.session.conn, run_id)?;
     // Every suite is read and expanded before anything is sent: an unknown
     // persona in the last file must not surface after the first ones ran.
-    let planned: Vec<PlannedSuite> = load_suites(args)?
+    let suites = load_suites(&args.suite)?;
+    let names: Vec<String> = personas.iter().map(|p| p.name.clone()).collect();
+    crate::suite::personas::check(&suites, &names)?;
+    let planned: Vec<PlannedSuite> = suites
         .into_iter()
         .map(|s| PlannedSuite::plan(s, &personas))
         .collect::<Result<_, _>>()?;
@@ -216,7 +235,7 @@ fn scan_inner(args: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
     // The scan's requests end by --max-time; the fixtures' cleanup, on the
     // plain client, still runs after it.
     let scan_client = client.with_deadline(Instant::now() + max_time);
-    let sender = GuardedTransport::over(ClientTransport::new(scan_client), session.guard())
+    let sender = GuardedTransport::over(session.transport_over(scan_client), session.guard())
         .skipping_foreign_writes()
         .with_versions(session.versions());
     let config = ScanConfig {

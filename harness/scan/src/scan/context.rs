@@ -6,8 +6,10 @@
 //! rule ([`placement_api::policy`]: admin or service everywhere, except
 //! `GET /usages`, which a project reader may call for its own project,
 //! and `POST /reshaper`, the service's) and what the rule decides for each
-//! persona whose roles the scan knows; personas with opaque tokens are not
-//! judged, nor is a persona whose answer depends on what its roles do not
+//! persona whose roles the scan knows (a Keystone persona's from its
+//! token, once authenticated: privilege follows the roles, not the name);
+//! personas with opaque tokens are not judged, nor are system- or
+//! domain-scoped tokens (their fate hangs on `enforce_scope`), nor is a persona whose answer depends on what its roles do not
 //! tell (a reader's usages: the project is in the query). The same table holds for the three RBAC
 //! modes `scripts/placement-up --rbac` sets (default, `secure`: new
 //! defaults with project scope, `legacy`: the deprecated `role:admin` rules
@@ -34,15 +36,29 @@ pub struct Known {
     pub project: Option<String>,
     /// Its roles, when known.
     pub roles: Option<Vec<String>>,
+    /// Its token is scoped to a project (or it is anonymous). Placement's
+    /// rules are for project scope; how a system- or domain-scoped token
+    /// fares depends on `enforce_scope`, which the scan cannot see.
+    pub project_scoped: bool,
 }
 
-/// The project and roles a persona presents.
+/// The project and roles a persona presents: what Keystone said of its
+/// token, or what its credential says.
 pub fn known(persona: &Persona) -> Known {
+    if let Some(f) = &persona.facts {
+        return Known {
+            project: f.project_id().map(str::to_owned),
+            roles: Some(f.roles.clone()),
+            project_scoped: f.project_id().is_some(),
+        };
+    }
+    let k = |project: Option<String>, roles: Option<Vec<String>>| Known {
+        project,
+        roles,
+        project_scoped: true,
+    };
     match &persona.credential {
-        Credential::None => Known {
-            project: None,
-            roles: Some(Vec::new()),
-        },
+        Credential::None => k(None, Some(Vec::new())),
         Credential::Noauth2 { token, roles } => {
             let token = token.expose();
             // noauth2: `admin` alone is the admin user with the admin role;
@@ -53,19 +69,14 @@ pub fn known(persona: &Persona) -> Known {
                 None if token == "admin" => vec!["admin".to_owned()],
                 None => Vec::new(),
             };
-            Known {
-                project: project.or_else(|| (token == "admin").then(|| "admin".to_owned())),
-                roles: Some(roles),
-            }
+            k(
+                project.or_else(|| (token == "admin").then(|| "admin".to_owned())),
+                Some(roles),
+            )
         }
-        Credential::Identity(id) => Known {
-            project: Some(id.project_id.clone()),
-            roles: Some(id.roles.clone()),
-        },
-        Credential::Token(_) | Credential::Keystone(_) => Known {
-            project: None,
-            roles: None,
-        },
+        Credential::Identity(id) => k(Some(id.project_id.clone()), Some(id.roles.clone())),
+        // Not authenticated yet, or an opaque token.
+        Credential::Token(_) | Credential::Keystone(_) => k(None, None),
     }
 }
 
@@ -93,7 +104,9 @@ pub fn oracle_context(personas: &[Persona]) -> Context {
         if roles.iter().any(|r| r == "admin" || r == "service") {
             ctx.privileged.insert(p.name.clone());
         }
-        judged.push((p.name.clone(), roles));
+        if k.project_scoped {
+            judged.push((p.name.clone(), roles));
+        }
     }
     // A method a route lacks answers 405 before any policy is checked, so
     // only the operations the API has get a row.
@@ -159,6 +172,74 @@ mod tests {
         assert_eq!(
             ctx.access("POST", "/reshaper", "tenant-b-member"),
             Some(Access::Deny)
+        );
+    }
+
+    fn keystone_persona(name: &str, scope: crate::keystone::TokenScope, roles: &[&str]) -> Persona {
+        use crate::keystone::{KeystoneAuth, Method, Scope, TokenFacts};
+        let mut p = Persona::new(
+            name,
+            Credential::Keystone(Box::new(KeystoneAuth {
+                auth_url: "http://k".into(),
+                username: Some(name.into()),
+                user_id: None,
+                user_domain_name: None,
+                user_domain_id: None,
+                method: Method::Password(crate::persona::Secret::new("x")),
+                scope: Scope::Unscoped,
+            })),
+        );
+        p.facts = Some(TokenFacts {
+            user_id: format!("u-{name}"),
+            user_name: name.into(),
+            user_domain_id: "default".into(),
+            scope,
+            roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+            lifetime: None,
+        });
+        p
+    }
+
+    #[test]
+    fn keystone_personas_are_judged_by_their_token_not_their_name() {
+        use crate::keystone::TokenScope;
+        let project = |id: &str| TokenScope::Project {
+            id: id.into(),
+            name: id.into(),
+            domain_id: "default".into(),
+        };
+        let personas = [
+            // Named like a tenant's admin, and a cloud admin by its roles.
+            keystone_persona(
+                "tenant-a-admin",
+                project("4a1f"),
+                &["admin", "member", "reader"],
+            ),
+            // Named "admin" without the role: not privileged.
+            keystone_persona("admin", project("9c2e"), &["reader"]),
+            keystone_persona("system-admin", TokenScope::System, &["admin"]),
+        ];
+        let ctx = oracle_context(&personas);
+        assert!(ctx.privileged.contains("tenant-a-admin"));
+        assert!(!ctx.privileged.contains("admin"));
+        assert_eq!(
+            ctx.persona_tenant.get("tenant-a-admin").map(String::as_str),
+            Some("4a1f")
+        );
+        assert_eq!(
+            ctx.access("GET", "/resource_providers", "admin"),
+            Some(Access::Deny)
+        );
+        assert_eq!(
+            ctx.access("GET", "/resource_providers", "tenant-a-admin"),
+            Some(Access::Allow)
+        );
+        // System scope: privileged, but its access hangs on enforce_scope.
+        assert!(ctx.privileged.contains("system-admin"));
+        assert!(!ctx.persona_tenant.contains_key("system-admin"));
+        assert_eq!(
+            ctx.access("GET", "/resource_providers", "system-admin"),
+            None
         );
     }
 }

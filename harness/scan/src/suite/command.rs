@@ -84,6 +84,8 @@ fn run_inner(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
         .collect::<Result<_, _>>()?;
     let run_id = crate::run_id::RunId::generate();
     let personas = session::personas(&args.session.conn, run_id)?;
+    let names: Vec<String> = personas.iter().map(|p| p.name.clone()).collect();
+    crate::suite::personas::check(&suites, &names)?;
     let session = Launch::start(&args.session, &personas)?.connect(
         &args.session,
         run_id,

@@ -293,15 +293,19 @@ impl<T: Transport + ?Sized> Setup<'_, '_, T> {
     }
 }
 
-/// A persona's project and user ids, where its credential says them.
+/// A persona's project and user ids: what Keystone said of its token, or
+/// what its credential says.
 pub fn persona_project_user(persona: &Persona) -> Option<(String, String)> {
+    if let Some(f) = &persona.facts {
+        return Some((f.project_id()?.to_owned(), f.user_id.clone()));
+    }
     match &persona.credential {
         Credential::Noauth2 { token, .. } => {
             let (user, project) = token.expose().split_once(':')?;
             Some((project.to_owned(), user.to_owned()))
         }
         Credential::Identity(id) => Some((id.project_id.clone(), id.user_id.clone())),
-        Credential::Keystone(ks) => Some((ks.project_id.clone()?, ks.user_id.clone()?)),
+        Credential::Keystone(ks) => Some((ks.project_id()?.to_owned(), ks.user_id.clone()?)),
         _ => None,
     }
 }

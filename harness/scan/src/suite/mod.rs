@@ -14,6 +14,7 @@ pub mod fixture;
 pub mod generate;
 pub mod jsonpath;
 pub mod model;
+pub mod personas;
 pub mod run;
 pub mod substitute;
 pub mod yaml;

@@ -109,6 +109,9 @@ pub enum SuiteError {
         /// What was found.
         got: String,
     },
+    /// Steps send as personas the run does not have (every one named).
+    #[error("{0}")]
+    Personas(String),
     /// Anything else wrong with a value (two verbs, no URL, bad status).
     #[error("{file}:{line}: {message}")]
     Invalid {
