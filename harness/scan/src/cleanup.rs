@@ -111,8 +111,8 @@ impl CleanupReport {
             s.push_str(&format!(
                 "  left: {} {} (DELETE {}): {status}: {}\n",
                 f.entry.kind.as_str(),
-                f.entry.id,
-                f.entry.path,
+                exact(&f.entry.id),
+                exact(&f.entry.path),
                 f.reason
             ));
         }
@@ -124,6 +124,17 @@ impl CleanupReport {
             ));
         }
         s
+    }
+}
+
+/// `id` as it is, or quoted with escapes when it holds a character a
+/// reader could not see (a trailing newline): the exact name is what an
+/// operator needs to find what was left.
+fn exact(id: &str) -> String {
+    if id.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        format!("{id:?}")
+    } else {
+        id.to_owned()
     }
 }
 
@@ -345,6 +356,18 @@ async fn one<T: Transport + ?Sized>(
         report.not_tried.push(e);
         return;
     }
+    if matches!(e.kind, ObjectKind::ResourceClass | ObjectKind::Trait) && e.id.ends_with('\n') {
+        // Placement's router drops the newline: the DELETE would reach the
+        // name without it (another object, or a 404 that looks like gone).
+        report.failed.push(CleanupFailure {
+            entry: e,
+            status: None,
+            reason: "Placement cannot address a name with a trailing newline (its router \
+                     drops it): nothing can delete it through the API"
+                .to_owned(),
+        });
+        return;
+    }
     match cleaner.delete(&e.path).await {
         Deleted::Removed => report.removed.push(e),
         Deleted::Gone => report.already_gone.push(e),
@@ -405,6 +428,17 @@ async fn clear_consumer<T: Transport + ?Sized>(
     match sent.map(|ex| Response::of(&ex)) {
         Ok(r) if (200..300).contains(&r.status) => report.removed.push(e),
         Ok(r) => {
+            // A database may store the id differently from how it was
+            // sent: MariaDB cuts `<uuid>\n` to its VARCHAR(36), the
+            // canonical UUID, which a plain DELETE reaches.
+            let trimmed = e.id.trim_end();
+            if trimmed != e.id && canonical_uuid(trimmed) && !cleaner.bound_reached() {
+                let stored = format!("/allocations/{trimmed}");
+                if let Deleted::Removed = cleaner.delete(&stored).await {
+                    report.removed.push(e);
+                    return;
+                }
+            }
             let status = Some(r.status);
             report.failed.push(CleanupFailure {
                 entry: e,

@@ -65,6 +65,50 @@ pub enum Ownership {
     DisposableTarget,
 }
 
+/// The consumer types every deployment that runs Nova has (Nova writes
+/// them): an allocation of one of these adds no consumer type.
+const KNOWN_CONSUMER_TYPES: [&str; 2] = ["INSTANCE", "MIGRATION"];
+
+/// Whether Placement would read `consumer_type` from this request's body:
+/// from microversion 1.38 (or `latest`); an unreadable version counts.
+fn consumer_types_apply(request: &Request) -> bool {
+    let Some(value) = exchange::find_header(&request.headers, "openstack-api-version") else {
+        return false;
+    };
+    let version = value.trim().trim_start_matches("placement").trim();
+    match version.split_once('.') {
+        Some((major, minor)) => match (major.parse::<u32>(), minor.parse::<u32>()) {
+            (Ok(major), Ok(minor)) => (major, minor) >= (1, 38),
+            _ => true,
+        },
+        None => true,
+    }
+}
+
+/// Every `consumer_type` an allocations body names: at its top level
+/// (`PUT /allocations/{c}`) or per consumer (`POST /allocations`, the
+/// reshaper's `allocations`).
+fn consumer_types(body: Option<&Value>) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut visit = |v: &Value| {
+        if let Some(Value::String(t)) = v.get("consumer_type") {
+            out.push(t.clone());
+        }
+    };
+    if let Some(b) = body {
+        visit(b);
+        let per_consumer = b
+            .get("allocations")
+            .filter(|_| b.get("inventories").is_some());
+        for map in [Some(b), per_consumer].into_iter().flatten() {
+            if let Value::Object(m) = map {
+                m.values().for_each(&mut visit);
+            }
+        }
+    }
+    out
+}
+
 /// The reason read-only mode gives for a skipped write.
 pub const READ_ONLY: &str = "read-only";
 
@@ -237,6 +281,36 @@ impl Guard {
         None
     }
 
+    /// Journals, before a write is sent, what of the run's own it names
+    /// and may create (a consumer, a provider by its uuid): a run killed
+    /// after the server committed but before the answer came back still
+    /// leaves cleanup a line for it (a 404 then counts as gone). Names not
+    /// marked as the run's are journaled only once an answer says they
+    /// were made, so that cleanup never deletes a deployment's object of
+    /// the same name.
+    pub fn note_before(&self, request: &Request) -> Result<(), String> {
+        if is_read(&request.method) {
+            return Ok(());
+        }
+        let segs = segments(&request.url, &self.base_path).unwrap_or_default();
+        // A 5xx is the answer that says nothing: what the request names of
+        // the run's own is journaled, and nothing else.
+        let unknown = Exchange::new(
+            request.clone(),
+            exchange::Response {
+                status: 500,
+                ..exchange::Response::default()
+            },
+        );
+        // Only ids that are exactly the run's, in the one spelling cleanup
+        // can name: a spelled UUID or a name with a newline is journaled
+        // as Placement stored it, which only its answer tells.
+        let run = self.run_id;
+        self.record_if(request, &segs, &unknown, |e| {
+            run.owns(&e.id) && (plain_uuid(&e.id) || plain_name(&e.id))
+        })
+    }
+
     /// Journals what a successful write created; call it before handing
     /// the response on.
     pub fn note(&self, request: &Request, response: &Exchange) -> Result<(), String> {
@@ -301,10 +375,63 @@ impl Guard {
         (providers, consumers)
     }
 
+    /// Refuses a write whose effect no cleanup could undo: a class made
+    /// with a name Placement stores but cannot address, or a consumer type
+    /// (Placement has no API that deletes one).
+    fn check_undoable(
+        &self,
+        request: &Request,
+        segs: &[&str],
+        body: Option<&Value>,
+    ) -> Result<(), TransportError> {
+        let refuse = |what: String| {
+            Err(TransportError(format!(
+                "refused before sending {} {}: it would leave {what}, which no cleanup \
+                 could remove (ownership is strict; --disposable-target sends it and \
+                 reports what is left)",
+                request.method, request.url
+            )))
+        };
+        if let (("POST", ["resource_classes"]), Some(name)) = (
+            (request.method.as_str(), segs),
+            body.and_then(|b| b.get("name")).and_then(Value::as_str),
+        ) {
+            use placement_core::names::{
+                PlacementNamePattern, ResourceClass, placement_pattern_accepts,
+            };
+            if placement_pattern_accepts(PlacementNamePattern::Custom, name)
+                && ResourceClass::parse_custom(name).is_err()
+            {
+                return refuse(format!(
+                    "resource class {name:?}, stored with its trailing newline, which \
+                     Placement's router drops"
+                ));
+            }
+        }
+        let allocation_write = matches!(
+            (request.method.as_str(), segs),
+            (_, ["allocations", _]) | ("POST", ["allocations" | "reshaper"])
+        );
+        if allocation_write && consumer_types_apply(request) {
+            use placement_core::names::{PlacementNamePattern, placement_pattern_accepts};
+            // A type Placement refuses (400) adds nothing: only one it
+            // would store counts.
+            for t in consumer_types(body) {
+                if !KNOWN_CONSUMER_TYPES.contains(&t.as_str())
+                    && placement_pattern_accepts(PlacementNamePattern::Token, &t)
+                {
+                    return refuse(format!("consumer type {t:?}"));
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn check_ownership(&self, request: &Request, segs: &[String]) -> Result<(), TransportError> {
         let method = request.method.as_str();
         let body = request_json(request);
         let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
+        self.check_undoable(request, &segs, body.as_ref())?;
         match (method, segs.as_slice()) {
             ("POST", ["resource_providers"]) => {
                 if let Some(parent) = body
@@ -401,6 +528,17 @@ impl Guard {
         request: &Request,
         segs: &[String],
         response: &Exchange,
+    ) -> Result<(), String> {
+        self.record_if(request, segs, response, |_| true)
+    }
+
+    /// [`Guard::record`], journaling only the entries `keep` accepts.
+    fn record_if(
+        &self,
+        request: &Request,
+        segs: &[String],
+        response: &Exchange,
+        keep: impl Fn(&Entry) -> bool,
     ) -> Result<(), String> {
         // A 5xx write may still have taken effect (a database that commits
         // before the handler fails): what the request names of the run's
@@ -556,13 +694,26 @@ impl Guard {
             _ => {}
         }
         for e in entries {
-            if maybe && !self.ours(&e.id) {
+            if maybe && !self.ours(&e.id) || !keep(&e) {
                 continue;
             }
             self.journal.record(e).map_err(|e| e.to_string())?;
         }
         Ok(())
     }
+}
+
+/// A UUID in Placement's own spelling (lower-case, dashed).
+fn plain_uuid(id: &str) -> bool {
+    uuid::Uuid::try_parse(id).is_ok_and(|u| u.hyphenated().to_string() == id)
+}
+
+/// A class or trait name of `[A-Z0-9_]` only.
+fn plain_name(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
 }
 
 fn is_read(method: &str) -> bool {
@@ -604,6 +755,12 @@ impl<T: Transport> Transport for GuardedTransport<T> {
             return self.inner.send(request, persona).await;
         }
         let judged = request.clone();
+        self.guard.note_before(&judged).map_err(|e| {
+            TransportError(format!(
+                "{} {} not sent: what it may create could not be journaled first: {e}",
+                judged.method, judged.url
+            ))
+        })?;
         let exchange = self.inner.send(request, persona).await?;
         self.guard.note(&judged, &exchange).map_err(|e| {
             TransportError(format!(

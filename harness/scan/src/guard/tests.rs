@@ -622,7 +622,9 @@ fn a_5xx_write_journals_what_it_names_of_the_runs_own() {
         ),
         // No uuid: nothing to find again, and no error either.
         req("POST", "/resource_providers", r#"{"name":"r"}"#),
-        // Refused: nothing was made.
+        // Refused: nothing was made, but the run's own name was journaled
+        // before sending (a kill before the answer must not lose it);
+        // cleanup's DELETE then finds it gone.
         req(
             "PUT",
             &format!("/traits/CUSTOM_NO_{}", run.to_string().to_ascii_uppercase()),
@@ -643,8 +645,139 @@ fn a_5xx_write_journals_what_it_names_of_the_runs_own() {
         (ObjectKind::Consumer, consumer),
         (ObjectKind::Provider, provider),
         (ObjectKind::Trait, trait_name),
+        (
+            ObjectKind::Trait,
+            format!("CUSTOM_NO_{}", run.to_string().to_ascii_uppercase()),
+        ),
         (ObjectKind::ResourceClass, class),
     ];
     want.sort();
     assert_eq!(got, want);
+}
+
+/// Writes whose effect no cleanup could undo never reach a deployment: a
+/// class name Placement stores with its trailing newline (its router
+/// drops the newline, so nothing can delete it), and consumer types other
+/// than Nova's (Placement has no API that removes one). A disposable
+/// target gets them; the cleanup then names what is left, exactly.
+#[test]
+fn writes_no_cleanup_could_undo_are_not_sent_to_a_deployment() {
+    let g = guard(
+        Fake::new(|_| resp(201, &[], "")),
+        "undoable",
+        false,
+        Ownership::Strict,
+    );
+    let run = g.journal().run_id();
+    let consumer = run.uuid_string();
+    let v = |version: &str, r: Request| {
+        let mut r = r;
+        r.headers.push(exchange::Header::new(
+            "openstack-api-version",
+            &format!("placement {version}"),
+        ));
+        r
+    };
+    let alloc = |t: &str| {
+        format!(
+            r#"{{"allocations":{{}},"project_id":"p","user_id":"u","consumer_generation":null,"consumer_type":{t}}}"#
+        )
+    };
+    let refused = [
+        req("POST", "/resource_classes", r#"{"name":"CUSTOM_SSD\n"}"#),
+        v(
+            "1.38",
+            req(
+                "PUT",
+                &format!("/allocations/{consumer}"),
+                &alloc(r#""ALLFOO""#),
+            ),
+        ),
+        v(
+            "latest",
+            req(
+                "PUT",
+                &format!("/allocations/{consumer}"),
+                &alloc(r#""INSTANCE\n""#),
+            ),
+        ),
+        v(
+            "1.39",
+            req(
+                "POST",
+                "/allocations",
+                &format!(r#"{{"{consumer}":{}}}"#, alloc(r#""BACKUP""#)),
+            ),
+        ),
+    ];
+    for r in refused {
+        let what = format!("{} {} {:?}", r.method, r.url, r.body);
+        let reason = g
+            .guard()
+            .refusal(&r)
+            .unwrap_or_else(|| panic!("{what}: sent"));
+        assert!(
+            reason.contains("which no cleanup could remove"),
+            "{what}: {reason}"
+        );
+    }
+    let allowed = [
+        req("POST", "/resource_classes", r#"{"name":"CUSTOM_SSD"}"#),
+        // Placement refuses these with 400: nothing is made.
+        req("POST", "/resource_classes", r#"{"name":"custom_ssd"}"#),
+        v(
+            "1.38",
+            req(
+                "PUT",
+                &format!("/allocations/{consumer}"),
+                &alloc(r#""lower""#),
+            ),
+        ),
+        v(
+            "1.38",
+            req(
+                "PUT",
+                &format!("/allocations/{consumer}"),
+                &alloc(r#""INSTANCE""#),
+            ),
+        ),
+        // Before 1.38 the key is refused by the schema.
+        v(
+            "1.36",
+            req(
+                "PUT",
+                &format!("/allocations/{consumer}"),
+                &alloc(r#""ALLFOO""#),
+            ),
+        ),
+    ];
+    for r in allowed {
+        let what = format!("{} {} {:?}", r.method, r.url, r.body);
+        assert_eq!(g.guard().refusal(&r), None, "{what}");
+    }
+
+    // A disposable target gets the write; cleanup says what is left.
+    let d = guard(
+        Fake::new(|_| resp(201, &[], "")),
+        "undoable-disposable",
+        false,
+        Ownership::DisposableTarget,
+    );
+    block(d.send_as_written(req(
+        "POST",
+        "/resource_classes",
+        r#"{"name":"CUSTOM_SSD\n"}"#,
+    )))
+    .unwrap_or_else(|e| panic!("{e}"));
+    let config = crate::cleanup::CleanupConfig::new("http://127.0.0.1:1/placement", None);
+    let report = block(crate::cleanup::cleanup(d.inner(), d.journal(), &config));
+    assert!(!report.is_clean());
+    let text = report.render();
+    assert!(
+        text.contains(r#"left: resource_class "CUSTOM_SSD\n""#)
+            && text.contains("trailing newline"),
+        "{text}"
+    );
+    // No DELETE was sent for it: it would have reached CUSTOM_SSD.
+    assert_eq!(d.inner().count(), 1);
 }

@@ -378,6 +378,8 @@ fn scan_inner(args: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
                 "read-only"
             } else if s.message.starts_with("microversion ") {
                 "a microversion the target does not serve"
+            } else if s.message.contains("which no cleanup could remove") {
+                "a write no cleanup could undo (strict ownership)"
             } else {
                 "an object this run does not own (strict ownership)"
             };
