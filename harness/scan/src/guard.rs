@@ -305,9 +305,19 @@ impl Guard {
         // Only ids that are exactly the run's, in the one spelling cleanup
         // can name: a spelled UUID or a name with a newline is journaled
         // as Placement stored it, which only its answer tells.
+        // Associations (inventories, traits, aggregates of a provider)
+        // go with their provider and are journaled once made: one written
+        // ahead for a provider that never came to be would count as left.
         let run = self.run_id;
         self.record_if(request, &segs, &unknown, |e| {
-            run.owns(&e.id) && (plain_uuid(&e.id) || plain_name(&e.id))
+            matches!(
+                e.kind,
+                ObjectKind::Provider
+                    | ObjectKind::Consumer
+                    | ObjectKind::ResourceClass
+                    | ObjectKind::Trait
+            ) && run.owns(&e.id)
+                && (plain_uuid(&e.id) || plain_name(&e.id))
         })
     }
 

@@ -304,3 +304,24 @@ fn bad_baselines_and_suppressions_exit_2_with_file_and_line() {
     assert_eq!(code, 2);
     assert!(String::from_utf8_lossy(&err).contains("old.json:1: no report_version"));
 }
+
+/// `--read-only` reports nothing it did not test: the suites whose
+/// fixtures create data are skipped with that reason, the steps after a
+/// write that was not sent and that name what it would have made are
+/// skipped too, and the scan of the built-in suites exits 0 with no
+/// finding (before, the skipped set-up was an error, exit 2, and the reads
+/// of objects never made gave expectation findings).
+#[test]
+fn read_only_skips_what_needs_writes_and_reports_nothing_it_did_not_test() {
+    let (code, out, err) = run(&["--read-only", "--snapshots", "off", "--quiet"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains(", 0 issues (0 findings)"), "{out}");
+    assert!(
+        out.contains(
+            "reach scenarios/cross_tenant.yaml: 0 of 37 steps answered, 37 skipped on purpose"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("request(s) not sent: read-only"), "{out}");
+    assert!(!out.contains("not done:"), "{out}");
+}

@@ -90,7 +90,10 @@ struct CountingFixtures {
 }
 
 impl Fixtures for CountingFixtures {
-    async fn setup(&self, _suite: &Suite) -> Result<FixtureSetup, String> {
+    async fn setup(
+        &self,
+        _suite: &Suite,
+    ) -> Result<FixtureSetup, placement_harness::scan::SetupFailure> {
         self.setups.fetch_add(1, Ordering::SeqCst);
         Ok(FixtureSetup {
             environ: [("EXTRA".to_owned(), "from-fixture".to_owned())].into(),

@@ -65,7 +65,10 @@ impl Transport for Fake {
 struct Ids;
 
 impl Fixtures for Ids {
-    async fn setup(&self, _suite: &Suite) -> Result<FixtureSetup, String> {
+    async fn setup(
+        &self,
+        _suite: &Suite,
+    ) -> Result<FixtureSetup, placement_harness::scan::SetupFailure> {
         Ok(FixtureSetup {
             environ: [
                 ("FOREIGN".to_owned(), FOREIGN.to_owned()),

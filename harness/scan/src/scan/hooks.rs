@@ -19,10 +19,37 @@ pub struct FixtureSetup {
     pub ownership: BTreeMap<String, String>,
 }
 
+/// Why a suite's fixtures were not set up.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SetupFailure {
+    /// Not set up on purpose (`--read-only`: they create data): the
+    /// suite's steps are skipped with this reason, and judge nothing.
+    Skipped(String),
+    /// Set-up failed: an error of the run.
+    Failed(String),
+}
+
+impl std::fmt::Display for SetupFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SetupFailure::Skipped(m) | SetupFailure::Failed(m) => f.write_str(m),
+        }
+    }
+}
+
+impl From<String> for SetupFailure {
+    fn from(message: String) -> Self {
+        SetupFailure::Failed(message)
+    }
+}
+
 /// Builds and removes what suites' fixtures need.
 pub trait Fixtures: Sync {
     /// Sets up `suite`'s fixtures before its first step.
-    fn setup(&self, suite: &Suite) -> impl Future<Output = Result<FixtureSetup, String>> + Send;
+    fn setup(
+        &self,
+        suite: &Suite,
+    ) -> impl Future<Output = Result<FixtureSetup, SetupFailure>> + Send;
     /// Removes everything the run created; called once at the end of the
     /// scan, also after Ctrl-C.
     fn cleanup(&self) -> impl Future<Output = Result<(), String>> + Send;
@@ -33,7 +60,7 @@ pub trait Fixtures: Sync {
 pub struct NoFixtures;
 
 impl Fixtures for NoFixtures {
-    async fn setup(&self, _suite: &Suite) -> Result<FixtureSetup, String> {
+    async fn setup(&self, _suite: &Suite) -> Result<FixtureSetup, SetupFailure> {
         Ok(FixtureSetup::default())
     }
 

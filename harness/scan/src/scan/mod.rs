@@ -39,7 +39,7 @@ mod join;
 pub mod read_back;
 pub mod safety;
 
-pub use hooks::{FixtureSetup, Fixtures, NoFixtures};
+pub use hooks::{FixtureSetup, Fixtures, NoFixtures, SetupFailure};
 
 /// Headers only the auth middleware may set: a suite step that sends one
 /// itself while acting as a persona is probing `identity_spoofing`.
@@ -341,6 +341,37 @@ struct SuiteRun<'p> {
     netloc: String,
     history: Vec<(String, Recorded)>,
     prior: Option<Recorded>,
+    // The first write of the suite that `--read-only` kept back: the
+    // steps after it that name what it would have made are not judged.
+    unsent_write: Option<String>,
+}
+
+/// Whether `test` names values earlier steps make or return: `$ENVIRON`
+/// and `$SPELL` (the ids of objects the suite creates), a prior response,
+/// its URL, location or headers, or the history. A step without any asks the same whatever came before.
+fn refers_to_earlier_steps(test: &crate::suite::Test) -> bool {
+    const MARKS: [&str; 8] = [
+        "$ENVIRON",
+        "$SPELL",
+        "$RESPONSE",
+        "$LOCATION",
+        "$HISTORY",
+        "$LAST_URL",
+        "$URL",
+        "$HEADERS",
+    ];
+    let data = match &test.data {
+        Some(crate::suite::model::Data::Value(v)) => v.to_string(),
+        Some(other) => format!("{other:?}"),
+        None => String::new(),
+    };
+    let headers = test
+        .request_headers
+        .iter()
+        .map(|(n, v)| format!("{n}{v}"))
+        .collect::<String>();
+    let text = format!("{}{data}{headers}", test.url);
+    MARKS.iter().any(|m| text.contains(m))
 }
 
 /// What one step's answered requests leave behind.
@@ -349,6 +380,7 @@ struct StepResult {
     answers: usize,
     last: Option<Recorded>,
     snap: Vec<(String, Exchange)>,
+    read_only_skips: usize,
 }
 
 impl<'a, S: Transport> Scanner<'a, S> {
@@ -395,7 +427,21 @@ impl<'a, S: Transport> Scanner<'a, S> {
         });
         let setup = match fixtures.setup(&planned.suite).await {
             Ok(s) => s,
-            Err(e) => {
+            Err(SetupFailure::Skipped(reason)) => {
+                // Nothing of the suite was tested: each step says why,
+                // none is judged, none counts as missed.
+                if let Some(r) = self.out.reach.last_mut() {
+                    for step in &planned.steps {
+                        r.skipped.push((
+                            format!("{label}:{}", step.test.line),
+                            step.test.name.clone(),
+                            reason.clone(),
+                        ));
+                    }
+                }
+                return ControlFlow::Continue(());
+            }
+            Err(SetupFailure::Failed(e)) => {
                 self.out.step_errors.push(StepError {
                     place: label,
                     step: "(fixtures)".to_owned(),
@@ -424,6 +470,7 @@ impl<'a, S: Transport> Scanner<'a, S> {
             netloc,
             history: Vec::new(),
             prior: None,
+            unsent_write: None,
         };
         for step in &planned.steps {
             self.step(&mut suite, step).await?;
@@ -439,6 +486,20 @@ impl<'a, S: Transport> Scanner<'a, S> {
             if let Some(r) = self.out.reach.last_mut() {
                 r.skipped
                     .push((place, step.test.name.clone(), reason.clone()));
+            }
+            return ControlFlow::Continue(());
+        }
+        if let Some(write) = &suite.unsent_write
+            && refers_to_earlier_steps(&step.test)
+        {
+            // Its answer would describe a state the run never made: a 404
+            // where the write was meant to create, judged as a finding.
+            if let Some(r) = self.out.reach.last_mut() {
+                r.skipped.push((
+                    place,
+                    step.test.name.clone(),
+                    format!("read-only: it follows the write at {write}, which was not sent"),
+                ));
             }
             return ControlFlow::Continue(());
         }
@@ -469,6 +530,9 @@ impl<'a, S: Transport> Scanner<'a, S> {
             rest = tail;
             self.batch(suite, step, &place, &tctx, batch, &mut result)
                 .await;
+        }
+        if result.read_only_skips > 0 && suite.unsent_write.is_none() {
+            suite.unsent_write = Some(place.clone());
         }
         if result.answers == step.expansions.len() {
             if let Some(r) = self.out.reach.last_mut() {
@@ -644,6 +708,9 @@ impl<'a, S: Transport> Scanner<'a, S> {
             );
         }
         if let Some(reason) = sent.skipped {
+            if reason == crate::guard::READ_ONLY {
+                result.read_only_skips += 1;
+            }
             self.out.skipped.push(StepError {
                 place: place.to_owned(),
                 step: p.name.to_owned(),

@@ -10,13 +10,13 @@
 
 use std::sync::{Arc, Mutex};
 
-use super::hooks::{FixtureSetup, Fixtures};
+use super::hooks::{FixtureSetup, Fixtures, SetupFailure};
 use crate::cleanup::{CleanupConfig, CleanupReport, cleanup};
 use crate::guard::GuardedTransport;
 use crate::persona::Persona;
 use crate::run_id::RunId;
 use crate::suite::Suite;
-use crate::suite::fixture::{FixtureContext, setup_fixtures, unsupported_fixtures};
+use crate::suite::fixture::{FixtureContext, FixtureError, setup_fixtures, unsupported_fixtures};
 use crate::transport::ClientTransport;
 
 /// The data fixtures of the scan's suites, created through a guarded
@@ -70,14 +70,14 @@ impl ScanFixtures {
 }
 
 impl Fixtures for ScanFixtures {
-    async fn setup(&self, suite: &Suite) -> Result<FixtureSetup, String> {
+    async fn setup(&self, suite: &Suite) -> Result<FixtureSetup, SetupFailure> {
         let missing = unsupported_fixtures(&suite.fixtures);
         if !missing.is_empty() {
-            return Err(format!(
+            return Err(SetupFailure::Failed(format!(
                 "fixtures this harness does not provide: {} (provided: APIFixture, \
                  AllocationFixture, TwoTenantFixture)",
                 missing.join(", ")
-            ));
+            )));
         }
         let cx = FixtureContext {
             base_url: &self.base_url,
@@ -87,7 +87,10 @@ impl Fixtures for ScanFixtures {
         };
         let data = setup_fixtures(&suite.fixtures, &self.transport, &cx)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| match e {
+                FixtureError::Skipped { .. } => SetupFailure::Skipped(e.to_string()),
+                other => SetupFailure::Failed(other.to_string()),
+            })?;
         Ok(FixtureSetup {
             environ: data.environ,
             ownership: data.ownership,
