@@ -57,6 +57,17 @@ pub enum Command {
         Exit status: 0 no new issue, 1 new issues, 2 a report that cannot be read."
     )]
     Diff(DiffArgs),
+    /// Read everything an admin can see of a Placement (GET only) and print
+    /// its counts and SHA-256: take one before a scan and one after.
+    #[command(
+        after_help = "Example:\n  placement-harness digest --target http://127.0.0.1:8778 \
+        --output before.json\n  placement-harness scan --target http://127.0.0.1:8778 \
+        --snapshots off\n  placement-harness digest --target http://127.0.0.1:8778 \
+        --compare before.json\n\n\
+        Exit status: 0 read (and, with --compare, the same), 1 it differs from --compare, \
+        2 it could not be read."
+    )]
+    Digest(DigestArgs),
     /// Check personas: authenticate each, print what it is, and which
     /// suites need which persona.
     #[command(subcommand)]
@@ -91,7 +102,116 @@ pub fn main_with(args: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) ->
         Command::Openapi(args) => crate::openapi::openapi_command(&args, out, err),
         Command::Diff(args) => diff_command(&args, out, err),
         Command::Personas(cmd) => crate::persona_check::personas_command(&cmd, out, err),
+        Command::Digest(args) => digest_command(&args, out, err),
     }
+}
+
+/// Options of `digest`.
+#[derive(Debug, clap::Args)]
+pub struct DigestArgs {
+    /// Placement's base URL.
+    #[arg(long, value_name = "URL")]
+    pub target: String,
+    /// How to reach and authenticate to it.
+    #[command(flatten)]
+    pub conn: crate::options::ConnectionArgs,
+    /// The persona that reads (an admin sees everything).
+    #[arg(long = "as", value_name = "PERSONA", default_value = "admin")]
+    pub as_persona: String,
+    /// Write the digest's canonical JSON here.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+    /// Compare with a digest written by --output before: print what
+    /// differs, exit 1 when anything does.
+    #[arg(long, value_name = "FILE")]
+    pub compare: Option<std::path::PathBuf>,
+    /// Most requests the digest may send.
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    pub max_requests: usize,
+}
+
+fn digest_command(args: &DigestArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    match digest_inner(args, out) {
+        Ok(code) => code,
+        Err(e) => {
+            let _ = writeln!(err, "placement-harness digest: {e}");
+            EXIT_USAGE
+        }
+    }
+}
+
+fn digest_inner(args: &DigestArgs, out: &mut dyn Write) -> Result<u8, String> {
+    use crate::digest::{Digest, take};
+    use crate::session;
+    let before = match &args.compare {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("--compare {}: {e}", path.display()))?;
+            let state = serde_json::from_str(&text)
+                .map_err(|e| format!("--compare {}: not a digest: {e}", path.display()))?;
+            Some(Digest { state })
+        }
+        None => None,
+    };
+    let target = crate::target::Target::new(&args.target, args.conn.auth, "custom")
+        .map_err(|e| e.to_string())?;
+    let run_id = crate::run_id::RunId::generate();
+    let personas = session::personas(&args.conn, run_id).map_err(|e| e.to_string())?;
+    let mut persona = crate::transport::find_persona(&personas, &args.as_persona)
+        .map_err(|e| format!("--as: {e}"))?
+        .clone();
+    let client = crate::client::Client::new(session::client_config(&args.conn))
+        .map_err(|e| e.to_string())?;
+    let runtime = session::runtime().map_err(|e| e.to_string())?;
+    let digest = runtime.block_on(async {
+        crate::target_check::check_target(&client, &target)
+            .await
+            .map_err(|e| e.to_string())?;
+        let auth = std::sync::Arc::new(crate::persona::Authenticator::new(&client));
+        auth.authenticate_all(std::slice::from_mut(&mut persona))
+            .await
+            .map_err(|e| e.to_string())?;
+        let transport = crate::transport::ClientTransport::sharing(client, auth);
+        take(
+            &transport,
+            target.base_url().as_str(),
+            Some(&persona),
+            args.max_requests,
+        )
+        .await
+    })?;
+    if let Some(path) = &args.output {
+        let text = serde_json::to_string_pretty(&digest.state).map_err(|e| e.to_string())?;
+        std::fs::write(path, text + "\n")
+            .map_err(|e| format!("--output {}: {e}", path.display()))?;
+    }
+    let counts: Vec<String> = digest
+        .counts()
+        .iter()
+        .map(|(k, v)| format!("{v} {k}"))
+        .collect();
+    let _ = writeln!(out, "{}: {}", args.target, counts.join(", "));
+    let _ = writeln!(out, "sha256 {}", digest.sha256());
+    let Some(before) = before else {
+        return Ok(EXIT_OK);
+    };
+    let d = digest.differences(&before);
+    if d.is_empty() && digest == before {
+        let _ = writeln!(
+            out,
+            "the same as {}",
+            args.compare
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default()
+        );
+        return Ok(EXIT_OK);
+    }
+    let _ = writeln!(out, "differs from the digest compared:");
+    for line in &d {
+        let _ = writeln!(out, "  {line}");
+    }
+    Ok(EXIT_FAILED)
 }
 
 /// Options of `diff`.

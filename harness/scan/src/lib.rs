@@ -19,6 +19,7 @@ pub mod cleanup;
 pub mod cli;
 pub mod client;
 pub mod corpus;
+pub mod digest;
 pub mod exchange;
 pub mod exit;
 pub mod finding;

@@ -273,3 +273,44 @@ fn consumers_with_non_canonical_ids_are_cleared_by_post() {
     assert_eq!(body[odd]["allocations"], serde_json::json!({}));
     assert_eq!(report.removed.len(), 1);
 }
+
+/// Found by the MariaDB deployment test: Placement 16.0.0 on MariaDB
+/// stores the consumer of `PUT /allocations/<uuid>%0A` cut to its
+/// VARCHAR(36), the canonical UUID, so clearing `<uuid>\n` by name answers
+/// 404 ("No such consumer(s)"); the canonical id's DELETE reaches it.
+#[test]
+fn a_consumer_the_database_cut_to_its_canonical_uuid_is_deleted_by_it() {
+    let j = journal("cleanup-cut-consumer");
+    let canonical = "c0ffee00-1234-4abc-8def-0123456789ab";
+    let odd = format!("{canonical}\n");
+    assert!(
+        j.record(e(
+            ObjectKind::Consumer,
+            &odd,
+            &format!("/allocations/{odd}"),
+            None
+        ))
+        .is_ok()
+    );
+    let fake = Fake::new(|r| {
+        if r.method == "POST" {
+            resp(
+                404,
+                &[],
+                r#"{"errors": [{"detail": "No such consumer(s)"}]}"#,
+            )
+        } else {
+            resp(204, &[], "")
+        }
+    });
+    let report = block(cleanup(&fake, &j, &CleanupConfig::new("http://h/p", None)));
+    assert_eq!(
+        paths(&fake),
+        vec![
+            "/allocations".to_owned(),
+            format!("/allocations/{canonical}")
+        ]
+    );
+    assert!(report.is_clean(), "{}", report.render());
+    assert_eq!(report.removed.len(), 1);
+}

@@ -69,7 +69,10 @@ impl FreshPlacement {
             String::from_utf8_lossy(&out.stderr)
         );
         let url = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-        assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+        assert!(
+            url.starts_with("http://127.0.0.1:") || url.starts_with("https://127.0.0.1:"),
+            "{url}"
+        );
         FreshPlacement { state_dir, url }
     }
 }
