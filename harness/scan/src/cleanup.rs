@@ -430,13 +430,23 @@ async fn clear_consumer<T: Transport + ?Sized>(
         Ok(r) => {
             // A database may store the id differently from how it was
             // sent: MariaDB cuts `<uuid>\n` to its VARCHAR(36), the
-            // canonical UUID, which a plain DELETE reaches.
+            // canonical UUID, which a plain DELETE reaches; PostgreSQL
+            // refuses the 37 characters (the write's 500 made nothing, and
+            // the clear's POST, which would make it, fails alike), so there
+            // a 404 for the canonical UUID means nothing is there.
             let trimmed = e.id.trim_end();
             if trimmed != e.id && canonical_uuid(trimmed) && !cleaner.bound_reached() {
                 let stored = format!("/allocations/{trimmed}");
-                if let Deleted::Removed = cleaner.delete(&stored).await {
-                    report.removed.push(e);
-                    return;
+                match cleaner.delete(&stored).await {
+                    Deleted::Removed => {
+                        report.removed.push(e);
+                        return;
+                    }
+                    Deleted::Gone if r.status >= 500 || r.status == 404 => {
+                        report.already_gone.push(e);
+                        return;
+                    }
+                    _ => {}
                 }
             }
             let status = Some(r.status);

@@ -314,3 +314,58 @@ fn a_consumer_the_database_cut_to_its_canonical_uuid_is_deleted_by_it() {
     assert!(report.is_clean(), "{}", report.render());
     assert_eq!(report.removed.len(), 1);
 }
+
+/// Found by the PostgreSQL run of scripts/scan-deployments: there the
+/// write of consumer `<uuid>\n` fails (VARCHAR(36) refuses 37 characters,
+/// 500) and made nothing, the clear's POST fails the same way, and the
+/// canonical UUID's DELETE is a 404: nothing is left, and cleanup says so.
+#[test]
+fn a_consumer_the_database_refused_is_gone_not_left() {
+    let j = journal("cleanup-refused-consumer");
+    let canonical = "c0ffee00-1234-4abc-8def-0123456789ab";
+    let odd = format!("{canonical}\n");
+    assert!(
+        j.record(e(
+            ObjectKind::Consumer,
+            &odd,
+            &format!("/allocations/{odd}"),
+            None
+        ))
+        .is_ok()
+    );
+    let fake = Fake::new(|r| {
+        if r.method == "POST" {
+            resp(
+                500,
+                &[],
+                r#"{"errors": [{"detail": "value too long for type character varying(36)"}]}"#,
+            )
+        } else {
+            resp(404, &[], "")
+        }
+    });
+    let report = block(cleanup(&fake, &j, &CleanupConfig::new("http://h/p", None)));
+    assert!(report.is_clean(), "{}", report.render());
+    assert_eq!(report.already_gone.len(), 1);
+    // A clear refused for another reason (400) with nothing at the
+    // canonical id is still reported: the odd id may be there.
+    let j = journal("cleanup-refused-consumer-400");
+    assert!(
+        j.record(e(
+            ObjectKind::Consumer,
+            &odd,
+            &format!("/allocations/{odd}"),
+            None
+        ))
+        .is_ok()
+    );
+    let fake = Fake::new(|r| {
+        if r.method == "POST" {
+            resp(400, &[], "{}")
+        } else {
+            resp(404, &[], "")
+        }
+    });
+    let report = block(cleanup(&fake, &j, &CleanupConfig::new("http://h/p", None)));
+    assert!(!report.is_clean(), "{}", report.render());
+}

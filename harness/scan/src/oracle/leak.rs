@@ -146,6 +146,36 @@ pub const SIGNATURES: &[Signature] = &[
     lit("psycopg", "the psycopg driver", Medium, "psycopg"),
     lit("oslo.db", "the oslo.db library", Medium, "oslo.db"),
     lit("oslo_db", "the oslo.db library", Medium, "oslo_db"),
+    re(
+        "mysql-message",
+        "a MySQL/MariaDB error message",
+        Medium,
+        r"(?:Incorrect string value: '|Data too long for column '|Out of range value for column '|Duplicate entry '[^']*' for key|You have an error in your SQL syntax|Deadlock found when trying to get lock)",
+    ),
+    re(
+        "postgresql-message",
+        "a PostgreSQL error message",
+        Medium,
+        r"(?:violates (?:unique|foreign key|not-null|check) constraint|invalid input syntax for type|must appear in the GROUP BY clause|A string literal cannot contain NUL|value too long for type character varying)",
+    ),
+    re(
+        "rust-panic",
+        "a Rust panic",
+        Medium,
+        r"panicked at [\w./\-]+\.rs:\d+(?::\d+)?",
+    ),
+    re(
+        "rust-source",
+        "a Rust source location",
+        Medium,
+        r"\b(?:src|crates|harness)/[\w/\-]+\.rs:\d+",
+    ),
+    re(
+        "serde-message",
+        "a serde deserialisation message",
+        Medium,
+        r"(?:invalid type: [^,]+, expected .+? at line \d+ column \d+|missing field `[^`]+`|unknown (?:field|variant) `[^`]+`, expected|trailing characters at line \d+ column \d+)",
+    ),
     lit(
         "integrity-error",
         "a database integrity error",
@@ -505,6 +535,23 @@ mod tests {
             (
                 "oslo_db",
                 "oslo_db.exception.DBDuplicateEntry: (pymysql.err.IntegrityError) (1062, \"Duplicate entry\")",
+            ),
+            (
+                "mysql-message",
+                "(pymysql.err.DataError) (1366, \"Incorrect string value: '\\xF0\\x9F\\x92\\xA9' for column `placement`.`resource_providers`.`name` at row 1\")",
+            ),
+            (
+                "postgresql-message",
+                "column \"allocations.resource_class_id\" must appear in the GROUP BY clause or be used in an aggregate function",
+            ),
+            (
+                "rust-panic",
+                "thread 'tokio-runtime-worker' panicked at harness/server/src/handlers/allocation.rs:212:17:",
+            ),
+            ("rust-source", "at harness/core/src/inventory.rs:88"),
+            (
+                "serde-message",
+                "invalid type: string \"x\", expected u32 at line 1 column 12",
             ),
             (
                 "integrity-error",
