@@ -295,13 +295,10 @@ impl Guard {
         let segs = segments(&request.url, &self.base_path).unwrap_or_default();
         // A 5xx is the answer that says nothing: what the request names of
         // the run's own is journaled, and nothing else.
-        let unknown = Exchange::new(
-            request.clone(),
-            exchange::Response {
-                status: 500,
-                ..exchange::Response::default()
-            },
-        );
+        let unknown = exchange::Response {
+            status: 500,
+            ..exchange::Response::default()
+        };
         // Only ids that are exactly the run's, in the one spelling cleanup
         // can name: a spelled UUID or a name with a newline is journaled
         // as Placement stored it, which only its answer tells.
@@ -328,7 +325,7 @@ impl Guard {
             return Ok(());
         }
         let segs = segments(&request.url, &self.base_path).unwrap_or_default();
-        self.record(request, &segs, response)
+        self.record(request, &segs, response.response())
     }
 
     /// Whether an object id or name is the run's: journaled, or marked.
@@ -537,7 +534,7 @@ impl Guard {
         &self,
         request: &Request,
         segs: &[String],
-        response: &Exchange,
+        response: &exchange::Response,
     ) -> Result<(), String> {
         self.record_if(request, segs, response, |_| true)
     }
@@ -547,14 +544,14 @@ impl Guard {
         &self,
         request: &Request,
         segs: &[String],
-        response: &Exchange,
+        response: &exchange::Response,
         keep: impl Fn(&Entry) -> bool,
     ) -> Result<(), String> {
         // A 5xx write may still have taken effect (a database that commits
         // before the handler fails): what the request names of the run's
         // own is journaled too, so cleanup tries it (a 404 then counts as
         // gone) rather than leave it behind unlisted.
-        let status = response.status();
+        let status = response.status;
         let maybe = (500..600).contains(&status);
         if !(200..300).contains(&status) && !maybe {
             return Ok(());
@@ -577,11 +574,10 @@ impl Guard {
             .and_then(Value::as_str);
         match (request.method.as_str(), segs.as_slice()) {
             ("POST", ["resource_providers"]) => {
-                let from_location = response
-                    .response_header("location")
+                let from_location = exchange::find_header(&response.headers, "location")
                     .and_then(|l| l.trim_end_matches('/').rsplit('/').next())
                     .map(percent_decode);
-                let from_body = serde_json::from_slice::<Value>(&response.response().body)
+                let from_body = serde_json::from_slice::<Value>(&response.body)
                     .ok()
                     .and_then(|b| b.get("uuid").and_then(Value::as_str).map(str::to_owned));
                 let from_request = body

@@ -156,7 +156,11 @@ impl Transport for ClientTransport {
         mut request: exchange::Request,
         persona: Option<&Persona>,
     ) -> Result<Exchange, TransportError> {
-        let unsent = request.clone();
+        // Kept for a resend only where a token can be renewed: a copy of
+        // every request (some carry 10 MB bodies) would cost the rest.
+        let unsent = persona
+            .filter(|p| matches!(p.credential, Credential::Keystone(_)))
+            .map(|_| request.clone());
         authenticate(&self.auth, &mut request, persona).await?;
         let sent_token = request
             .headers
@@ -171,7 +175,9 @@ impl Transport for ClientTransport {
         // A Keystone token can be revoked or expire early: renew it once
         // and resend, so that one stale token does not turn the rest of
         // the run into 401s. A 401 the renewed token gets too stands.
-        let (Some(p), Some(sent), 401) = (persona, sent_token, exchange.response().status) else {
+        let (Some(p), Some(sent), Some(unsent), 401) =
+            (persona, sent_token, unsent, exchange.response().status)
+        else {
             return Ok(exchange);
         };
         let Some(token) = self.auth.renew_after_401(p, &sent).await else {
