@@ -325,3 +325,49 @@ fn read_only_skips_what_needs_writes_and_reports_nothing_it_did_not_test() {
     assert!(out.contains("request(s) not sent: read-only"), "{out}");
     assert!(!out.contains("not done:"), "{out}");
 }
+
+/// The first scan of a profile with no snapshots records its baseline and
+/// says so (exit 0), the next compares with it; once the profile has a
+/// baseline, a snapshot missing from it is a mismatch again (exit 1).
+#[test]
+fn a_profile_without_snapshots_records_its_baseline_and_says_so() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("scan_cli_fresh_profile_{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let args = [
+        "--snapshot-dir",
+        &s(&dir),
+        "--profile",
+        "lab-16.0.0-sqlite-noauth2",
+        "--quiet",
+    ];
+    let (code, out, err) = run(&args);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        out.contains("profile \"lab-16.0.0-sqlite-noauth2\" had no snapshots: recorded "),
+        "{out}"
+    );
+    let profile = dir.join("lab-16.0.0-sqlite-noauth2");
+    let snaps: Vec<PathBuf> = std::fs::read_dir(&profile)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert!(!snaps.is_empty());
+    assert!(
+        snaps
+            .iter()
+            .all(|p| p.extension().is_some_and(|x| x == "snap")),
+        "{snaps:?}"
+    );
+
+    let (code, out, _) = run(&args);
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("had no snapshots"), "{out}");
+
+    std::fs::remove_file(&snaps[0]).unwrap();
+    let (code, out, _) = run(&args);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("snapshot missing, new one in"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -317,10 +317,19 @@ fn scan_inner(args: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         report::terminal::render_with(&report, args.reports.verbose)
     );
     let mut mismatches = 0;
+    let mut recorded: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
     for s in &outcome.snapshots {
         let line = match s {
             SnapshotOutcome::Matched(p) => format!("snapshot ok: {}", p.display()),
             SnapshotOutcome::Written(p) => format!("snapshot written: {}", p.display()),
+            SnapshotOutcome::Recorded(p) => {
+                let dir = p
+                    .parent()
+                    .map(|d| d.display().to_string())
+                    .unwrap_or_default();
+                *recorded.entry(dir).or_default() += 1;
+                format!("snapshot recorded: {}", p.display())
+            }
             SnapshotOutcome::Missing(p) => {
                 mismatches += 1;
                 format!("snapshot missing, new one in {}", p.display())
@@ -333,6 +342,14 @@ fn scan_inner(args: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         if !args.quiet || s.is_mismatch() {
             let _ = writeln!(out, "{line}");
         }
+    }
+    for (dir, n) in &recorded {
+        let _ = writeln!(
+            out,
+            "profile {:?} had no snapshots: recorded {n} in {dir} as its baseline (review \
+             them; the next scans of this profile compare with them)",
+            report.target.profile
+        );
     }
     if mismatches > 0 {
         let _ = writeln!(

@@ -328,6 +328,9 @@ struct Scanner<'a, S> {
     baselines: BTreeSet<BaselineKey>,
     /// Each step's oracle selection, for the comparison findings.
     selections: BTreeMap<(String, String), OracleSelection>,
+    /// Each profile folder snapshots went to, and whether it held none
+    /// when the run first came to it (then `check` records a baseline).
+    profiles: BTreeMap<PathBuf, bool>,
 }
 
 /// One suite in progress: its variables, redactor and the responses its
@@ -374,6 +377,16 @@ fn refers_to_earlier_steps(test: &crate::suite::Test) -> bool {
     MARKS.iter().any(|m| text.contains(m))
 }
 
+/// Whether `dir` holds a `.snap` file: a profile folder without one (or
+/// none at all) has no baseline yet.
+fn profile_has_snapshots(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|entries| {
+        entries
+            .flatten()
+            .any(|e| e.path().extension().is_some_and(|x| x == "snap"))
+    })
+}
+
 /// What one step's answered requests leave behind.
 #[derive(Default)]
 struct StepResult {
@@ -408,6 +421,7 @@ impl<'a, S: Transport> Scanner<'a, S> {
             exchanges: Vec::new(),
             baselines: BTreeSet::new(),
             selections: BTreeMap::new(),
+            profiles: BTreeMap::new(),
         }
     }
 
@@ -823,7 +837,19 @@ impl<'a, S: Transport> Scanner<'a, S> {
             snapshot::slug(&planned.stem),
             snapshot::slug(&name)
         );
-        match snapshot::apply(&path, &source, &expression, &content, config.snapshots) {
+        let profile = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let fresh = *self
+            .profiles
+            .entry(profile.clone())
+            .or_insert_with(|| !profile_has_snapshots(&profile));
+        let (mode, recording) = match config.snapshots {
+            SnapshotMode::Check if fresh => (SnapshotMode::Update, true),
+            mode => (mode, false),
+        };
+        match snapshot::apply(&path, &source, &expression, &content, mode) {
+            Ok(Some(SnapshotOutcome::Written(p))) if recording => {
+                self.out.snapshots.push(SnapshotOutcome::Recorded(p));
+            }
             Ok(Some(o)) => self.out.snapshots.push(o),
             Ok(None) => {}
             Err(e) => self.out.snapshot_errors.push(e.to_string()),

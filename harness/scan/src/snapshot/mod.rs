@@ -58,6 +58,10 @@ pub enum SnapshotOutcome {
     Matched(PathBuf),
     /// Written or rewritten (`update`).
     Written(PathBuf),
+    /// Written under `check` because its profile had no snapshots at all
+    /// when the run began: the first scan of a deployment records the
+    /// baseline the next ones compare with.
+    Recorded(PathBuf),
     /// No stored snapshot: the new one is in the `.snap.new` path.
     Missing(PathBuf),
     /// The stored snapshot differs: the new one is in the `.snap.new` path.
