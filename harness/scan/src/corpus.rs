@@ -27,6 +27,20 @@ pub fn builtin_suites() -> &'static [(&'static str, &'static str)] {
     embedded::BUILTIN_SUITES
 }
 
+/// Where the built-in suites' snapshots are: beside the suites' sources
+/// (`scenarios/snapshots` of the repository this binary was built from)
+/// while that folder is there, whatever the working directory; else under
+/// the state folder the journals use (`$XDG_STATE_HOME/placement-harness/
+/// snapshots`), so that a scan from anywhere finds the same baseline.
+pub fn builtin_snapshot_dir() -> Option<std::path::PathBuf> {
+    let beside = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/snapshots");
+    if beside.is_dir() {
+        return Some(beside.canonicalize().unwrap_or(beside));
+    }
+    let runs = crate::journal::Journal::default_dir().ok()?;
+    Some(runs.parent()?.join("snapshots"))
+}
+
 /// One input of a corpus.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CorpusInput {

@@ -371,3 +371,25 @@ fn a_profile_without_snapshots_records_its_baseline_and_says_so() {
     assert!(out.contains("snapshot missing, new one in"), "{out}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The built-in suites' snapshots are found beside their sources (the
+/// repository's `scenarios/snapshots`), not in the working directory: this
+/// test runs in `harness/scan/`, where there is no `scenarios/`, and the
+/// committed `embedded` baseline still matches.
+#[test]
+fn built_in_suites_find_their_snapshots_whatever_the_working_directory() {
+    assert!(!std::path::Path::new("scenarios").exists());
+    let tmp = concat!(env!("CARGO_TARGET_TMPDIR"), "/scan-cli-builtin-snaps");
+    let (code, out, err) = run(&["--journal-dir", tmp]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let ok = out
+        .lines()
+        .filter(|l| l.starts_with("snapshot ok: ") && l.contains("scenarios/snapshots/embedded/"))
+        .count();
+    assert!(ok >= 10, "{out}");
+    assert!(!out.contains("had no snapshots"), "{out}");
+    assert!(
+        !std::path::Path::new("scenarios").exists(),
+        "nothing written here"
+    );
+}

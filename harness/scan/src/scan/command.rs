@@ -242,7 +242,14 @@ fn scan_inner(args: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         base_url: base_url.clone(),
         profile: profile.clone(),
         snapshots: args.snapshots,
-        snapshot_dir: args.snapshot_dir.clone(),
+        // The built-in suites have no folder of their own in the working
+        // directory: their snapshots are found where they come from.
+        snapshot_dir: args.snapshot_dir.clone().or_else(|| {
+            args.suite
+                .is_empty()
+                .then(corpus::builtin_snapshot_dir)
+                .flatten()
+        }),
         personas: session.personas().to_vec(),
         auth: args.session.conn.auth,
         // Names carry the run id upper-cased (CUSTOM_..._PH0123456789).
