@@ -231,6 +231,23 @@ def main():
     ks.authenticate("norole", passwords["norole"], project_scope("tenant-a"),
                     expect=(401,))
 
+    # An application credential of tenant-a-member (scoped to tenant-a by
+    # the token that made it): a persona that authenticates without a
+    # password, as CI jobs often do.
+    _, headers, _ = ks.authenticate("tenant-a-member", passwords["tenant-a-member"],
+                                    project_scope("tenant-a"))
+    app = Client(args.url)
+    app.token = headers["X-Subject-Token"]
+    _, _, d = app.call(
+        "POST",
+        f"/users/{users['tenant-a-member']}/application_credentials",
+        {"application_credential": {"name": "placement-harness",
+                                    "description": "scripts/keystone-up"}},
+    )
+    app_cred_id = d["application_credential"]["id"]
+    write_private(pw_file("tenant-a-member-appcred"),
+                  d["application_credential"]["secret"] + "\n")
+
     # personas.yaml (the harness's format).
     lines = [
         "# Written by scripts/keystone-up for the Keystone at " + args.url,
@@ -256,6 +273,13 @@ def main():
             ]
         if system:
             lines.append("      system_scope: all")
+    lines += [
+        "  - name: \"tenant-a-member-appcred\"",
+        "    keystone:",
+        f"      auth_url: {q(auth_url)}",
+        f"      application_credential_id: {q(app_cred_id)}",
+        f"      application_credential_secret_file: {q(pw_file('tenant-a-member-appcred'))}",
+    ]
     write_private(os.path.join(state, "personas.yaml"), "\n".join(lines) + "\n")
 
     # clouds.yaml (openstacksdk; passwords inline, as openstacksdk wants).
