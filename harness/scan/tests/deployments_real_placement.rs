@@ -1,15 +1,16 @@
 //! The default scan against real Placement 16.0.0 as deployments run it:
 //! on PostgreSQL and on MariaDB (each server started by
-//! `scripts/placement-up --db` as a process of its own on loopback), full
-//! of another project's data, without `--disposable-target`.
+//! `scripts/placement-up --db` as a process of its own on loopback), with
+//! noauth2 and behind a real Keystone (`--auth keystone`), full of another
+//! project's data, without `--disposable-target`.
 //!
 //! "Someone else" (plain requests outside the harness) makes providers
 //! with inventories of standard and custom classes, traits, aggregates and
 //! allocations of two consumers of another project. A digest of everything
 //! an admin can read (`placement-harness digest`) is taken before the scan
-//! and compared after it: the scan must
-//! change none of it and leave none of its own objects, also when it is
-//! killed with SIGKILL halfway and `placement-harness cleanup` finishes the
+//! and compared after it: the scan must change none of it and leave none of
+//! its own objects, also when it is killed with SIGKILL halfway and
+//! `placement-harness cleanup` (with the run's auth options) finishes the
 //! job from its journal.
 
 // A test binary: a failed setup must fail the test loudly.
@@ -353,18 +354,39 @@ fn a_keystone_scan_of_a_populated_mariadb_placement_judges_by_token_and_changes_
     assert!(isolation.is_empty(), "{isolation:?}");
 }
 
-/// SIGKILL halfway through a scan of a populated MariaDB Placement: the
-/// journal knows what the run made, and `cleanup` removes exactly that.
-#[test]
-fn after_kill_9_cleanup_leaves_a_populated_mariadb_placement_as_it_was() {
+/// SIGKILL halfway through a scan of a populated Placement on `db` (behind
+/// Keystone with `keystone`): the journal knows what the run made, and
+/// `cleanup`, given the run's auth options, removes exactly that.
+fn kill_9_then_cleanup(db: &str, keystone: bool) {
     common::require_venv();
-    let server = FreshPlacement::start_with("mariadb-kill", &["--db".as_ref(), "mariadb".as_ref()]);
-    let op = Operator::new(&server.url);
+    let tag = if keystone {
+        format!("{db}-keystone-kill")
+    } else {
+        format!("{db}-kill")
+    };
+    let mut options: Vec<&std::ffi::OsStr> = vec!["--db".as_ref(), db.as_ref()];
+    if keystone {
+        options.extend([
+            std::ffi::OsStr::new("--auth"),
+            std::ffi::OsStr::new("keystone"),
+        ]);
+    }
+    let server = FreshPlacement::start_with(&tag, &options);
+    let op = if keystone {
+        Operator::keystone(&server.url, &server.state_dir)
+    } else {
+        Operator::new(&server.url)
+    };
     populate(&op);
-    let dir = scratch("mariadb-kill");
+    let dir = scratch(&tag);
     let before = dir.join("before.json");
-    digest(&server, false, &before, false);
+    digest(&server, keystone, &before, false);
     let journals = dir.join("journal");
+    let personas = server.state_dir.join("personas.yaml");
+    let mut auth: Vec<&str> = Vec::new();
+    if keystone {
+        auth.extend(["--auth", "token", "--personas", personas.to_str().unwrap()]);
+    }
     let mut child = Command::new(env!("CARGO_BIN_EXE_placement-harness"))
         .args([
             "scan",
@@ -374,6 +396,7 @@ fn after_kill_9_cleanup_leaves_a_populated_mariadb_placement_as_it_was() {
             "off",
             "--quiet",
         ])
+        .args(&auth)
         .arg("--journal-dir")
         .arg(&journals)
         .env("XDG_STATE_HOME", &dir)
@@ -402,18 +425,17 @@ fn after_kill_9_cleanup_leaves_a_populated_mariadb_placement_as_it_was() {
     child.kill().unwrap();
     child.wait().unwrap();
     let run_id = journal.file_stem().unwrap().to_str().unwrap().to_owned();
-    let out = harness(
-        &[
-            "cleanup",
-            "--target",
-            &server.url,
-            "--run-id",
-            &run_id,
-            "--journal-dir",
-            journals.to_str().unwrap(),
-        ],
-        &dir,
-    );
+    let mut args = vec![
+        "cleanup",
+        "--target",
+        &server.url,
+        "--run-id",
+        &run_id,
+        "--journal-dir",
+        journals.to_str().unwrap(),
+    ];
+    args.extend(&auth);
+    let out = harness(&args, &dir);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -421,6 +443,20 @@ fn after_kill_9_cleanup_leaves_a_populated_mariadb_placement_as_it_was() {
         text(&out.stdout),
         text(&out.stderr)
     );
-    let (code, differences) = digest(&server, false, &before, true);
-    assert_eq!(code, Some(0), "after kill -9 and cleanup: {differences}");
+    let (code, differences) = digest(&server, keystone, &before, true);
+    assert_eq!(
+        code,
+        Some(0),
+        "{tag}: after kill -9 and cleanup: {differences}"
+    );
+}
+
+#[test]
+fn after_kill_9_cleanup_leaves_a_populated_mariadb_placement_as_it_was() {
+    kill_9_then_cleanup("mariadb", false);
+}
+
+#[test]
+fn after_kill_9_cleanup_leaves_a_populated_postgresql_placement_behind_keystone_as_it_was() {
+    kill_9_then_cleanup("postgresql", true);
 }
