@@ -239,16 +239,13 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-/// Starts Placement on `db` (behind Keystone with `keystone`), fills it
-/// with another project's data, scans it with the built-in suites, and
-/// checks that nothing changed. Returns the scan's JSON report.
-fn scan_changes_nothing(db: &str, keystone: bool) -> Value {
+/// A fresh Placement on `db` (behind Keystone with `keystone`) filled with
+/// another project's data, and the digest of it taken in a scratch folder
+/// of its own: the server, its tag, the folder and the digest's path.
+fn populated(db: &str, keystone: bool, what: &str) -> (FreshPlacement, String, PathBuf, PathBuf) {
     common::require_venv();
-    let tag = if keystone {
-        format!("{db}-keystone")
-    } else {
-        db.to_owned()
-    };
+    let auth = if keystone { "keystone" } else { "noauth2" };
+    let tag = format!("{db}-{auth}-{what}");
     let mut options: Vec<&std::ffi::OsStr> = vec!["--db".as_ref(), db.as_ref()];
     if keystone {
         options.extend([
@@ -266,6 +263,14 @@ fn scan_changes_nothing(db: &str, keystone: bool) -> Value {
     let dir = scratch(&tag);
     let before = dir.join("before.json");
     digest(&server, keystone, &before, false);
+    (server, tag, dir, before)
+}
+
+/// Starts Placement on `db` (behind Keystone with `keystone`), fills it
+/// with another project's data, scans it with the built-in suites, and
+/// checks that nothing changed. Returns the scan's JSON report.
+fn scan_changes_nothing(db: &str, keystone: bool) -> Value {
+    let (server, tag, dir, before) = populated(db, keystone, "scan");
     let report = dir.join("report.json");
     let journal = dir.join("journal");
     let report_arg = format!("json:{}", report.display());
@@ -358,29 +363,7 @@ fn a_keystone_scan_of_a_populated_mariadb_placement_judges_by_token_and_changes_
 /// Keystone with `keystone`): the journal knows what the run made, and
 /// `cleanup`, given the run's auth options, removes exactly that.
 fn kill_9_then_cleanup(db: &str, keystone: bool) {
-    common::require_venv();
-    let tag = if keystone {
-        format!("{db}-keystone-kill")
-    } else {
-        format!("{db}-kill")
-    };
-    let mut options: Vec<&std::ffi::OsStr> = vec!["--db".as_ref(), db.as_ref()];
-    if keystone {
-        options.extend([
-            std::ffi::OsStr::new("--auth"),
-            std::ffi::OsStr::new("keystone"),
-        ]);
-    }
-    let server = FreshPlacement::start_with(&tag, &options);
-    let op = if keystone {
-        Operator::keystone(&server.url, &server.state_dir)
-    } else {
-        Operator::new(&server.url)
-    };
-    populate(&op);
-    let dir = scratch(&tag);
-    let before = dir.join("before.json");
-    digest(&server, keystone, &before, false);
+    let (server, tag, dir, before) = populated(db, keystone, "kill");
     let journals = dir.join("journal");
     let personas = server.state_dir.join("personas.yaml");
     let mut auth: Vec<&str> = Vec::new();
