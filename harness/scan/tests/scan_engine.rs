@@ -112,6 +112,7 @@ fn config(max_requests: u64) -> ScanConfig {
         profile: "test".into(),
         snapshots: SnapshotMode::Off,
         snapshot_dir: None,
+        described: None,
         personas: default_personas(AuthMode::Noauth2, None),
         auth: AuthMode::Noauth2,
         run_literals: Vec::new(),

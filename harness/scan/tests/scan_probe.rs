@@ -89,6 +89,7 @@ fn scan(text: &str) -> ScanOutcome {
         profile: "test".into(),
         snapshots: SnapshotMode::Off,
         snapshot_dir: None,
+        described: None,
         personas: default_personas(AuthMode::Noauth2, None),
         auth: AuthMode::Noauth2,
         run_literals: Vec::new(),

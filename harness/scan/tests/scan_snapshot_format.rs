@@ -66,16 +66,25 @@ fn insta_accepts_a_file_the_scan_wrote() {
         "{c}"
     );
     assert!(!c.contains("a-secret-token-value"));
-    let out = snapshot::apply(
+    // With the header a scan writes: what the snapshot describes.
+    let out = snapshot::apply_described(
         &path,
         "smoke.yaml",
         "smoke__unknown-provider",
+        Some(
+            "profile lab-16.0.0-mariadb-keystone: a Placement serving microversions 1.0 to 1.39, --auth token",
+        ),
         &c,
         SnapshotMode::Update,
     );
     assert!(
         matches!(out, Ok(Some(SnapshotOutcome::Written(_)))),
         "{out:?}"
+    );
+    let written = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        written.contains("\ndescription: \"profile lab-16.0.0-mariadb-keystone: "),
+        "{written}"
     );
     let folder = path
         .parent()

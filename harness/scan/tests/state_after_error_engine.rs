@@ -118,6 +118,7 @@ fn scan_reads_back_after_a_5xx_write_and_judges_it() {
         profile: "test".into(),
         snapshots: SnapshotMode::Off,
         snapshot_dir: None,
+        described: None,
         personas: default_personas(AuthMode::Noauth2, None),
         auth: AuthMode::Noauth2,
         run_literals: Vec::new(),

@@ -250,6 +250,11 @@ fn scan_inner(args: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
                 .then(corpus::builtin_snapshot_dir)
                 .flatten()
         }),
+        described: Some(format!(
+            "profile {profile}: a Placement serving microversions {}, --auth {}",
+            session.versions(),
+            args.session.conn.auth
+        )),
         personas: session.personas().to_vec(),
         auth: args.session.conn.auth,
         // Names carry the run id upper-cased (CUSTOM_..._PH0123456789).

@@ -129,6 +129,9 @@ pub struct ScanConfig {
     pub snapshots: SnapshotMode,
     /// `--snapshot-dir`; `None`: `snapshots/` beside each suite file.
     pub snapshot_dir: Option<PathBuf>,
+    /// What the snapshots describe, for their header (profile, the
+    /// target's microversions, auth mode); `None` writes none.
+    pub described: Option<String>,
     /// The personas, by name.
     pub personas: Vec<Persona>,
     /// How the target authenticates (oracles judge tokens by it).
@@ -846,7 +849,14 @@ impl<'a, S: Transport> Scanner<'a, S> {
             SnapshotMode::Check if fresh => (SnapshotMode::Update, true),
             mode => (mode, false),
         };
-        match snapshot::apply(&path, &source, &expression, &content, mode) {
+        match snapshot::apply_described(
+            &path,
+            &source,
+            &expression,
+            config.described.as_deref(),
+            &content,
+            mode,
+        ) {
             Ok(Some(SnapshotOutcome::Written(p))) if recording => {
                 self.out.snapshots.push(SnapshotOutcome::Recorded(p));
             }

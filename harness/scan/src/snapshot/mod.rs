@@ -192,8 +192,25 @@ pub fn render(exchanges: &[(&str, &Exchange)], redactor: &Redactor) -> String {
 /// `source` and `expression` are kept to file-name characters so that they
 /// are plain YAML scalars, written exactly as insta writes them.
 pub fn insta_file(source: &str, expression: &str, content: &str) -> String {
+    insta_file_described(source, expression, None, content)
+}
+
+/// [`insta_file`] with a `description:` in the header: what the snapshot
+/// describes (the profile, the target's microversions, the auth mode), so
+/// that a reviewer of a diff sees which deployment answered. The content
+/// alone is compared: a new description is no mismatch.
+pub fn insta_file_described(
+    source: &str,
+    expression: &str,
+    description: Option<&str>,
+    content: &str,
+) -> String {
+    let description = description
+        // A JSON string is a YAML scalar, quotes and all.
+        .map(|d| format!("description: {}\n", serde_json::Value::from(d)))
+        .unwrap_or_default();
     format!(
-        "---\nsource: {}\nexpression: {}\n---\n{}\n",
+        "---\nsource: {}\n{description}expression: {}\n---\n{}\n",
         plain(source),
         plain(expression),
         content.trim_end()
@@ -236,8 +253,20 @@ pub fn apply(
     content: &str,
     mode: SnapshotMode,
 ) -> Result<Option<SnapshotOutcome>, SnapshotError> {
+    apply_described(path, source, expression, None, content, mode)
+}
+
+/// [`apply`], writing `description` into the header of the files it writes.
+pub fn apply_described(
+    path: &Path,
+    source: &str,
+    expression: &str,
+    description: Option<&str>,
+    content: &str,
+    mode: SnapshotMode,
+) -> Result<Option<SnapshotOutcome>, SnapshotError> {
     let new_path = path.with_extension("snap.new");
-    let file = insta_file(source, expression, content);
+    let file = insta_file_described(source, expression, description, content);
     match mode {
         SnapshotMode::Off => Ok(None),
         SnapshotMode::Update => {
