@@ -111,3 +111,114 @@ fn personas_are_what_their_keystone_tokens_say() {
     );
     assert!(!format!("{out}{err}").contains("hunter2"));
 }
+
+/// Tokens living 10 s (`placement-up --token-expiration 10`) and a scan of
+/// the smoke suite slowed to 22 s: behind keystonemiddleware an expired
+/// token is a 401 (checked, with a token of our own), so a run with no 401
+/// where a persona's answer was due shows that no expired token reached
+/// the report (renewed before expiry, or else once after a 401; the fake
+/// Keystone of `persona_auth.rs` tells the two apart).
+#[test]
+fn expiring_tokens_never_turn_answers_into_401s() {
+    require_venv();
+    let server = FreshPlacement::start_with(
+        "keystone-renewal",
+        &[
+            OsStr::new("--auth"),
+            OsStr::new("keystone"),
+            OsStr::new("--token-expiration"),
+            OsStr::new("10"),
+        ],
+    );
+    let ks = std::fs::read_to_string(server.state_dir.join("keystone/keystone.url")).unwrap();
+    let password =
+        std::fs::read_to_string(server.state_dir.join("keystone/secrets/admin.password")).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let http = reqwest::Client::new();
+    let token = rt.block_on(async {
+        let body = serde_json::json!({"auth": {
+            "identity": {"methods": ["password"], "password": {"user": {
+                "name": "admin", "domain": {"name": "Default"}, "password": password.trim_end()}}},
+            "scope": {"project": {"name": "admin", "domain": {"name": "Default"}}}}});
+        let resp = http
+            .post(format!("{}/v3/auth/tokens", ks.trim()))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        resp.headers()["x-subject-token"]
+            .to_str()
+            .unwrap()
+            .to_owned()
+    });
+    let get = |token: &str| {
+        rt.block_on(async {
+            http.get(format!("{}/resource_providers", server.url))
+                .header("x-auth-token", token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        })
+    };
+    assert_eq!(get(&token), 200);
+
+    let tmp = std::env::temp_dir().join(format!("ph-renewal-{}", std::process::id()));
+    let report = tmp.join("report.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_placement-harness"))
+        .args([
+            "scan",
+            "--target",
+            &server.url,
+            "--auth",
+            "token",
+            "--personas",
+        ])
+        .arg(server.state_dir.join("personas.yaml"))
+        .args(["--snapshots", "off", "--quiet", "--max-rps", "3", "--suite"])
+        .arg(repo().join("scenarios/smoke.yaml"))
+        .arg("--journal-dir")
+        .arg(tmp.join("journal"))
+        .arg("--report")
+        .arg(format!("json:{}", report.display()))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{stdout}");
+    // The premise: our own token has expired by now, and is refused.
+    assert_eq!(get(&token), 401, "an expired token must be refused");
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert!(
+        r["duration_ms"].as_u64().unwrap_or(0) > 12_000,
+        "{}",
+        r["duration_ms"]
+    );
+    let stale: Vec<String> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| {
+            f["evidence"]
+                .as_str()
+                .is_some_and(|e| e.contains("got 401"))
+        })
+        .map(|f| {
+            f["evidence"]
+                .as_str()
+                .unwrap_or("")
+                .chars()
+                .take(160)
+                .collect()
+        })
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "401s a live token would not get: {stale:#?}"
+    );
+    let _ = std::fs::remove_dir_all(&tmp);
+}
