@@ -6,6 +6,11 @@
 //!
 //! Pairs are exchanges of one persona, method, route and comparison group:
 //! one with input kind `SpoofedIdentity`, the baseline with `Valid`.
+//!
+//! Against a target that authenticates with noauth2 (a mode Placement
+//! documents as for testing only, where identity comes from client headers
+//! by design) every such answer has one root cause: the findings are the
+//! instances of one issue, not a critical per header and route.
 
 use crate::cause::Cause;
 use crate::exchange::{Exchange, InputKind};
@@ -13,7 +18,7 @@ use crate::finding::{CheckId, Finding, Severity};
 use crate::oracle::{Context, pairing};
 
 /// Compares each spoofed request with its baseline.
-pub fn check(exchanges: &[Exchange], _ctx: &Context) -> Vec<Finding> {
+pub fn check(exchanges: &[Exchange], ctx: &Context) -> Vec<Finding> {
     let mut out = Vec::new();
     for (ex, base) in pairing::with_baseline(exchanges, InputKind::SpoofedIdentity) {
         let refused = matches!(base, 401 | 403 | 404);
@@ -33,13 +38,22 @@ pub fn check(exchanges: &[Exchange], _ctx: &Context) -> Vec<Finding> {
                     ),
                     ex,
                 )
-                .because(Cause::new(
-                    format!("honoured:{}", ex.request().input.class),
-                    format!(
-                        "Client-set identity headers ({}) are honoured",
-                        ex.request().input.class
-                    ),
-                )),
+                .because(if ctx.tokens_name_users {
+                    Cause::new(
+                        "test-mode-auth:noauth2".to_owned(),
+                        "The target authenticates with noauth2 (for testing only): \
+                         identities are taken from client-set headers"
+                            .to_owned(),
+                    )
+                } else {
+                    Cause::new(
+                        format!("honoured:{}", ex.request().input.class),
+                        format!(
+                            "Client-set identity headers ({}) are honoured",
+                            ex.request().input.class
+                        ),
+                    )
+                }),
             );
         }
     }
@@ -70,6 +84,33 @@ mod tests {
             check(&pair(403, 200), &Context::default())[0].severity,
             Severity::Critical
         );
+    }
+
+    #[test]
+    fn under_noauth2_every_honoured_header_is_one_cause() {
+        let noauth2 = Context {
+            tokens_name_users: true,
+            ..Context::default()
+        };
+        let mut pairs = pair(403, 200);
+        pairs.extend(vec![
+            ex("GET", "/traits", 403, "{}").persona("norole").build(),
+            ex("GET", "/traits", 200, "{}")
+                .persona("norole")
+                .req_header("X-Project-Id", "other")
+                .input(InputKind::SpoofedIdentity, "x-project-id", None)
+                .build(),
+        ]);
+        let found = check(&pairs, &noauth2);
+        assert_eq!(found.len(), 2);
+        let causes: std::collections::BTreeSet<_> =
+            found.iter().map(|f| f.cause.signature.clone()).collect();
+        assert_eq!(causes.len(), 1, "{causes:?}");
+        // Behind a real auth middleware each header class is its own cause.
+        let found = check(&pairs, &Context::default());
+        let causes: std::collections::BTreeSet<_> =
+            found.iter().map(|f| f.cause.signature.clone()).collect();
+        assert_eq!(causes.len(), 2, "{causes:?}");
     }
 
     #[test]
