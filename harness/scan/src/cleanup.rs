@@ -25,7 +25,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use crate::journal::{Entry, Journal, ObjectKind};
+use crate::journal::{Entry, Journal, ObjectKind, canonical_uuid};
 use crate::persona::Persona;
 use crate::suite::Response;
 use crate::transport::{Transport, plain_request};
@@ -377,12 +377,6 @@ async fn one<T: Transport + ?Sized>(
             reason,
         }),
     }
-}
-
-/// Whether `id` is a UUID in Placement's own spelling (lower-case, dashed),
-/// the only form whose `DELETE /allocations/{id}` is sure to reach it.
-fn canonical_uuid(id: &str) -> bool {
-    uuid::Uuid::try_parse(id).is_ok_and(|u| u.hyphenated().to_string() == id)
 }
 
 /// Removes the allocations of a consumer whose id Placement accepted although

@@ -48,7 +48,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::exchange::{self, Exchange, Request};
-use crate::journal::{Entry, Journal, ObjectKind};
+use crate::journal::{Entry, Journal, ObjectKind, canonical_uuid};
 use crate::persona::Persona;
 use crate::run_id::RunId;
 use crate::target_check::ApiVersions;
@@ -307,14 +307,7 @@ impl Guard {
         // ahead for a provider that never came to be would count as left.
         let run = self.run_id;
         self.record_if(request, &segs, &unknown, |e| {
-            matches!(
-                e.kind,
-                ObjectKind::Provider
-                    | ObjectKind::Consumer
-                    | ObjectKind::ResourceClass
-                    | ObjectKind::Trait
-            ) && run.owns(&e.id)
-                && (plain_uuid(&e.id) || plain_name(&e.id))
+            e.kind.stands_alone() && run.owns(&e.id) && (canonical_uuid(&e.id) || plain_name(&e.id))
         })
     }
 
@@ -707,11 +700,6 @@ impl Guard {
         }
         Ok(())
     }
-}
-
-/// A UUID in Placement's own spelling (lower-case, dashed).
-fn plain_uuid(id: &str) -> bool {
-    uuid::Uuid::try_parse(id).is_ok_and(|u| u.hyphenated().to_string() == id)
 }
 
 /// A class or trait name of `[A-Z0-9_]` only.

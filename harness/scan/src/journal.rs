@@ -58,6 +58,25 @@ impl ObjectKind {
             ObjectKind::ResourceClass => "resource_class",
         }
     }
+
+    /// An object with an id of its own (provider, consumer, trait, class),
+    /// not an association that lives and dies with its provider.
+    pub fn stands_alone(self) -> bool {
+        matches!(
+            self,
+            ObjectKind::Provider
+                | ObjectKind::Consumer
+                | ObjectKind::Trait
+                | ObjectKind::ResourceClass
+        )
+    }
+}
+
+/// Whether `id` is a UUID in Placement's own spelling (lower-case,
+/// dashed): the only form a path names for sure, so the only one cleanup
+/// may trust and a write may be journaled ahead in.
+pub fn canonical_uuid(id: &str) -> bool {
+    uuid::Uuid::try_parse(id).is_ok_and(|u| u.hyphenated().to_string() == id)
 }
 
 /// One object the run created.
@@ -407,16 +426,11 @@ impl Journal {
     pub fn created(&self, id: &str) -> bool {
         let wanted = uuid::Uuid::try_parse(id).ok();
         self.lock().entries.iter().any(|e| {
-            matches!(
-                e.kind,
-                ObjectKind::Provider
-                    | ObjectKind::Consumer
-                    | ObjectKind::Trait
-                    | ObjectKind::ResourceClass
-            ) && match (wanted, uuid::Uuid::try_parse(&e.id).ok()) {
-                (Some(w), Some(have)) => w == have,
-                _ => e.id == id,
-            }
+            e.kind.stands_alone()
+                && match (wanted, uuid::Uuid::try_parse(&e.id).ok()) {
+                    (Some(w), Some(have)) => w == have,
+                    _ => e.id == id,
+                }
         })
     }
 

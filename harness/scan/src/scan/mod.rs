@@ -352,20 +352,12 @@ struct SuiteRun<'p> {
     unsent_write: Option<String>,
 }
 
-/// Whether `test` names values earlier steps make or return: `$ENVIRON`
-/// and `$SPELL` (the ids of objects the suite creates), a prior response,
-/// its URL, location or headers, or the history. A step without any asks the same whatever came before.
+/// Whether `test` names values earlier steps make or return: any of
+/// gabbi's templates but the target's scheme and netloc
+/// ([`crate::suite::substitute::refers_to_earlier_steps`]), or `$SPELL`
+/// (a spelling of an id the suite creates). A step without any asks the
+/// same whatever came before.
 fn refers_to_earlier_steps(test: &crate::suite::Test) -> bool {
-    const MARKS: [&str; 8] = [
-        "$ENVIRON",
-        "$SPELL",
-        "$RESPONSE",
-        "$LOCATION",
-        "$HISTORY",
-        "$LAST_URL",
-        "$URL",
-        "$HEADERS",
-    ];
     let data = match &test.data {
         Some(crate::suite::model::Data::Value(v)) => v.to_string(),
         Some(other) => format!("{other:?}"),
@@ -377,7 +369,7 @@ fn refers_to_earlier_steps(test: &crate::suite::Test) -> bool {
         .map(|(n, v)| format!("{n}{v}"))
         .collect::<String>();
     let text = format!("{}{data}{headers}", test.url);
-    MARKS.iter().any(|m| text.contains(m))
+    text.contains("$SPELL") || crate::suite::substitute::refers_to_earlier_steps(&text)
 }
 
 /// Whether `dir` holds a `.snap` file: a profile folder without one (or

@@ -114,6 +114,19 @@ enum Piece {
     Template(Token),
 }
 
+/// Whether `text` holds a template whose value comes from the suite's
+/// environment or an earlier step (`$ENVIRON`, `$RESPONSE`, `$HEADERS`,
+/// `$LOCATION`, `$URL`, `$LAST_URL`, `$HISTORY`); `$SCHEME` and `$NETLOC`
+/// are the target's own. Text that does not parse counts as referring.
+pub fn refers_to_earlier_steps(text: &str) -> bool {
+    match tokenize(text) {
+        Ok(pieces) => pieces.iter().any(
+            |p| matches!(p, Piece::Template(t) if !matches!(t, Token::Scheme | Token::Netloc)),
+        ),
+        Err(_) => true,
+    }
+}
+
 /// Read `['arg']` or `["arg"]` at the start of `rest`: gabbi's
 /// `\[(['"])(.+?)\1\]`, so the argument ends at the first quote that is
 /// followed by `]`.
@@ -487,5 +500,21 @@ mod tests {
             substitute_str("$LOCATION", &ctx),
             Err(SubstError::NoPrior(_))
         ));
+    }
+
+    #[test]
+    fn which_templates_refer_to_earlier_steps() {
+        for text in [
+            "/resource_providers/$ENVIRON['RP_UUID']",
+            "$RESPONSE['$.uuid']",
+            "$LOCATION",
+            "$HISTORY['make it'].$RESPONSE['$.uuid']",
+            "$LAST_URL",
+        ] {
+            assert!(refers_to_earlier_steps(text), "{text}");
+        }
+        for text in ["/resource_providers", "$SCHEME://$NETLOC/traits"] {
+            assert!(!refers_to_earlier_steps(text), "{text}");
+        }
     }
 }
